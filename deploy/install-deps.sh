@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Install every Debian 12 package flowhound needs to build, test and run (idempotent).
+# Usage: deploy/install-deps.sh            (as root, or with sudo available)
+set -euo pipefail
+
+PKGS=(
+    build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev llvm
+    libdpdk-dev dpdk-dev liburcu-dev libhiredis-dev libpcap-dev libcmocka-dev
+    libzstd-dev libmicrohttpd-dev
+    redis-server redis-tools
+    nfdump softflowd pmacct tshark tcpdump nmap hping3 python3-scapy
+    iproute2 jq procps psmisc
+)
+
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+
+missing=()
+for p in "${PKGS[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+    exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# tshark asks whether non-root users may capture; answer for it
+echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+# the packaged services are not wanted running: tests start their own on free ports
+for svc in redis-server nfdump pmacct softflowd; do
+    $SUDO systemctl disable --now "$svc" >/dev/null 2>&1 || true
+done
