@@ -65,12 +65,27 @@ struct fh_flow_rec {
 	uint8_t src_mac[6], dst_mac[6];
 };
 
+/* Interface counters from an sFlow counter sample (generic + Ethernet records). Kept per
+ * agent and interface; not flows. */
+struct fh_if_counters {
+	struct fh_ip agent;
+	uint32_t sub_agent;
+	uint32_t ifindex;
+	uint64_t speed; /* bits/s */
+	uint64_t in_octets, out_octets;
+	uint64_t in_packets, out_packets; /* unicast + multicast + broadcast */
+	uint32_t in_errors, out_errors, in_discards, out_discards;
+	uint64_t time_ms; /* arrival time of the datagram */
+};
+
 /*
  * Where decoded records go. `emit` is called once per record, on the decoding thread; the
  * record is only valid during the call (copy what you keep).
  */
 struct fh_rec_sink {
 	void (*emit)(void *arg, const struct fh_flow_rec *rec);
+	/* optional (may be NULL): sFlow interface counters */
+	void (*counters)(void *arg, const struct fh_if_counters *c);
 	void *arg;
 };
 
