@@ -1,0 +1,422 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Alerts: naming, ids, JSON, the JSON-lines sink and the deduplicating alert table
+ * (see alert.h). The table is owned by one analytics thread; sinks may be shared and are
+ * thread-safe.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analytics/alert.h"
+
+/* ---- names ---------------------------------------------------------------------------- */
+
+static const char *const type_names[FH_ALERT_TYPE_MAX] = {
+#define X(e, s) [FH_ALERT_##e] = s,
+	FH_ALERT_TYPES(X)
+#undef X
+};
+
+const char *fh_alert_type_name(const struct fh_alert *a, char *buf, size_t len)
+{
+	if (a->type >= FH_ALERT_TYPE_MAX)
+		return "unknown";
+	if (a->type == FH_ALERT_BLOCKLIST) {
+		snprintf(buf, len, "blocklist.%s", a->list);
+		return buf;
+	}
+	return type_names[a->type];
+}
+
+int fh_alert_type_parse(const char *name)
+{
+	if (!strncmp(name, "blocklist.", 10) && name[10])
+		return FH_ALERT_BLOCKLIST;
+	for (int i = 0; i < FH_ALERT_TYPE_MAX; i++)
+		if (i != FH_ALERT_BLOCKLIST && !strcmp(name, type_names[i]))
+			return i;
+	return -1;
+}
+
+const char *fh_severity_name(uint8_t sev)
+{
+	static const char *const n[] = {"low", "medium", "high", "critical"};
+	return sev < 4 ? n[sev] : "unknown";
+}
+
+const char *fh_alert_event_name(uint8_t ev)
+{
+	static const char *const n[] = {"new", "update", "resolved"};
+	return ev < 3 ? n[ev] : "unknown";
+}
+
+/* ---- ids ------------------------------------------------------------------------------ */
+
+/* FNV-1a over the key bytes, then a final mix: stable across builds and machines. */
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+void fh_alert_make_id(struct fh_alert *a)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	uint8_t t = a->type, flags = (uint8_t)(a->has_dst | a->has_port << 1);
+
+	h = fnv(h, &t, 1);
+	if (a->type == FH_ALERT_BLOCKLIST)
+		h = fnv(h, a->list, strnlen(a->list, sizeof(a->list)));
+	h = fnv(h, a->src.a, 16);
+	h = fnv(h, &flags, 1);
+	if (a->has_dst)
+		h = fnv(h, a->dst.a, 16);
+	if (a->has_port) {
+		uint8_t p[2] = {(uint8_t)(a->port >> 8), (uint8_t)a->port};
+		h = fnv(h, p, 2);
+	}
+	h = fnv(h, &a->proto, 1);
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	snprintf(a->id, sizeof(a->id), "%016" PRIx64, h);
+}
+
+void fh_alert_add_exporter(struct fh_alert *a, const struct fh_ip *ex)
+{
+	for (unsigned i = 0; i < a->n_exporters; i++)
+		if (fh_ip_eq(&a->exporters[i], ex))
+			return;
+	if (a->n_exporters < FH_ALERT_MAX_EXPORTERS)
+		a->exporters[a->n_exporters++] = *ex;
+}
+
+/* ---- JSON ----------------------------------------------------------------------------- */
+
+int fh_alert_to_json(const struct fh_alert *a, char *buf, size_t len)
+{
+	char tn[64], src[FH_IP_STRLEN], dst[FH_IP_STRLEN + 2] = "null", port[8] = "null";
+	char proto[16] = "null", t0[FH_TIME_STRLEN], t1[FH_TIME_STRLEN], t2[FH_TIME_STRLEN];
+	char exs[FH_ALERT_MAX_EXPORTERS * (FH_IP_STRLEN + 3) + 3];
+	size_t o = 0;
+
+	fh_ip_fmt(&a->src, src, sizeof(src));
+	if (a->has_dst) {
+		char d[FH_IP_STRLEN];
+		snprintf(dst, sizeof(dst), "\"%s\"", fh_ip_fmt(&a->dst, d, sizeof(d)));
+	}
+	if (a->has_port)
+		snprintf(port, sizeof(port), "%u", a->port);
+	if (a->proto) {
+		const char *pn = fh_proto_name(a->proto);
+		if (pn)
+			snprintf(proto, sizeof(proto), "\"%s\"", pn);
+		else
+			snprintf(proto, sizeof(proto), "%u", a->proto);
+	}
+	exs[o++] = '[';
+	for (unsigned i = 0; i < a->n_exporters; i++) {
+		char e[FH_IP_STRLEN];
+		o += (size_t)snprintf(exs + o, sizeof(exs) - o, "%s\"%s\"", i ? "," : "",
+			fh_ip_fmt(&a->exporters[i], e, sizeof(e)));
+	}
+	exs[o++] = ']';
+	exs[o] = 0;
+	return snprintf(buf, len,
+		"{\"id\":\"%s\",\"type\":\"%s\",\"severity\":\"%s\",\"src\":\"%s\",\"dst\":%s,"
+		"\"port\":%s,\"proto\":%s,\"first_seen\":\"%s\",\"last_seen\":\"%s\","
+		"\"detected_at\":\"%s\",\"count\":{\"flows\":%" PRIu64 ",\"packets\":%" PRIu64
+		",\"bytes\":%" PRIu64 ",\"targets\":%" PRIu64 "},\"evidence\":%s,"
+		"\"exporters\":%s,\"status\":\"%s\"}",
+		a->id, fh_alert_type_name(a, tn, sizeof(tn)), fh_severity_name(a->severity), src,
+		dst, port, proto, fh_time_fmt(a->first_seen, t0, sizeof(t0)),
+		fh_time_fmt(a->last_seen, t1, sizeof(t1)),
+		fh_time_fmt(a->detected_at, t2, sizeof(t2)), a->flows, a->packets, a->bytes,
+		a->targets, a->evidence[0] ? a->evidence : "{}", exs,
+		a->status == FH_ALERT_RESOLVED ? "resolved" : "active");
+}
+
+/* ---- JSON-lines sink ------------------------------------------------------------------ */
+
+struct json_sink {
+	struct fh_alert_sink base;
+	FILE *f;
+	bool close_file;
+	pthread_mutex_t mu;
+};
+
+static void json_emit(struct fh_alert_sink *s, const struct fh_alert *a, enum fh_alert_event ev)
+{
+	struct json_sink *js = (struct json_sink *)s;
+	char buf[4096];
+	int n = fh_alert_to_json(a, buf, sizeof(buf));
+
+	if (n <= 0 || (size_t)n >= sizeof(buf) - 32)
+		return;
+	/* insert the event kind before the closing brace */
+	n--;
+	n += snprintf(buf + n, sizeof(buf) - (size_t)n, ",\"event\":\"%s\"}\n",
+		fh_alert_event_name(ev));
+	pthread_mutex_lock(&js->mu);
+	fwrite(buf, 1, (size_t)n, js->f);
+	pthread_mutex_unlock(&js->mu);
+}
+
+static void json_flush(struct fh_alert_sink *s)
+{
+	struct json_sink *js = (struct json_sink *)s;
+	pthread_mutex_lock(&js->mu);
+	fflush(js->f);
+	pthread_mutex_unlock(&js->mu);
+}
+
+static void json_close(struct fh_alert_sink *s)
+{
+	struct json_sink *js = (struct json_sink *)s;
+	fflush(js->f);
+	if (js->close_file)
+		fclose(js->f);
+	pthread_mutex_destroy(&js->mu);
+	free(js);
+}
+
+static const struct fh_alert_sink_ops json_ops = {
+	.emit = json_emit,
+	.flush = json_flush,
+	.close = json_close,
+};
+
+struct fh_alert_sink *fh_alert_sink_json_new(FILE *f, bool close_file)
+{
+	struct json_sink *js = calloc(1, sizeof(*js));
+	if (!js)
+		return NULL;
+	js->base.ops = &json_ops;
+	js->f = f;
+	js->close_file = close_file;
+	pthread_mutex_init(&js->mu, NULL);
+	return &js->base;
+}
+
+/* ---- alert table ---------------------------------------------------------------------- */
+
+struct entry {
+	struct fh_alert a;
+	uint64_t last_emit_ms; /* event time of the last event that reached the sinks */
+	bool dirty; /* state changed since the last event */
+};
+
+struct fh_alert_table {
+	struct fh_alert_table_cfg cfg;
+	struct fh_alert_sink **sinks;
+	unsigned n_sinks;
+	struct entry *e; /* dense, in creation order */
+	unsigned n;
+	int32_t *idx; /* open addressing over e[], -1 = empty; idx_cap = 2 * capacity (pow2) */
+	unsigned idx_cap;
+	struct fh_alert_table_stats st;
+};
+
+static uint32_t id_hash(const char *id)
+{
+	return (uint32_t)fnv(0xcbf29ce484222325ull, id, strlen(id));
+}
+
+static void rebuild_index(struct fh_alert_table *t)
+{
+	for (unsigned i = 0; i < t->idx_cap; i++)
+		t->idx[i] = -1;
+	for (unsigned k = 0; k < t->n; k++) {
+		uint32_t i = id_hash(t->e[k].a.id) & (t->idx_cap - 1);
+		while (t->idx[i] >= 0)
+			i = (i + 1) & (t->idx_cap - 1);
+		t->idx[i] = (int32_t)k;
+	}
+}
+
+static int32_t lookup(const struct fh_alert_table *t, const char *id)
+{
+	for (uint32_t i = id_hash(id) & (t->idx_cap - 1);; i = (i + 1) & (t->idx_cap - 1)) {
+		int32_t k = t->idx[i];
+		if (k < 0)
+			return -1;
+		if (!strcmp(t->e[k].a.id, id))
+			return k;
+	}
+}
+
+struct fh_alert_table *fh_alert_table_new(const struct fh_alert_table_cfg *cfg,
+	struct fh_alert_sink **sinks, unsigned n_sinks)
+{
+	struct fh_alert_table *t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	if (cfg)
+		t->cfg = *cfg;
+	if (!t->cfg.capacity)
+		t->cfg.capacity = 65536;
+	if (!t->cfg.resolve_after_ms)
+		t->cfg.resolve_after_ms = 300000;
+	if (!t->cfg.update_interval_ms)
+		t->cfg.update_interval_ms = 10000;
+	t->idx_cap = 16;
+	while (t->idx_cap < 2 * t->cfg.capacity)
+		t->idx_cap <<= 1;
+	t->e = calloc(t->cfg.capacity, sizeof(*t->e));
+	t->idx = malloc(t->idx_cap * sizeof(*t->idx));
+	t->sinks = calloc(n_sinks ? n_sinks : 1, sizeof(*t->sinks));
+	if (!t->e || !t->idx || !t->sinks) {
+		fh_alert_table_free(t);
+		return NULL;
+	}
+	memcpy(t->sinks, sinks, n_sinks * sizeof(*sinks));
+	t->n_sinks = n_sinks;
+	rebuild_index(t);
+	return t;
+}
+
+void fh_alert_table_free(struct fh_alert_table *t)
+{
+	if (!t)
+		return;
+	free(t->e);
+	free(t->idx);
+	free(t->sinks);
+	free(t);
+}
+
+static void emit(struct fh_alert_table *t, struct entry *e, enum fh_alert_event ev)
+{
+	for (unsigned i = 0; i < t->n_sinks; i++)
+		t->sinks[i]->ops->emit(t->sinks[i], &e->a, ev);
+	e->last_emit_ms = e->a.last_seen;
+	e->dirty = false;
+	if (ev == FH_AEV_UPDATE)
+		t->st.updates_emitted++;
+}
+
+/* Make room by forgetting the oldest resolved alert. Returns false if all are active. */
+static bool evict_resolved(struct fh_alert_table *t)
+{
+	for (unsigned k = 0; k < t->n; k++) {
+		if (t->e[k].a.status == FH_ALERT_RESOLVED) {
+			memmove(&t->e[k], &t->e[k + 1], (t->n - k - 1) * sizeof(*t->e));
+			t->n--;
+			rebuild_index(t);
+			return true;
+		}
+	}
+	return false;
+}
+
+int fh_alert_raise(struct fh_alert_table *t, const struct fh_alert *a)
+{
+	t->st.raised++;
+	int32_t k = lookup(t, a->id);
+	if (k >= 0 && t->e[k].a.status == FH_ALERT_ACTIVE) {
+		struct entry *e = &t->e[k];
+		struct fh_alert *o = &e->a;
+		if (a->last_seen > o->last_seen)
+			o->last_seen = a->last_seen;
+		if (a->first_seen && a->first_seen < o->first_seen)
+			o->first_seen = a->first_seen;
+#define KEEP_MAX(f) if (a->f > o->f) o->f = a->f
+		KEEP_MAX(flows);
+		KEEP_MAX(packets);
+		KEEP_MAX(bytes);
+		KEEP_MAX(targets);
+		KEEP_MAX(severity);
+#undef KEEP_MAX
+		if (a->evidence[0])
+			memcpy(o->evidence, a->evidence, sizeof(o->evidence));
+		for (unsigned i = 0; i < a->n_exporters; i++)
+			fh_alert_add_exporter(o, &a->exporters[i]);
+		e->dirty = true;
+		if (o->last_seen >= e->last_emit_ms + t->cfg.update_interval_ms)
+			emit(t, e, FH_AEV_UPDATE);
+		return 0;
+	}
+	if (k >= 0) {
+		/* the same activity again after it was resolved: a new occurrence */
+		memmove(&t->e[k], &t->e[k + 1], (t->n - (unsigned)k - 1) * sizeof(*t->e));
+		t->n--;
+		rebuild_index(t);
+	}
+	if (t->n == t->cfg.capacity && !evict_resolved(t)) {
+		t->st.dropped++;
+		return -ENOSPC;
+	}
+	struct entry *e = &t->e[t->n];
+	memset(e, 0, sizeof(*e));
+	e->a = *a;
+	e->a.status = FH_ALERT_ACTIVE;
+	if (!e->a.detected_at)
+		e->a.detected_at = a->last_seen;
+	if (!e->a.first_seen)
+		e->a.first_seen = a->detected_at;
+	uint32_t i = id_hash(e->a.id) & (t->idx_cap - 1);
+	while (t->idx[i] >= 0)
+		i = (i + 1) & (t->idx_cap - 1);
+	t->idx[i] = (int32_t)t->n;
+	t->n++;
+	t->st.created++;
+	emit(t, e, FH_AEV_NEW);
+	return 0;
+}
+
+unsigned fh_alert_table_tick(struct fh_alert_table *t, uint64_t watermark_ms)
+{
+	unsigned resolved = 0;
+	for (unsigned k = 0; k < t->n; k++) {
+		struct entry *e = &t->e[k];
+		if (e->a.status != FH_ALERT_ACTIVE)
+			continue;
+		if (e->a.last_seen + t->cfg.resolve_after_ms <= watermark_ms) {
+			e->a.status = FH_ALERT_RESOLVED;
+			emit(t, e, FH_AEV_RESOLVED);
+			t->st.resolved++;
+			resolved++;
+		} else if (e->dirty && watermark_ms >= e->last_emit_ms + t->cfg.update_interval_ms) {
+			emit(t, e, FH_AEV_UPDATE);
+		}
+	}
+	return resolved;
+}
+
+void fh_alert_table_flush(struct fh_alert_table *t)
+{
+	for (unsigned k = 0; k < t->n; k++)
+		if (t->e[k].dirty)
+			emit(t, &t->e[k], FH_AEV_UPDATE);
+	for (unsigned i = 0; i < t->n_sinks; i++)
+		if (t->sinks[i]->ops->flush)
+			t->sinks[i]->ops->flush(t->sinks[i]);
+}
+
+void fh_alert_table_foreach(struct fh_alert_table *t,
+	void (*fn)(void *arg, const struct fh_alert *a), void *arg)
+{
+	for (unsigned k = 0; k < t->n; k++)
+		fn(arg, &t->e[k].a);
+}
+
+void fh_alert_table_stats(const struct fh_alert_table *t, struct fh_alert_table_stats *st)
+{
+	*st = t->st;
+	st->active = 0;
+	for (unsigned k = 0; k < t->n; k++)
+		st->active += t->e[k].a.status == FH_ALERT_ACTIVE;
+}
+
+const struct fh_alert *fh_alert_table_find(const struct fh_alert_table *t, const char *id)
+{
+	int32_t k = lookup(t, id);
+	return k >= 0 ? &t->e[k].a : NULL;
+}

@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Unit tests for analytics/alert: ids, JSON, deduplication, updates, resolution, eviction.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <errno.h>
+
+#include "analytics/alert.h"
+
+/* A sink that records events in memory. */
+struct rec_sink {
+	struct fh_alert_sink base;
+	int n;
+	enum fh_alert_event ev[64];
+	struct fh_alert last;
+};
+
+static void rec_emit(struct fh_alert_sink *s, const struct fh_alert *a, enum fh_alert_event ev)
+{
+	struct rec_sink *r = (struct rec_sink *)s;
+	if (r->n < 64)
+		r->ev[r->n] = ev;
+	r->n++;
+	r->last = *a;
+}
+
+static const struct fh_alert_sink_ops rec_ops = {.emit = rec_emit};
+
+static void mk(struct fh_alert *a, const char *src, uint16_t port, uint64_t t)
+{
+	memset(a, 0, sizeof(*a));
+	a->type = FH_ALERT_SCAN_HORIZONTAL;
+	a->severity = FH_SEV_MEDIUM;
+	assert_int_equal(fh_ip_parse(src, &a->src), 0);
+	a->has_port = true;
+	a->port = port;
+	a->proto = 6;
+	a->first_seen = a->last_seen = a->detected_at = t;
+	fh_alert_make_id(a);
+}
+
+static void test_id_stable_and_distinct(void **state)
+{
+	(void)state;
+	struct fh_alert a, b, c;
+	mk(&a, "198.51.100.7", 22, 1000);
+	mk(&b, "198.51.100.7", 22, 999999);
+	mk(&c, "198.51.100.7", 23, 1000);
+	assert_string_equal(a.id, b.id); /* time is not part of the key */
+	assert_string_not_equal(a.id, c.id);
+	assert_int_equal(strlen(a.id), 16);
+	/* blocklist alerts: the list name is part of the key */
+	a.type = c.type = FH_ALERT_BLOCKLIST;
+	strcpy(a.list, "tor");
+	strcpy(c.list, "drop");
+	c.port = 22;
+	fh_alert_make_id(&a);
+	fh_alert_make_id(&c);
+	assert_string_not_equal(a.id, c.id);
+	assert_int_equal(fh_alert_type_parse("blocklist.tor"), FH_ALERT_BLOCKLIST);
+	assert_int_equal(fh_alert_type_parse("scan.vertical"), FH_ALERT_SCAN_VERTICAL);
+	assert_int_equal(fh_alert_type_parse("nope"), -1);
+}
+
+static void test_json(void **state)
+{
+	(void)state;
+	struct fh_alert a;
+	char buf[4096];
+	mk(&a, "198.51.100.7", 22, 1764374400123ull);
+	a.flows = 300;
+	a.targets = 250;
+	strcpy(a.evidence, "{\"top_targets\":[\"192.0.2.1\"]}");
+	struct fh_ip ex;
+	fh_ip_parse("192.0.2.254", &ex);
+	fh_alert_add_exporter(&a, &ex);
+	fh_alert_add_exporter(&a, &ex);
+	assert_int_equal(a.n_exporters, 1);
+	int n = fh_alert_to_json(&a, buf, sizeof(buf));
+	assert_true(n > 0 && (size_t)n < sizeof(buf));
+	assert_non_null(strstr(buf, "\"type\":\"scan.horizontal\""));
+	assert_non_null(strstr(buf, "\"src\":\"198.51.100.7\",\"dst\":null,\"port\":22"));
+	assert_non_null(strstr(buf, "\"proto\":\"tcp\""));
+	assert_non_null(strstr(buf, "\"first_seen\":\"2025-11-29T00:00:00.123Z\""));
+	assert_non_null(strstr(buf, "\"count\":{\"flows\":300,\"packets\":0,\"bytes\":0,"
+				    "\"targets\":250}"));
+	assert_non_null(strstr(buf, "\"evidence\":{\"top_targets\":[\"192.0.2.1\"]}"));
+	assert_non_null(strstr(buf, "\"exporters\":[\"192.0.2.254\"],\"status\":\"active\"}"));
+}
+
+static void test_dedup_update_resolve(void **state)
+{
+	(void)state;
+	struct rec_sink rs = {.base.ops = &rec_ops};
+	struct fh_alert_sink *sinks[] = {&rs.base};
+	struct fh_alert_table_cfg cfg = {.resolve_after_ms = 60000, .update_interval_ms = 10000};
+	struct fh_alert_table *t = fh_alert_table_new(&cfg, sinks, 1);
+	struct fh_alert a;
+	assert_non_null(t);
+
+	mk(&a, "198.51.100.7", 22, 100000);
+	a.targets = 10;
+	assert_int_equal(fh_alert_raise(t, &a), 0);
+	assert_int_equal(rs.n, 1);
+	assert_int_equal(rs.ev[0], FH_AEV_NEW);
+
+	/* 5 s later: merged, but no UPDATE event yet (interval 10 s) */
+	a.last_seen = 105000;
+	a.targets = 50;
+	assert_int_equal(fh_alert_raise(t, &a), 0);
+	assert_int_equal(rs.n, 1);
+	/* 11 s after the first event: an UPDATE with the merged state */
+	a.last_seen = 111000;
+	a.targets = 40; /* smaller cumulative count must not lower the alert's */
+	a.severity = FH_SEV_HIGH;
+	assert_int_equal(fh_alert_raise(t, &a), 0);
+	assert_int_equal(rs.n, 2);
+	assert_int_equal(rs.ev[1], FH_AEV_UPDATE);
+	assert_int_equal(rs.last.targets, 50);
+	assert_int_equal(rs.last.severity, FH_SEV_HIGH);
+	assert_int_equal(rs.last.first_seen, 100000);
+
+	struct fh_alert_table_stats st;
+	fh_alert_table_stats(t, &st);
+	assert_int_equal(st.active, 1);
+	assert_int_equal(st.created, 1);
+
+	/* not yet idle long enough */
+	assert_int_equal(fh_alert_table_tick(t, 111000 + 59999), 0);
+	assert_int_equal(fh_alert_table_tick(t, 111000 + 60000), 1);
+	assert_int_equal(rs.ev[rs.n - 1], FH_AEV_RESOLVED);
+	assert_int_equal(rs.last.status, FH_ALERT_RESOLVED);
+	const struct fh_alert *f = fh_alert_table_find(t, a.id);
+	assert_non_null(f);
+	assert_int_equal(f->status, FH_ALERT_RESOLVED);
+
+	/* the same activity again: a new alert with the same id */
+	a.first_seen = a.last_seen = a.detected_at = 500000;
+	assert_int_equal(fh_alert_raise(t, &a), 0);
+	assert_int_equal(rs.ev[rs.n - 1], FH_AEV_NEW);
+	fh_alert_table_stats(t, &st);
+	assert_int_equal(st.created, 2);
+	assert_int_equal(st.active, 1);
+	fh_alert_table_free(t);
+}
+
+static void test_capacity(void **state)
+{
+	(void)state;
+	struct rec_sink rs = {.base.ops = &rec_ops};
+	struct fh_alert_sink *sinks[] = {&rs.base};
+	struct fh_alert_table_cfg cfg = {.capacity = 4, .resolve_after_ms = 1000};
+	struct fh_alert_table *t = fh_alert_table_new(&cfg, sinks, 1);
+	struct fh_alert a;
+	for (int i = 0; i < 4; i++) {
+		mk(&a, "198.51.100.7", (uint16_t)(i + 1), 1000);
+		assert_int_equal(fh_alert_raise(t, &a), 0);
+	}
+	mk(&a, "198.51.100.7", 99, 1000);
+	assert_int_equal(fh_alert_raise(t, &a), -ENOSPC);
+	/* once resolved, the oldest resolved alert makes room */
+	fh_alert_table_tick(t, 5000);
+	assert_int_equal(fh_alert_raise(t, &a), 0);
+	struct fh_alert_table_stats st;
+	fh_alert_table_stats(t, &st);
+	assert_int_equal(st.dropped, 1);
+	assert_non_null(fh_alert_table_find(t, a.id));
+	fh_alert_table_free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_id_stable_and_distinct),
+		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_dedup_update_resolve),
+		cmocka_unit_test(test_capacity),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
