@@ -17,6 +17,8 @@ struct fh_worker {
 	struct fh_rec_sink count_sink; /* wraps out to count records */
 	struct fh_decoder *dec;
 	struct fh_worker_stats st;
+	struct fh_ip last_exporter;
+	int last_rc;
 	uint8_t port_map[65536 / 8]; /* collector ports as a bitmap: one load per packet */
 };
 
@@ -80,6 +82,8 @@ int fh_worker_datagram(struct fh_worker *w, const struct fh_ip *exporter, const 
 {
 	w->st.datagrams++;
 	int rc = fh_decode(w->dec, exporter, buf, len, now_ms, &w->count_sink);
+	w->last_exporter = *exporter;
+	w->last_rc = rc;
 	if (rc < 0)
 		w->st.decode_errors++;
 	return rc;
@@ -102,41 +106,63 @@ static void tap_meter(struct fh_worker *w, const struct fh_pkt *p, size_t frame_
 	count_emit(w, &r);
 }
 
-void fh_worker_frame(struct fh_worker *w, const uint8_t *frame, size_t len, uint64_t now_ms)
+static int handle(struct fh_worker *w, int rc, const struct fh_pkt *p, size_t len,
+	uint64_t now_ms)
+{
+	if (rc == FH_PKT_NOT_IP) {
+		w->st.not_ip++;
+		return FH_WV_NOT_IP;
+	}
+	if (rc != FH_PKT_OK) {
+		w->st.bad_ip++;
+		return FH_WV_BAD_IP;
+	}
+	if (p->proto == 17 && (p->flags & FH_PKT_FRAG)) {
+		/* a fragment of a UDP datagram: the first one tells the port */
+		if ((p->flags & FH_PKT_L4) && w->port_map[p->dport / 8] & (1u << (p->dport % 8))) {
+			w->st.fragments++;
+			return FH_WV_FRAGMENT;
+		}
+		if (p->flags & FH_PKT_FRAG_LATER && !w->cfg.tap) {
+			w->st.fragments++;
+			return FH_WV_FRAGMENT;
+		}
+	}
+	if (p->proto == 17 && (p->flags & FH_PKT_L4) && p->payload &&
+		fh_worker_is_export(w, p->dport, p->payload, p->payload_len)) {
+		int drc = fh_worker_datagram(w, &p->src, p->payload, p->payload_len, now_ms);
+		return drc < 0 ? FH_WV_EXPORT_BAD : FH_WV_EXPORT;
+	}
+	if (w->cfg.tap) {
+		tap_meter(w, p, len, now_ms);
+		return FH_WV_TAP;
+	}
+	w->st.ignored++;
+	return FH_WV_IGNORED;
+}
+
+int fh_worker_frame(struct fh_worker *w, const uint8_t *frame, size_t len, uint64_t now_ms)
 {
 	struct fh_pkt p;
 
 	w->st.frames++;
 	int rc = fh_pkt_parse_eth(frame, len, &p);
-	if (rc == FH_PKT_NOT_IP) {
-		w->st.not_ip++;
-		return;
-	}
-	if (rc != FH_PKT_OK) {
-		w->st.bad_ip++;
-		return;
-	}
-	if (p.proto == 17 && (p.flags & FH_PKT_FRAG)) {
-		/* a fragment of a UDP datagram: the first one tells the port */
-		if ((p.flags & FH_PKT_L4) && w->port_map[p.dport / 8] & (1u << (p.dport % 8))) {
-			w->st.fragments++;
-			return;
-		}
-		if (p.flags & FH_PKT_FRAG_LATER && !w->cfg.tap) {
-			w->st.fragments++;
-			return;
-		}
-	}
-	if (p.proto == 17 && (p.flags & FH_PKT_L4) && p.payload &&
-		fh_worker_is_export(w, p.dport, p.payload, p.payload_len)) {
-		fh_worker_datagram(w, &p.src, p.payload, p.payload_len, now_ms);
-		return;
-	}
-	if (w->cfg.tap) {
-		tap_meter(w, &p, len, now_ms);
-		return;
-	}
-	w->st.ignored++;
+	return handle(w, rc, &p, len, now_ms);
+}
+
+int fh_worker_ip(struct fh_worker *w, const uint8_t *l3, size_t len, uint64_t now_ms)
+{
+	struct fh_pkt p;
+
+	w->st.frames++;
+	int rc = fh_pkt_parse_ip(l3, len, &p);
+	return handle(w, rc, &p, len, now_ms);
+}
+
+void fh_worker_last_export(const struct fh_worker *w, struct fh_ip *exporter, int *rc)
+{
+	*exporter = w->last_exporter;
+	*rc = w->last_rc;
 }
 
 void fh_worker_tick(struct fh_worker *w, uint64_t now_ms)

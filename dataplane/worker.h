@@ -55,8 +55,26 @@ void fh_worker_free(struct fh_worker *w);
 int fh_worker_datagram(struct fh_worker *w, const struct fh_ip *exporter, const uint8_t *buf,
 	size_t len, uint64_t now_ms);
 
-/* An Ethernet frame (DPDK, pcap). now_ms: wall clock when live, capture time offline. */
-void fh_worker_frame(struct fh_worker *w, const uint8_t *frame, size_t len, uint64_t now_ms);
+/* What became of a frame. */
+enum fh_worker_verdict {
+	FH_WV_EXPORT, /* an export datagram, decoded (in part or whole) */
+	FH_WV_EXPORT_BAD, /* an export datagram refused as malformed: fh_worker_last_export() */
+	FH_WV_TAP, /* metered in tap mode */
+	FH_WV_IGNORED, /* IP, neither for us nor metered */
+	FH_WV_FRAGMENT, /* a fragment of a datagram for us: counted */
+	FH_WV_NOT_IP,
+	FH_WV_BAD_IP,
+};
+
+/* An Ethernet frame (DPDK, pcap). now_ms: wall clock when live, capture time offline.
+ * Returns an enum fh_worker_verdict. */
+int fh_worker_frame(struct fh_worker *w, const uint8_t *frame, size_t len, uint64_t now_ms);
+
+/* The same from an IP header (captures with raw-IP or cooked link layers). */
+int fh_worker_ip(struct fh_worker *w, const uint8_t *l3, size_t len, uint64_t now_ms);
+
+/* The exporter and fh_decode() result of the last export datagram this worker handled. */
+void fh_worker_last_export(const struct fh_worker *w, struct fh_ip *exporter, int *rc);
 
 /* Whether a UDP packet to dport with this payload is an export datagram for us. */
 bool fh_worker_is_export(const struct fh_worker *w, uint16_t dport, const uint8_t *payload,
