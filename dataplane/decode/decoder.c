@@ -258,3 +258,11 @@ uint32_t fh_seq_track(struct fh_exporter *ex, uint8_t version, uint32_t domain, 
 	}
 	return lost;
 }
+
+void fh_seq_forget(struct fh_exporter *ex, uint8_t version, uint32_t domain)
+{
+	for (unsigned i = 0; i < FH_SEQ_SLOTS; i++)
+		if (ex->seq[i].used && ex->seq[i].version == version &&
+			ex->seq[i].domain == domain)
+			ex->seq[i].used = 0;
+}

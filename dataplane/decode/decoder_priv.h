@@ -80,6 +80,10 @@ struct fh_decoder {
 uint32_t fh_seq_track(struct fh_exporter *ex, uint8_t version, uint32_t domain, uint32_t seq,
 	uint32_t incr);
 
+/* Forget what to expect next for (version, domain): the next datagram starts afresh. Used
+ * when a datagram's increment cannot be known (IPFIX data held for its template). */
+void fh_seq_forget(struct fh_exporter *ex, uint8_t version, uint32_t domain);
+
 /* Record an error on the exporter; returns -err for convenient `return fh_dec_fail(...)`. */
 static inline int fh_dec_fail(struct fh_exporter *ex, enum fh_dec_err err)
 {
