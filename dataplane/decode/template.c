@@ -312,8 +312,16 @@ enum {
 	HAVE_FIRST_UP = 1 << 7, HAVE_LAST_UP = 1 << 8, HAVE_DELTA = 1 << 9, HAVE_OBS = 1 << 10,
 	HAVE_SYSINIT = 1 << 11, HAVE_SAMPLER = 1 << 12, HAVE_SAMPLING = 1 << 13,
 	HAVE_PKT_SAMPLING = 1 << 14, HAVE_POP = 1 << 15, HAVE_ICMP_TC = 1 << 16,
-	HAVE_ICMP_TYPE = 1 << 17, HAVE_ADDR = 1 << 18,
+	HAVE_ICMP_TYPE = 1 << 17, HAVE_ADDR = 1 << 18, HAVE_SRC = 1 << 19, HAVE_DST = 1 << 20,
 };
+
+static inline int is_zero16(const uint8_t *p)
+{
+	uint64_t a, b;
+	memcpy(&a, p, 8);
+	memcpy(&b, p + 8, 8);
+	return (a | b) == 0;
+}
 
 static uint64_t ntp_to_ms(uint64_t ntp)
 {
@@ -327,8 +335,8 @@ static inline void apply(struct fh_flow_rec *r, struct vals *v, uint8_t kind, co
 	unsigned len)
 {
 	switch (kind) {
-	case FH_K_BYTES: v->bytes += fh_rdn(p, len); v->have |= HAVE_BYTES; break;
-	case FH_K_PKTS: v->pkts += fh_rdn(p, len); v->have |= HAVE_PKTS; break;
+	case FH_K_BYTES: v->bytes = fh_rdn(p, len); v->have |= HAVE_BYTES; break;
+	case FH_K_PKTS: v->pkts = fh_rdn(p, len); v->have |= HAVE_PKTS; break;
 	case FH_K_OUT_BYTES: v->out_bytes = fh_rdn(p, len); v->have |= HAVE_OUT; break;
 	case FH_K_OUT_PKTS: v->out_pkts = fh_rdn(p, len); v->have |= HAVE_OUT; break;
 	case FH_K_BYTES_TOTAL: v->tot_bytes = fh_rdn(p, len); v->have |= HAVE_TOT; break;
@@ -342,10 +350,34 @@ static inline void apply(struct fh_flow_rec *r, struct vals *v, uint8_t kind, co
 	case FH_K_TCP_FLAGS: r->tcp_flags = p[len - 1]; break;
 	case FH_K_SPORT: r->sport = (uint16_t)fh_rdn(p, len); break;
 	case FH_K_DPORT: r->dport = (uint16_t)fh_rdn(p, len); break;
-	case FH_K_SRC4: fh_ip_from_v4(&r->src, p); r->af = 4; v->have |= HAVE_ADDR; break;
-	case FH_K_DST4: fh_ip_from_v4(&r->dst, p); r->af = 4; v->have |= HAVE_ADDR; break;
-	case FH_K_SRC6: fh_ip_from_v6(&r->src, p); r->af = 6; v->have |= HAVE_ADDR; break;
-	case FH_K_DST6: fh_ip_from_v6(&r->dst, p); r->af = 6; v->have |= HAVE_ADDR; break;
+	/* templates with both IPv4 and IPv6 fields fill one family with zeros: a zero address
+	 * never replaces a non-zero one */
+	case FH_K_SRC4:
+		if (!fh_rd32(p) && (v->have & HAVE_SRC))
+			break;
+		fh_ip_from_v4(&r->src, p);
+		r->af = 4;
+		v->have |= HAVE_ADDR | (fh_rd32(p) ? HAVE_SRC : 0);
+		break;
+	case FH_K_DST4:
+		if (!fh_rd32(p) && (v->have & HAVE_DST))
+			break;
+		fh_ip_from_v4(&r->dst, p);
+		v->have |= HAVE_ADDR | (fh_rd32(p) ? HAVE_DST : 0);
+		break;
+	case FH_K_SRC6:
+		if (is_zero16(p) && (v->have & HAVE_SRC))
+			break;
+		fh_ip_from_v6(&r->src, p);
+		r->af = 6;
+		v->have |= HAVE_ADDR | (is_zero16(p) ? 0 : HAVE_SRC);
+		break;
+	case FH_K_DST6:
+		if (is_zero16(p) && (v->have & HAVE_DST))
+			break;
+		fh_ip_from_v6(&r->dst, p);
+		v->have |= HAVE_ADDR | (is_zero16(p) ? 0 : HAVE_DST);
+		break;
 	case FH_K_SRC_MASK: r->src_mask = p[0]; r->fields |= FH_F_MASK; break;
 	case FH_K_DST_MASK: r->dst_mask = p[0]; r->fields |= FH_F_MASK; break;
 	case FH_K_IN_IF: r->in_if = (uint32_t)fh_rdn(p, len); r->fields |= FH_F_IF; break;
@@ -495,8 +527,7 @@ static void finish_flow(struct fh_exporter *ex, const struct fh_hdr_ctx *h,
 	uint32_t rate = announced_rate(v);
 	r->sampling = rate ? rate
 			   : rate_get(c, h->domain, !!(v->have & HAVE_SAMPLER), v->sampler);
-	if (!r->af)
-		r->af = fh_ip_is_v4(&r->src) ? 4 : 6;
+	r->af = fh_ip_is_v4(&r->src) ? 4 : 6;
 	fh_dec_emit(ex, sink, r);
 }
 

@@ -43,7 +43,7 @@ def group_key(path):
 
 def is_template_file(path):
     n = os.path.basename(path).lower()
-    return 'tpl' in n or 'template' in n
+    return ('tpl' in n or 'template' in n) and not ('payload' in n or '_data' in n)
 
 
 def groups(root):
@@ -219,7 +219,11 @@ def tshark_records(pcap, ports):
                         pre = 'ip.' if kind == 'ip' else 'ipv6.'
                         rec['src'] = norm_ip(ipd.get(pre + 'src', ''))
                         rec['dst'] = norm_ip(ipd.get(pre + 'dst', ''))
-                        rec['proto'] = int(ipd.get('ip.proto', ipd.get('ipv6.nxt', '0')))
+                        proto = int(ipd.get('ip.proto', ipd.get('ipv6.nxt', '0')))
+                        # tshark gives the first IPv6 next header; extension headers
+                        # (hop-by-hop, routing, fragment, destination options) hide the L4
+                        rec['proto'] = None if kind == 'ipv6' and proto in (0, 43, 44, 60) \
+                            else proto
                     l4 = find_layer(fl[1] if fl else v, ('tcp', 'udp'))
                     if l4:
                         kind, l4d = l4
@@ -239,7 +243,8 @@ def tshark_records(pcap, ports):
                 sflow_walk(v)
 
     try:
-        pkts = json.loads(r.stdout or '[]')
+        # tshark repeats keys (forward and [Reverse] fields): keep the first
+        pkts = json.loads(r.stdout or '[]', object_pairs_hook=lambda kv: dict(reversed(kv)))
     except json.JSONDecodeError:
         pkts = []
     for p in pkts:
