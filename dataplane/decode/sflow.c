@@ -215,10 +215,14 @@ static void flow_record(uint32_t fmt, struct xdr *x, struct sample *s)
 	}
 }
 
+/* 0x3fffffff: "interface unknown" (sflow_version_5.txt, flow_sample) */
+#define SFLOW_IF_UNKNOWN 0x3fffffffu
+
 /* Interface of the compact form: top 2 bits format, 30 bits value; ifIndex for format 0. */
 static uint32_t compact_if(uint32_t v)
 {
-	return (v >> 30) == 0 ? (v & 0x3fffffff) : 0;
+	return (v >> 30) == 0 && (v & SFLOW_IF_UNKNOWN) != SFLOW_IF_UNKNOWN ? v & SFLOW_IF_UNKNOWN
+										  : 0;
 }
 
 static int flow_sample(struct fh_exporter *ex, struct xdr *x, int expanded,
@@ -239,8 +243,8 @@ static int flow_sample(struct fh_exporter *ex, struct xdr *x, int expanded,
 	x32(x); /* drops */
 	if (expanded) {
 		uint32_t inf = x32(x), inv = x32(x), outf = x32(x), outv = x32(x);
-		in = inf == 0 ? inv : 0;
-		out = outf == 0 ? outv : 0;
+		in = inf == 0 && inv != SFLOW_IF_UNKNOWN ? inv : 0;
+		out = outf == 0 && outv != SFLOW_IF_UNKNOWN ? outv : 0;
 	} else {
 		in = compact_if(x32(x));
 		out = compact_if(x32(x));
