@@ -66,9 +66,20 @@ static void on_datagram(void *arg, const struct fh_ip *exporter, const uint8_t *
 	report(c, rc < 0 ? FH_WV_EXPORT_BAD : FH_WV_EXPORT, frame_no);
 }
 
+static void print_element(void *arg, unsigned id, const char *name, const char *dest,
+	unsigned minw, unsigned maxw)
+{
+	(void)arg;
+	if (minw == maxw)
+		printf("| %u | %s | %s | %u |\n", id, name, dest, minw);
+	else
+		printf("| %u | %s | %s | %u..%u |\n", id, name, dest, minw, maxw);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: flowhound decode [--format json|csv|text] [--port N]... CAPTURE...\n"
+		   "       flowhound decode --list-elements   (the NetFlow v9/IPFIX elements decoded)\n"
 		   "  CAPTURE: pcap or pcapng (export datagrams on the collector ports 2055, 9995,\n"
 		   "  9996, 4739, 6343 and --port N, or recognised by content on any UDP port), or\n"
 		   "  a raw payload file (.dat/.bin datagrams back to back, .ipfix RFC 5655 file)\n");
@@ -89,6 +100,7 @@ int fh_cmd_decode(int argc, char **argv)
 {
 	static const struct option lo[] = {{"format", required_argument, NULL, 'f'},
 		{"port", required_argument, NULL, 'p'}, {"help", no_argument, NULL, 'h'},
+		{"list-elements", no_argument, NULL, 'L'},
 		{NULL, 0, NULL, 0}};
 	struct fh_worker_cfg cfg = {.sniff = true};
 	struct decode_ctx c = {.fmt = FH_FMT_JSON};
@@ -121,6 +133,10 @@ int fh_cmd_decode(int argc, char **argv)
 		}
 		case 'h':
 			usage(stdout);
+			return FH_EXIT_OK;
+		case 'L':
+			printf("| id | IANA name | goes to | width (bytes) |\n|---|---|---|---|\n");
+			fh_decode_elements(print_element, NULL);
 			return FH_EXIT_OK;
 		default:
 			usage(stderr);

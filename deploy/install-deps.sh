@@ -7,7 +7,7 @@ PKGS=(
     build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev llvm
     libdpdk-dev dpdk-dev liburcu-dev libhiredis-dev libpcap-dev libcmocka-dev
     libzstd-dev libmicrohttpd-dev
-    redis-server redis-tools
+    redis-server redis-tools wireshark-common
     nfdump softflowd pmacct tshark tcpdump nmap hping3 python3-scapy
     iproute2 jq procps psmisc
 )

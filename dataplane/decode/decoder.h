@@ -113,6 +113,12 @@ int fh_decode_sniff(const uint8_t *buf, size_t len);
 
 const struct fh_decoder_stats *fh_decoder_stats(const struct fh_decoder *d);
 
+/* Visit the NetFlow v9 / IPFIX information elements the decoder understands (ie.def), in id
+ * order: id, IANA name, where the value goes, accepted widths. For docs and --list. */
+void fh_decode_elements(void (*fn)(void *arg, unsigned id, const char *name, const char *dest,
+				unsigned minw, unsigned maxw),
+	void *arg);
+
 /* Visit every exporter (for `stats`). ip is the exporter address as the decoder keys it. */
 void fh_decoder_foreach_exporter(const struct fh_decoder *d,
 	void (*fn)(void *arg, const struct fh_ip *ip, const struct fh_exporter_stats *st),

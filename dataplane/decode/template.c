@@ -21,6 +21,22 @@ static const struct fh_ie_info ie_by_id[IE_MAX_ID] = {
 #undef FH_IE
 };
 
+void fh_decode_elements(void (*fn)(void *arg, unsigned id, const char *name, const char *dest,
+				unsigned minw, unsigned maxw),
+	void *arg)
+{
+	static const struct {
+		unsigned id, minw, maxw;
+		const char *name, *dest;
+	} rows[] = {
+#define FH_IE(i, n, k, mn, mx) {i, mn, mx, n, #k},
+#include "dataplane/decode/ie.def"
+#undef FH_IE
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		fn(arg, rows[i].id, rows[i].name, rows[i].dest, rows[i].minw, rows[i].maxw);
+}
+
 const struct fh_ie_info *fh_ie_lookup(uint16_t id)
 {
 	if (id >= IE_MAX_ID || ie_by_id[id].kind == FH_K_NONE)
