@@ -28,6 +28,13 @@ static inline uint64_t fh_rd64(const uint8_t *p)
 /* Unsigned big-endian integer of 1..8 bytes (reduced-size encoding); wider: low 8 bytes. */
 static inline uint64_t fh_rdn(const uint8_t *p, unsigned n)
 {
+	switch (n) { /* the common widths without a loop */
+	case 1: return p[0];
+	case 2: return fh_rd16(p);
+	case 4: return fh_rd32(p);
+	case 8: return fh_rd64(p);
+	default: break;
+	}
 	uint64_t v = 0;
 	if (n > 8) {
 		p += n - 8;

@@ -339,6 +339,20 @@ static inline int is_zero16(const uint8_t *p)
 	return (a | b) == 0;
 }
 
+/* Reset v for the next record. Fields are read only under their HAVE_ bit, except the
+ * few that share a bit with another field: those are zeroed. Cheaper than a memset of v. */
+static inline void vals_reset(struct vals *v)
+{
+	v->have = 0;
+	v->start_delta_us = v->end_delta_us = 0;
+	v->pkt_space = 0;
+	v->samp_pop = 0;
+	v->icmp_type = v->icmp_code = 0;
+	v->out_bytes = v->out_pkts = v->tot_bytes = v->tot_pkts = 0;
+	v->init_bytes = v->resp_bytes = v->init_pkts = v->resp_pkts = 0;
+	v->start_ms = v->end_ms = 0;
+}
+
 static uint64_t ntp_to_ms(uint64_t ntp)
 {
 	uint64_t sec = ntp >> 32, frac = ntp & 0xffffffffu;
@@ -468,8 +482,22 @@ static void finish_options(struct fh_exporter *ex, const struct fh_hdr_ctx *h,
 		sysinit_set(c, h->domain, v->sysinit_ms);
 }
 
+/* Per data set: what every record of the set shares, looked up once. */
+struct set_ctx {
+	uint32_t rate; /* the domain's sampling rate */
+	uint64_t sysinit_ms; /* the domain's system init time (IPFIX), 0 if unknown */
+};
+
+static void set_ctx_init(struct set_ctx *sc, const struct fh_tpl_cache *c,
+	const struct fh_hdr_ctx *h)
+{
+	sc->rate = rate_get(c, h->domain, 0, 0);
+	sc->sysinit_ms = h->version == FH_VER_IPFIX ? sysinit_get(c, h->domain) : 0;
+}
+
 static void finish_flow(struct fh_exporter *ex, const struct fh_hdr_ctx *h,
-	struct fh_flow_rec *r, const struct vals *v, const struct fh_rec_sink *sink)
+	const struct set_ctx *sc, struct fh_flow_rec *r, const struct vals *v,
+	const struct fh_rec_sink *sink)
 {
 	const struct fh_tpl_cache *c = ex->tpl;
 
@@ -510,8 +538,7 @@ static void finish_flow(struct fh_exporter *ex, const struct fh_hdr_ctx *h,
 			if (!last && (v->have & HAVE_LAST_UP))
 				last = h->export_ms + (int64_t)(int32_t)(v->last_up - h->uptime_ms);
 		} else {
-			uint64_t init = (v->have & HAVE_SYSINIT) ? v->sysinit_ms
-								 : sysinit_get(c, h->domain);
+			uint64_t init = (v->have & HAVE_SYSINIT) ? v->sysinit_ms : sc->sysinit_ms;
 			if (init) {
 				if (!first && (v->have & HAVE_FIRST_UP))
 					first = init + v->first_up;
@@ -541,8 +568,9 @@ static void finish_flow(struct fh_exporter *ex, const struct fh_hdr_ctx *h,
 		}
 	}
 	uint32_t rate = announced_rate(v);
-	r->sampling = rate ? rate
-			   : rate_get(c, h->domain, !!(v->have & HAVE_SAMPLER), v->sampler);
+	if (!rate)
+		rate = (v->have & HAVE_SAMPLER) ? rate_get(c, h->domain, 1, v->sampler) : sc->rate;
+	r->sampling = rate;
 	r->af = fh_ip_is_v4(&r->src) ? 4 : 6;
 	fh_dec_emit(ex, sink, r);
 }
@@ -554,15 +582,17 @@ static int decode_fixed(struct fh_exporter *ex, const struct tpl *t, const struc
 	size_t n = len / t->rec_len;
 	struct fh_flow_rec r;
 	struct vals v;
+	struct set_ctx sc;
+	set_ctx_init(&sc, ex->tpl, h);
 	for (size_t k = 0; k < n; k++, p += t->rec_len) {
 		memset(&r, 0, sizeof(r));
-		memset(&v, 0, sizeof(v));
+		vals_reset(&v);
 		for (unsigned i = 0; i < t->nops; i++)
 			apply(&r, &v, t->ops[i].kind, p + t->ops[i].off, t->ops[i].len);
 		if (t->options)
 			finish_options(ex, h, &v);
 		else if (v.have & HAVE_ADDR)
-			finish_flow(ex, h, &r, &v, sink);
+			finish_flow(ex, h, &sc, &r, &v, sink);
 		else if (announced_rate(&v) || (v.have & HAVE_SYSINIT))
 			finish_options(ex, h, &v); /* some exporters send sampling as plain data */
 	}
@@ -577,6 +607,8 @@ static int decode_varlen(struct fh_exporter *ex, const struct tpl *t,
 	int n = 0;
 	struct fh_flow_rec r;
 	struct vals v;
+	struct set_ctx sc;
+	set_ctx_init(&sc, ex->tpl, h);
 	while (len - pos >= t->rec_len && len - pos > 0) {
 		size_t q = pos;
 		memset(&r, 0, sizeof(r));
@@ -607,7 +639,7 @@ static int decode_varlen(struct fh_exporter *ex, const struct tpl *t,
 		if (t->options)
 			finish_options(ex, h, &v);
 		else if (v.have & HAVE_ADDR)
-			finish_flow(ex, h, &r, &v, sink);
+			finish_flow(ex, h, &sc, &r, &v, sink);
 	}
 	return n;
 }
