@@ -1,0 +1,481 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The per-core flow table (see flowtable.h).
+ *
+ * Layout: a preallocated pool of 96-byte entries; a bucket array of RCU-published chain
+ * heads; an index-linked LRU list (least recently updated first) for idle expiry and
+ * eviction; a small table interning (exporter, version, domain). Removal unlinks an entry
+ * with rcu_assign_pointer and retires it; retired entries go back to the free list after a
+ * grace period: batches are handed to call_rcu, whose callback pushes them on a lock-free
+ * stack the writer drains at its next expiry pass. With no concurrent readers
+ * (FH_FT no_readers use, e.g. `analyze`), entries are reused at once.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <urcu-qsbr.h>
+#include <urcu/lfstack.h>
+
+#include "dataplane/flowtable.h"
+
+/* ---- types ---------------------------------------------------------------------------- */
+
+#define NIL UINT32_MAX
+#define MAX_EXPORTERS 1024
+#define BATCH 1024
+#define HOLDERS 256
+
+struct entry {
+	struct entry *next; /* hash chain (RCU) or free list */
+	struct fh_ip src, dst;
+	uint64_t packets, bytes; /* since the flow's last event */
+	uint64_t first_ms;
+	uint32_t last_delta; /* last - first, ms */
+	uint32_t in_if;
+	uint32_t sampling;
+	uint32_t hash;
+	uint32_t lru_prev, lru_next;
+	uint16_t sport, dport;
+	uint8_t proto, tcp_flags;
+	uint16_t exporter; /* index into the interned exporters */
+};
+
+_Static_assert(sizeof(struct entry) <= 96, "a flow entry must fit in 96 bytes");
+
+struct exporter_key {
+	struct fh_ip ip;
+	uint32_t domain;
+	uint8_t version;
+};
+
+struct batch {
+	struct rcu_head rh;
+	struct cds_lfs_node node;
+	struct fh_ft *t;
+	uint32_t n;
+	uint32_t idx[BATCH];
+};
+
+struct fh_ft {
+	struct fh_ft_cfg cfg;
+	struct fh_ft_stats st;
+	struct entry *pool;
+	uint32_t pool_size, live;
+	struct entry **buckets;
+	uint32_t bmask;
+	struct entry *free_list;
+	uint32_t lru_head, lru_tail;
+	uint32_t scan_cursor; /* active-timeout scan position */
+	struct exporter_key exporters[MAX_EXPORTERS];
+	unsigned n_exporters, last_exporter;
+	int rcu; /* readers may exist: reclaim after grace periods */
+	/* retired entries waiting to be handed to call_rcu */
+	uint32_t *retired;
+	uint32_t n_retired;
+	struct batch *holders[HOLDERS];
+	unsigned n_holders;
+	struct cds_lfs_stack reclaimed; /* batches whose grace period is over */
+};
+
+/* ---- helpers -------------------------------------------------------------------------- */
+
+static inline uint32_t idx_of(const struct fh_ft *t, const struct entry *e)
+{
+	return (uint32_t)(e - t->pool);
+}
+
+static uint32_t mix64(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	return (uint32_t)h;
+}
+
+static uint32_t ip_hash(const struct fh_ip *ip)
+{
+	uint64_t a, b;
+	memcpy(&a, ip->a, 8);
+	memcpy(&b, ip->a + 8, 8);
+	return mix64(a * 31 + b);
+}
+
+static uint32_t key_hash(const struct fh_flow_rec *r, uint16_t ex)
+{
+	uint64_t a, b, c, d;
+	memcpy(&a, r->src.a, 8);
+	memcpy(&b, r->src.a + 8, 8);
+	memcpy(&c, r->dst.a, 8);
+	memcpy(&d, r->dst.a + 8, 8);
+	uint64_t h = a * 0x9e3779b97f4a7c15ull ^ b;
+	h = h * 0x9e3779b97f4a7c15ull ^ c;
+	h = h * 0x9e3779b97f4a7c15ull ^ d;
+	h = h * 0x9e3779b97f4a7c15ull ^ ((uint64_t)r->sport << 48 | (uint64_t)r->dport << 32 |
+						(uint64_t)r->proto << 24 | ex);
+	h = h * 0x9e3779b97f4a7c15ull ^ r->in_if;
+	return mix64(h);
+}
+
+static uint16_t intern_exporter(struct fh_ft *t, const struct fh_flow_rec *r)
+{
+	struct exporter_key *k = &t->exporters[t->last_exporter];
+	if (t->n_exporters && k->version == r->version && k->domain == r->domain &&
+		fh_ip_eq(&k->ip, &r->exporter))
+		return (uint16_t)t->last_exporter;
+	for (unsigned i = 0; i < t->n_exporters; i++) {
+		k = &t->exporters[i];
+		if (k->version == r->version && k->domain == r->domain &&
+			fh_ip_eq(&k->ip, &r->exporter)) {
+			t->last_exporter = i;
+			return (uint16_t)i;
+		}
+	}
+	if (t->n_exporters == MAX_EXPORTERS)
+		return MAX_EXPORTERS - 1; /* share the last slot: keys stay distinct by address */
+	k = &t->exporters[t->n_exporters];
+	k->ip = r->exporter;
+	k->domain = r->domain;
+	k->version = r->version;
+	t->last_exporter = t->n_exporters;
+	return (uint16_t)t->n_exporters++;
+}
+
+static void lru_unlink(struct fh_ft *t, struct entry *e)
+{
+	if (e->lru_prev != NIL)
+		t->pool[e->lru_prev].lru_next = e->lru_next;
+	else
+		t->lru_head = e->lru_next;
+	if (e->lru_next != NIL)
+		t->pool[e->lru_next].lru_prev = e->lru_prev;
+	else
+		t->lru_tail = e->lru_prev;
+}
+
+static void lru_append(struct fh_ft *t, struct entry *e)
+{
+	uint32_t i = idx_of(t, e);
+	e->lru_prev = t->lru_tail;
+	e->lru_next = NIL;
+	if (t->lru_tail != NIL)
+		t->pool[t->lru_tail].lru_next = i;
+	else
+		t->lru_head = i;
+	t->lru_tail = i;
+}
+
+static void to_rec(const struct fh_ft *t, const struct entry *e, struct fh_flow_rec *r)
+{
+	const struct exporter_key *k = &t->exporters[e->exporter];
+	memset(r, 0, sizeof(*r));
+	r->src = e->src;
+	r->dst = e->dst;
+	r->exporter = k->ip;
+	r->version = k->version;
+	r->domain = k->domain;
+	r->packets = __atomic_load_n(&e->packets, __ATOMIC_RELAXED);
+	r->bytes = __atomic_load_n(&e->bytes, __ATOMIC_RELAXED);
+	r->first_ms = __atomic_load_n(&e->first_ms, __ATOMIC_RELAXED);
+	r->last_ms = r->first_ms + __atomic_load_n(&e->last_delta, __ATOMIC_RELAXED);
+	r->sampling = __atomic_load_n(&e->sampling, __ATOMIC_RELAXED);
+	r->in_if = e->in_if;
+	r->sport = e->sport;
+	r->dport = e->dport;
+	r->proto = e->proto;
+	r->tcp_flags = e->tcp_flags;
+	r->af = fh_ip_is_v4(&e->src) ? 4 : 6;
+	r->fields = FH_F_IF | FH_F_TIMES;
+}
+
+/* ---- events --------------------------------------------------------------------------- */
+
+static void push_event(struct fh_ft *t, unsigned ring, const struct fh_flow_event *ev)
+{
+	t->st.events++;
+	if (fh_ring_enqueue_burst(t->cfg.rings[ring], ev, 1) != 1)
+		t->st.ring_drops++;
+}
+
+static void emit(struct fh_ft *t, const struct fh_flow_rec *r, uint8_t kind, uint8_t cause)
+{
+	if (!t->cfg.n_rings)
+		return;
+	struct fh_flow_event ev;
+	ev.rec = *r;
+	ev.kind = kind;
+	ev.cause = cause;
+	unsigned s = ip_hash(&r->src) % t->cfg.n_rings, d = ip_hash(&r->dst) % t->cfg.n_rings;
+	if (s == d) {
+		ev.roles = FH_ROLE_SRC | FH_ROLE_DST;
+		push_event(t, s, &ev);
+	} else {
+		ev.roles = FH_ROLE_SRC;
+		push_event(t, s, &ev);
+		ev.roles = FH_ROLE_DST;
+		push_event(t, d, &ev);
+	}
+}
+
+/* ---- retirement and reclamation ------------------------------------------------------- */
+
+static void reclaim_cb(struct rcu_head *rh)
+{
+	struct batch *b = caa_container_of(rh, struct batch, rh);
+	cds_lfs_push(&b->t->reclaimed, &b->node);
+}
+
+static void free_entry(struct fh_ft *t, struct entry *e)
+{
+	e->sampling = 0; /* not live */
+	e->next = t->free_list;
+	t->free_list = e;
+}
+
+/* Hand retired entries to call_rcu in batches; take back batches whose grace period ended. */
+static void reclaim(struct fh_ft *t)
+{
+	if (!t->rcu)
+		return;
+	struct cds_lfs_head *h = __cds_lfs_pop_all(&t->reclaimed);
+	for (struct cds_lfs_node *n = h ? &h->node : NULL, *next; n; n = next) {
+		next = n->next;
+		struct batch *b = caa_container_of(n, struct batch, node);
+		for (uint32_t i = 0; i < b->n; i++)
+			free_entry(t, &t->pool[b->idx[i]]);
+		t->holders[t->n_holders++] = b;
+	}
+	while (t->n_retired && t->n_holders) {
+		struct batch *b = t->holders[--t->n_holders];
+		b->n = t->n_retired < BATCH ? t->n_retired : BATCH;
+		t->n_retired -= b->n;
+		memcpy(b->idx, t->retired + t->n_retired, b->n * sizeof(uint32_t));
+		call_rcu(&b->rh, reclaim_cb);
+	}
+}
+
+/* Remove e from its chain and the LRU list; it is reused after a grace period. */
+static void remove_entry(struct fh_ft *t, struct entry *e)
+{
+	struct entry **pp = &t->buckets[e->hash & t->bmask];
+	while (*pp != e)
+		pp = &(*pp)->next;
+	rcu_assign_pointer(*pp, e->next);
+	lru_unlink(t, e);
+	__atomic_store_n(&e->sampling, 0, __ATOMIC_RELAXED); /* not live (readers may see it) */
+	t->live--;
+	t->st.entries = t->live;
+	if (t->rcu)
+		t->retired[t->n_retired++] = idx_of(t, e);
+	else
+		free_entry(t, e);
+}
+
+/* End a flow: the event for what it counted since its last one, then removal. */
+static void end_flow(struct fh_ft *t, struct entry *e, uint8_t cause)
+{
+	t->st.expired[cause]++;
+	if (t->exporters[e->exporter].version <= FH_VER_IPFIX) {
+		remove_entry(t, e); /* exported flows were passed on as they came */
+		return;
+	}
+	struct fh_flow_rec r;
+	to_rec(t, e, &r);
+	emit(t, &r, FH_FEV_END, cause);
+	remove_entry(t, e);
+}
+
+/* ---- API ------------------------------------------------------------------------------ */
+
+struct fh_ft *fh_ft_new(const struct fh_ft_cfg *cfg)
+{
+	struct fh_ft *t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->cfg = *cfg;
+	if (!t->cfg.capacity)
+		t->cfg.capacity = 1u << 20;
+	if (!t->cfg.inactive_ms)
+		t->cfg.inactive_ms = 15000;
+	if (!t->cfg.active_ms)
+		t->cfg.active_ms = 1800000;
+	t->rcu = 1;
+	/* a reserve beyond capacity for entries waiting out a grace period */
+	t->pool_size = t->cfg.capacity + t->cfg.capacity / 8 + 64;
+	uint32_t nb = 16;
+	while (nb < t->cfg.capacity)
+		nb <<= 1;
+	t->bmask = nb - 1;
+	t->pool = calloc(t->pool_size, sizeof(*t->pool));
+	t->buckets = calloc(nb, sizeof(*t->buckets));
+	t->retired = malloc((size_t)t->pool_size * sizeof(uint32_t));
+	if (!t->pool || !t->buckets || !t->retired)
+		goto err;
+	for (unsigned i = 0; i < HOLDERS; i++) {
+		t->holders[i] = calloc(1, sizeof(struct batch));
+		if (!t->holders[i])
+			goto err;
+		t->holders[i]->t = t;
+		t->n_holders++;
+	}
+	for (uint32_t i = t->pool_size; i-- > 0;)
+		free_entry(t, &t->pool[i]);
+	t->lru_head = t->lru_tail = NIL;
+	cds_lfs_init(&t->reclaimed);
+	return t;
+err:
+	fh_ft_free(t);
+	return NULL;
+}
+
+void fh_ft_free(struct fh_ft *t)
+{
+	if (!t)
+		return;
+	if (t->rcu && t->n_holders < HOLDERS)
+		rcu_barrier(); /* wait for our call_rcu callbacks */
+	struct cds_lfs_head *h = __cds_lfs_pop_all(&t->reclaimed);
+	for (struct cds_lfs_node *n = h ? &h->node : NULL; n; n = n->next)
+		t->holders[t->n_holders++] = caa_container_of(n, struct batch, node);
+	for (unsigned i = 0; i < t->n_holders; i++)
+		free(t->holders[i]);
+	free(t->retired);
+	free(t->buckets);
+	free(t->pool);
+	free(t);
+}
+
+void fh_ft_no_readers(struct fh_ft *t)
+{
+	t->rcu = 0;
+}
+
+static struct entry *alloc_entry(struct fh_ft *t)
+{
+	if (t->live >= t->cfg.capacity && t->lru_head != NIL)
+		end_flow(t, &t->pool[t->lru_head], FH_FT_EVICT);
+	if (!t->free_list)
+		reclaim(t);
+	struct entry *e = t->free_list;
+	if (e)
+		t->free_list = e->next;
+	return e;
+}
+
+void fh_ft_upsert(struct fh_ft *t, const struct fh_flow_rec *r)
+{
+	uint16_t ex = intern_exporter(t, r);
+	uint32_t h = key_hash(r, ex);
+	struct entry *e;
+
+	if (r->version <= FH_VER_IPFIX) /* built by the exporter: pass it on now */
+		emit(t, r, FH_FEV_UPDATE, FH_FT_EXPORTED);
+	for (e = t->buckets[h & t->bmask]; e; e = e->next)
+		if (e->hash == h && e->exporter == ex && e->sport == r->sport &&
+			e->dport == r->dport && e->proto == r->proto && e->in_if == r->in_if &&
+			fh_ip_eq(&e->src, &r->src) && fh_ip_eq(&e->dst, &r->dst))
+			break;
+	if (e) {
+		t->st.updates++;
+		__atomic_store_n(&e->packets, e->packets + r->packets, __ATOMIC_RELAXED);
+		__atomic_store_n(&e->bytes, e->bytes + r->bytes, __ATOMIC_RELAXED);
+		if (r->last_ms > e->first_ms + e->last_delta)
+			__atomic_store_n(&e->last_delta, (uint32_t)(r->last_ms - e->first_ms),
+				__ATOMIC_RELAXED);
+		e->tcp_flags |= r->tcp_flags;
+		lru_unlink(t, e);
+		lru_append(t, e);
+	} else {
+		e = alloc_entry(t);
+		if (!e) {
+			t->st.full_drops++;
+			return;
+		}
+		t->st.inserts++;
+		e->src = r->src;
+		e->dst = r->dst;
+		e->packets = r->packets;
+		e->bytes = r->bytes;
+		e->first_ms = r->first_ms;
+		e->last_delta = r->last_ms > r->first_ms ? (uint32_t)(r->last_ms - r->first_ms) : 0;
+		e->in_if = r->in_if;
+		e->sampling = r->sampling ? r->sampling : 1;
+		e->hash = h;
+		e->sport = r->sport;
+		e->dport = r->dport;
+		e->proto = r->proto;
+		e->tcp_flags = r->tcp_flags;
+		e->exporter = ex;
+		lru_append(t, e);
+		e->next = t->buckets[h & t->bmask];
+		rcu_assign_pointer(t->buckets[h & t->bmask], e); /* published whole */
+		t->live++;
+		t->st.entries = t->live;
+	}
+	/* a sampled TCP flow ends with its FIN or RST */
+	if (r->version > FH_VER_IPFIX && r->proto == 6 && (r->tcp_flags & 0x05))
+		end_flow(t, e, (r->tcp_flags & 0x04) ? FH_FT_RST : FH_FT_FIN);
+}
+
+unsigned fh_ft_expire(struct fh_ft *t, uint64_t now_ms, unsigned budget)
+{
+	unsigned ended = 0;
+	/* idle flows, oldest first */
+	while (t->lru_head != NIL) {
+		struct entry *e = &t->pool[t->lru_head];
+		if (e->first_ms + e->last_delta + t->cfg.inactive_ms > now_ms)
+			break;
+		end_flow(t, e, FH_FT_INACTIVE);
+		ended++;
+	}
+	/* long flows: an update every active timeout, counts restart */
+	uint32_t n = budget ? budget : t->pool_size;
+	for (uint32_t k = 0; k < n && k < t->pool_size; k++) {
+		struct entry *e = &t->pool[t->scan_cursor];
+		t->scan_cursor = (t->scan_cursor + 1) % t->pool_size;
+		if (!e->sampling)
+			continue; /* free, or retired */
+		if (e->first_ms + t->cfg.active_ms > now_ms)
+			continue;
+		if (t->exporters[e->exporter].version > FH_VER_IPFIX) {
+			struct fh_flow_rec r;
+			to_rec(t, e, &r);
+			emit(t, &r, FH_FEV_UPDATE, FH_FT_ACTIVE);
+		}
+		t->st.expired[FH_FT_ACTIVE]++;
+		uint64_t last = e->first_ms + e->last_delta;
+		__atomic_store_n(&e->packets, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&e->bytes, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&e->first_ms, last, __ATOMIC_RELAXED);
+		__atomic_store_n(&e->last_delta, 0, __ATOMIC_RELAXED);
+	}
+	reclaim(t);
+	return ended;
+}
+
+void fh_ft_flush(struct fh_ft *t)
+{
+	while (t->lru_head != NIL)
+		end_flow(t, &t->pool[t->lru_head], FH_FT_FLUSH);
+	reclaim(t);
+}
+
+void fh_ft_get_stats(const struct fh_ft *t, struct fh_ft_stats *st)
+{
+	memcpy(st, &t->st, sizeof(*st));
+}
+
+void fh_ft_foreach(struct fh_ft *t, void (*fn)(void *arg, const struct fh_flow_rec *rec),
+	void *arg)
+{
+	struct fh_flow_rec r;
+	rcu_read_lock();
+	for (uint32_t b = 0; b <= t->bmask; b++)
+		for (struct entry *e = rcu_dereference(t->buckets[b]); e;
+			e = rcu_dereference(e->next)) {
+			to_rec(t, e, &r);
+			fn(arg, &r);
+		}
+	rcu_read_unlock();
+}
