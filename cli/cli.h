@@ -12,5 +12,9 @@
 #define FH_EXIT_USAGE 2
 
 int fh_cmd_decode(int argc, char **argv);
+int fh_cmd_run(int argc, char **argv);
+int fh_cmd_config(int argc, char **argv);
+int fh_cmd_stats(int argc, char **argv);
+int fh_cmd_reload(int argc, char **argv);
 
 #endif

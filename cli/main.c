@@ -14,7 +14,11 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{"run", fh_cmd_run, "[-c FILE] [--set K=V] [--listen A:P] [--dpdk ARGS]  the daemon"},
 	{"decode", fh_cmd_decode, "[--format json|csv|text] CAPTURE...  print every flow record"},
+	{"stats", fh_cmd_stats, "[--json]  counters of a running daemon"},
+	{"reload", fh_cmd_reload, "reload a running daemon's config"},
+	{"config", fh_cmd_config, "[-c FILE] [--set K=V]  print the configuration"},
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Configuration: `key = value` lines (# comments, quoted strings, repeated keys for lists),
+ * validated against the schema (config/schema.def) into a struct fh_config in two steps:
+ * parse into a new struct, then the caller applies it (reload swaps it whole). Errors are
+ * `file:line: key: reason` (or `--set: key: reason`).
+ */
+#ifndef FH_CONFIG_CONFIG_H
+#define FH_CONFIG_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "dataplane/flow.h"
+
+#define FH_CFG_MAX_LIST 64
+
+struct fh_cidr {
+	struct fh_ip net;
+	unsigned plen128; /* in 128-bit terms (IPv4: + 96) */
+};
+
+struct fh_listen_list {
+	char v[FH_CFG_MAX_LIST][64];
+	unsigned n;
+};
+
+struct fh_cidr_list {
+	struct fh_cidr v[FH_CFG_MAX_LIST];
+	unsigned n;
+};
+
+struct fh_config {
+	struct fh_listen_list listen;
+	int64_t rcvbuf;
+	char eal_args[1024];
+	int64_t rx_ring, mbufs, workers, shards;
+	int64_t ft_capacity, ft_inactive, ft_active, ring_size;
+	int64_t pending_bytes, pending_timeout;
+	struct fh_cidr_list allow;
+	bool tap;
+	int64_t tap_sampling;
+	struct fh_cidr_list home_net;
+	char control_socket[256];
+	/* which list keys the file or --set gave (a given list replaces the default) */
+	uint64_t set_mask;
+};
+
+/* Defaults (every row's default). */
+void fh_config_defaults(struct fh_config *c);
+
+/* Parse a file over c. Returns 0, or -1 with "file:line: key: reason" in err. */
+int fh_config_load(struct fh_config *c, const char *path, char *err, size_t errlen);
+
+/* Parse a buffer (what a file holds); name is used in messages. */
+int fh_config_parse_buf(struct fh_config *c, const char *name, const char *buf, size_t len,
+	char *err, size_t errlen);
+
+/* One `KEY=VALUE` (for --set). A list key given by --set replaces the list the first time. */
+int fh_config_set(struct fh_config *c, const char *kv, char *err, size_t errlen);
+
+/* Print every key with its value, one `key = value` line each, with its help as a comment. */
+void fh_config_dump(const struct fh_config *c, FILE *f);
+
+/* Whether ip is in one of the prefixes. */
+bool fh_cidr_match(const struct fh_cidr_list *l, const struct fh_ip *ip);
+
+#endif

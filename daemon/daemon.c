@@ -1,0 +1,620 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The daemon (see daemon.h).
+ *
+ * Threads: W workers (the poll loop: receive a batch, decode, update the flow table; every
+ * second expire flows, publish a stats snapshot and announce a quiescent state), S analytics
+ * shards (drain the rings; the detectors of the analytics issue plug in there), and one
+ * control thread (unix socket, reload). Workers and shards are liburcu-qsbr readers: the live
+ * config (exporter ACL, home networks, timeouts) is an RCU-published pointer swapped by reload.
+ * Workers are plain threads in both input modes; with DPDK each polls its own RX queue of
+ * every port (RSS keeps an exporter on one queue).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <urcu-qsbr.h>
+
+#include "daemon/daemon.h"
+#include "dataplane/flowtable.h"
+#include "dataplane/ring.h"
+#include "dataplane/rx/dpdk.h"
+#include "dataplane/rx/socket.h"
+#include "dataplane/worker.h"
+
+#define MAX_THREADS 64
+#define MAX_SNAP_EXPORTERS 256
+
+/* ---- types ---------------------------------------------------------------------------- */
+
+struct exporter_snap {
+	struct fh_ip ip;
+	struct fh_exporter_stats st;
+};
+
+/* What a worker publishes once a second for `stats` (under its mutex: once a second, never
+ * per packet). */
+struct snapshot {
+	struct fh_worker_stats ws;
+	struct fh_ft_stats fs;
+	struct fh_sock_rx_stats ss;
+	struct fh_decoder_stats ds;
+	unsigned n_ex;
+	struct exporter_snap ex[MAX_SNAP_EXPORTERS];
+};
+
+struct worker_ctx {
+	unsigned id;
+	struct fh_daemon *d;
+	struct fh_worker *wk;
+	struct fh_ft *ft;
+	struct fh_sock_rx *sock;
+	struct fh_ring *rings[MAX_THREADS]; /* to each shard */
+	pthread_t th;
+	pthread_mutex_t mu;
+	struct snapshot snap;
+};
+
+struct shard_ctx {
+	unsigned id;
+	struct fh_daemon *d;
+	pthread_t th;
+	_Atomic uint64_t events, flows, packets, bytes; /* scaled by sampling */
+};
+
+struct fh_daemon {
+	struct fh_config cfg; /* as started */
+	struct fh_config *live; /* RCU: what reload may change */
+	char config_path[512];
+	char *sets[64];
+	unsigned n_sets;
+	unsigned nw, ns;
+	int dpdk;
+	struct worker_ctx *w[MAX_THREADS];
+	struct shard_ctx *s[MAX_THREADS];
+	atomic_int quit;
+	int ctl_fd;
+	pthread_t ctl;
+	_Atomic uint64_t reloads;
+};
+
+static struct fh_daemon *signal_target;
+static atomic_int want_reload;
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* ---- workers -------------------------------------------------------------------------- */
+
+/* Exporter ACL: called by the decoder on the worker thread (an online QSBR reader). */
+static int allow_exporter(void *arg, const struct fh_ip *ip)
+{
+	struct fh_daemon *d = arg;
+	const struct fh_config *c = rcu_dereference(d->live);
+	return c->allow.n == 0 || fh_cidr_match(&c->allow, ip);
+}
+
+static void rec_to_table(void *arg, const struct fh_flow_rec *rec)
+{
+	struct worker_ctx *w = arg;
+	fh_ft_upsert(w->ft, rec);
+}
+
+static void on_datagram(void *arg, const struct fh_ip *src, uint16_t sport, uint16_t dport,
+	const uint8_t *buf, size_t len)
+{
+	struct worker_ctx *w = arg;
+	(void)sport;
+	(void)dport;
+	fh_worker_datagram(w->wk, src, buf, len, now_ms());
+}
+
+static void on_frame(void *arg, const uint8_t *frame, size_t len, uint64_t ts)
+{
+	struct worker_ctx *w = arg;
+	fh_worker_frame(w->wk, frame, len, ts);
+}
+
+static void collect_exporter(void *arg, const struct fh_ip *ip, const struct fh_exporter_stats *st)
+{
+	struct snapshot *s = arg;
+	if (s->n_ex < MAX_SNAP_EXPORTERS) {
+		s->ex[s->n_ex].ip = *ip;
+		s->ex[s->n_ex].st = *st;
+		s->n_ex++;
+	}
+}
+
+static void publish(struct worker_ctx *w)
+{
+	pthread_mutex_lock(&w->mu);
+	w->snap.ws = *fh_worker_stats(w->wk);
+	fh_ft_get_stats(w->ft, &w->snap.fs);
+	if (w->sock)
+		fh_sock_rx_get_stats(w->sock, &w->snap.ss);
+	w->snap.ds = *fh_decoder_stats(fh_worker_decoder(w->wk));
+	w->snap.n_ex = 0;
+	fh_decoder_foreach_exporter(fh_worker_decoder(w->wk), collect_exporter, &w->snap);
+	pthread_mutex_unlock(&w->mu);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker_ctx *w = arg;
+	struct fh_daemon *d = w->d;
+	uint64_t next_tick = 0;
+
+	rcu_register_thread();
+	while (!atomic_load_explicit(&d->quit, memory_order_relaxed)) {
+		if (d->dpdk) {
+			unsigned got = 0;
+			for (uint16_t p = 0; p < fh_dpdk_nb_ports(); p++)
+				got += fh_dpdk_rx_burst(p, (uint16_t)w->id, on_frame, w);
+			if (!got) {
+				rcu_thread_offline();
+				usleep(100); /* idle: a real poll-mode NIC spins; vdevs need not */
+				rcu_thread_online();
+			}
+		} else {
+			rcu_thread_offline(); /* epoll may block: not a reader meanwhile */
+			int n = fh_sock_rx_poll(w->sock, 100, 4096, on_datagram, w);
+			rcu_thread_online();
+			(void)n;
+		}
+		uint64_t now = now_ms();
+		if (now >= next_tick) {
+			const struct fh_config *c = rcu_dereference(d->live);
+			(void)c;
+			fh_worker_tick(w->wk, now);
+			fh_ft_expire(w->ft, now, 65536);
+			publish(w);
+			next_tick = now + 1000;
+		}
+		rcu_quiescent_state();
+	}
+	fh_ft_flush(w->ft);
+	publish(w);
+	rcu_unregister_thread();
+	return NULL;
+}
+
+/* ---- analytics shards ----------------------------------------------------------------- */
+
+static void *shard_main(void *arg)
+{
+	struct shard_ctx *s = arg;
+	struct fh_daemon *d = s->d;
+	struct fh_flow_event ev[64];
+	int idle_rounds = 0;
+
+	rcu_register_thread();
+	for (;;) {
+		unsigned got = 0;
+		for (unsigned i = 0; i < d->nw; i++) {
+			uint32_t n = fh_ring_dequeue_burst(d->w[i]->rings[s->id], ev, 64);
+			for (uint32_t k = 0; k < n; k++) {
+				uint64_t m = ev[k].rec.sampling ? ev[k].rec.sampling : 1;
+				atomic_fetch_add_explicit(&s->events, 1, memory_order_relaxed);
+				if (ev[k].roles & FH_ROLE_SRC) {
+					atomic_fetch_add_explicit(&s->flows, 1, memory_order_relaxed);
+					atomic_fetch_add_explicit(&s->packets, ev[k].rec.packets * m,
+						memory_order_relaxed);
+					atomic_fetch_add_explicit(&s->bytes, ev[k].rec.bytes * m,
+						memory_order_relaxed);
+				}
+			}
+			got += n;
+		}
+		if (!got) {
+			/* quit once the workers have stopped and every ring is empty */
+			if (atomic_load(&d->quit) && ++idle_rounds > 200)
+				break;
+			rcu_thread_offline();
+			usleep(1000);
+			rcu_thread_online();
+		} else {
+			idle_rounds = 0;
+		}
+		rcu_quiescent_state();
+	}
+	rcu_unregister_thread();
+	return NULL;
+}
+
+/* ---- stats ---------------------------------------------------------------------------- */
+
+static size_t stats_json(struct fh_daemon *d, char *out, size_t len)
+{
+	size_t o = 0;
+	uint64_t datagrams = 0, records = 0, drops = 0, errors = 0;
+#define P(...) o += (size_t)snprintf(out + o, o < len ? len - o : 0, __VA_ARGS__)
+	char workers[16384];
+	size_t wo = 0;
+	char exps[32768];
+	size_t eo = 0;
+	for (unsigned i = 0; i < d->nw; i++) {
+		struct worker_ctx *w = d->w[i];
+		pthread_mutex_lock(&w->mu);
+		struct snapshot *s = &w->snap;
+		uint64_t wd = s->ss.kernel_drops + s->fs.ring_drops + s->fs.full_drops;
+		datagrams += s->ws.datagrams;
+		records += s->ws.records;
+		errors += s->ws.decode_errors;
+		drops += wd;
+		wo += (size_t)snprintf(workers + wo, sizeof(workers) - wo,
+			"%s{\"id\":%u,\"frames\":%" PRIu64 ",\"datagrams\":%" PRIu64
+			",\"records\":%" PRIu64 ",\"decode_errors\":%" PRIu64
+			",\"kernel_drops\":%" PRIu64 ",\"ring_drops\":%" PRIu64
+			",\"table_full_drops\":%" PRIu64 ",\"flows\":%" PRIu64
+			",\"flow_inserts\":%" PRIu64 ",\"expired\":{\"inactive\":%" PRIu64
+			",\"active\":%" PRIu64 ",\"fin\":%" PRIu64 ",\"rst\":%" PRIu64
+			",\"evict\":%" PRIu64 ",\"flush\":%" PRIu64 "},\"denied\":%" PRIu64
+			",\"not_ip\":%" PRIu64 ",\"fragments\":%" PRIu64 ",\"tap_packets\":%" PRIu64 "}",
+			i ? "," : "", i, s->ws.frames, s->ws.datagrams, s->ws.records,
+			s->ws.decode_errors, s->ss.kernel_drops, s->fs.ring_drops, s->fs.full_drops,
+			s->fs.entries, s->fs.inserts, s->fs.expired[FH_FT_INACTIVE],
+			s->fs.expired[FH_FT_ACTIVE], s->fs.expired[FH_FT_FIN],
+			s->fs.expired[FH_FT_RST], s->fs.expired[FH_FT_EVICT],
+			s->fs.expired[FH_FT_FLUSH], s->ds.denied, s->ws.not_ip, s->ws.fragments,
+			s->ws.tap_packets);
+		if (wo >= sizeof(workers))
+			wo = sizeof(workers) - 1;
+		for (unsigned k = 0; k < s->n_ex; k++) {
+			char ip[FH_IP_STRLEN];
+			const struct fh_exporter_stats *e = &s->ex[k].st;
+			eo += (size_t)snprintf(exps + eo, sizeof(exps) - eo,
+				"%s{\"exporter\":\"%s\",\"worker\":%u,\"datagrams\":%" PRIu64
+				",\"records\":%" PRIu64 ",\"malformed\":%" PRIu64 ",\"seq_lost\":%" PRIu64
+				",\"seq_resets\":%" PRIu64 ",\"templates\":%" PRIu64
+				",\"opt_templates\":%" PRIu64 ",\"pending\":%" PRIu64
+				",\"pending_decoded\":%" PRIu64 ",\"pending_dropped\":%" PRIu64 "}",
+				eo ? "," : "", fh_ip_fmt(&s->ex[k].ip, ip, sizeof(ip)), i, e->datagrams,
+				e->records, e->malformed, e->seq_lost, e->seq_resets, e->templates,
+				e->opt_templates, e->pending, e->pending_decoded, e->pending_dropped);
+			if (eo >= sizeof(exps))
+				eo = sizeof(exps) - 1;
+		}
+		pthread_mutex_unlock(&w->mu);
+	}
+	workers[wo] = 0;
+	exps[eo] = 0;
+	char ports[2048] = "";
+	size_t po = 0;
+	if (d->dpdk) {
+		for (uint16_t p = 0; p < fh_dpdk_nb_ports(); p++) {
+			struct fh_dpdk_port_stats ps = {0};
+			fh_dpdk_port_get_stats(p, &ps);
+			drops += ps.imissed + ps.rx_nombuf;
+			po += (size_t)snprintf(ports + po, sizeof(ports) - po,
+				"%s{\"port\":%u,\"ipackets\":%" PRIu64 ",\"imissed\":%" PRIu64
+				",\"ierrors\":%" PRIu64 ",\"rx_nombuf\":%" PRIu64 "}",
+				p ? "," : "", p, ps.ipackets, ps.imissed, ps.ierrors, ps.rx_nombuf);
+		}
+	}
+	char shards[4096] = "";
+	size_t so = 0;
+	for (unsigned i = 0; i < d->ns; i++)
+		so += (size_t)snprintf(shards + so, sizeof(shards) - so,
+			"%s{\"id\":%u,\"events\":%" PRIu64 ",\"flows\":%" PRIu64
+			",\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64 "}",
+			i ? "," : "", i, atomic_load(&d->s[i]->events), atomic_load(&d->s[i]->flows),
+			atomic_load(&d->s[i]->packets), atomic_load(&d->s[i]->bytes));
+	P("{\"datagrams\":%" PRIu64 ",\"records\":%" PRIu64 ",\"drops\":%" PRIu64
+	  ",\"decode_errors\":%" PRIu64 ",\"reloads\":%" PRIu64 ",\"input\":\"%s\","
+	  "\"workers\":[%s],\"exporters\":[%s],\"dpdk_ports\":[%s],\"analytics\":[%s]}\n",
+		datagrams, records, drops, errors, atomic_load(&d->reloads),
+		d->dpdk ? "dpdk" : "socket", workers, exps, ports, shards);
+#undef P
+	return o < len ? o : len - 1;
+}
+
+/* ---- reload --------------------------------------------------------------------------- */
+
+static int reload(struct fh_daemon *d, char *msg, size_t mlen)
+{
+	struct fh_config *n = malloc(sizeof(*n));
+	if (!n) {
+		snprintf(msg, mlen, "reload: out of memory");
+		return -1;
+	}
+	fh_config_defaults(n);
+	if ((d->config_path[0] && fh_config_load(n, d->config_path, msg, mlen) < 0)) {
+		free(n);
+		return -1;
+	}
+	for (unsigned i = 0; i < d->n_sets; i++)
+		if (fh_config_set(n, d->sets[i], msg, mlen) < 0) {
+			free(n);
+			return -1;
+		}
+	/* only reloadable keys change; the rest stay as started */
+	struct fh_config *old = d->live;
+	struct fh_config next = *old;
+	next.allow = n->allow;
+	next.home_net = n->home_net;
+	next.ft_inactive = n->ft_inactive;
+	next.ft_active = n->ft_active;
+	next.pending_timeout = n->pending_timeout;
+	*n = next;
+	old = rcu_xchg_pointer(&d->live, n);
+	synchronize_rcu(); /* the control thread may wait; no poll loop does */
+	free(old);
+	atomic_fetch_add(&d->reloads, 1);
+	snprintf(msg, mlen, "reloaded\n");
+	return 0;
+}
+
+/* ---- control socket ------------------------------------------------------------------- */
+
+static void *control_main(void *arg)
+{
+	struct fh_daemon *d = arg;
+	static char out[131072];
+	while (!atomic_load(&d->quit)) {
+		if (atomic_exchange(&want_reload, 0)) {
+			char msg[512];
+			if (reload(d, msg, sizeof(msg)) < 0)
+				fprintf(stderr, "flowhound: %s\n", msg);
+		}
+		fd_set rf;
+		FD_ZERO(&rf);
+		FD_SET(d->ctl_fd, &rf);
+		struct timeval tv = {0, 200000};
+		if (select(d->ctl_fd + 1, &rf, NULL, NULL, &tv) <= 0)
+			continue;
+		int c = accept(d->ctl_fd, NULL, NULL);
+		if (c < 0)
+			continue;
+		char cmd[64] = {0};
+		ssize_t n = read(c, cmd, sizeof(cmd) - 1);
+		size_t olen;
+		if (n > 0 && !strncmp(cmd, "stats", 5)) {
+			olen = stats_json(d, out, sizeof(out));
+		} else if (n > 0 && !strncmp(cmd, "reload", 6)) {
+			if (reload(d, out, sizeof(out) - 1) < 0)
+				strcat(out, "\n");
+			olen = strlen(out);
+		} else {
+			olen = (size_t)snprintf(out, sizeof(out), "error: unknown command\n");
+		}
+		for (size_t off = 0; off < olen;) {
+			ssize_t w = write(c, out + off, olen - off);
+			if (w <= 0)
+				break;
+			off += (size_t)w;
+		}
+		close(c);
+	}
+	return NULL;
+}
+
+static int control_open(const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof(a.sun_path)) {
+		snprintf(err, errlen, "control.socket: path too long");
+		return -1;
+	}
+	strcpy(a.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(err, errlen, "control socket: %s", strerror(errno));
+		return -1;
+	}
+	unlink(path);
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(fd, 8) < 0) {
+		snprintf(err, errlen, "control socket %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int fh_control_request(const char *socket_path, const char *cmd, char *out, size_t outlen,
+	char *err, size_t errlen)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", socket_path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		snprintf(err, errlen, "no flowhound daemon at %s: %s", socket_path,
+			strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (write(fd, cmd, strlen(cmd)) < 0) {
+		snprintf(err, errlen, "%s: %s", socket_path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	shutdown(fd, SHUT_WR);
+	size_t o = 0;
+	ssize_t n;
+	while (o + 1 < outlen && (n = read(fd, out + o, outlen - o - 1)) > 0)
+		o += (size_t)n;
+	out[o] = 0;
+	close(fd);
+	return 0;
+}
+
+/* ---- start / stop --------------------------------------------------------------------- */
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		atomic_store(&want_reload, 1);
+	else if (signal_target)
+		atomic_store(&signal_target->quit, 1);
+}
+
+struct fh_daemon *fh_daemon_start(const struct fh_config *cfg, const char *config_path,
+	char *const *sets, unsigned n_sets, char *err, size_t errlen)
+{
+	struct fh_daemon *d = calloc(1, sizeof(*d));
+	if (!d) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	d->cfg = *cfg;
+	d->live = malloc(sizeof(*d->live));
+	if (!d->live) {
+		free(d);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	*d->live = *cfg;
+	if (config_path)
+		snprintf(d->config_path, sizeof(d->config_path), "%s", config_path);
+	for (unsigned i = 0; i < n_sets && i < 64; i++)
+		d->sets[d->n_sets++] = sets[i];
+	d->nw = (unsigned)cfg->workers;
+	d->ns = (unsigned)cfg->shards;
+	d->ctl_fd = -1;
+
+	if (cfg->eal_args[0]) {
+		int np = fh_dpdk_init(cfg->eal_args, err, errlen);
+		if (np < 0)
+			goto err;
+		if (np == 0) {
+			snprintf(err, errlen, "DPDK: the EAL arguments create no port");
+			goto err;
+		}
+		if (fh_dpdk_ports_start((uint16_t)d->nw, (uint16_t)cfg->rx_ring,
+			    (unsigned)cfg->mbufs, err, errlen) < 0)
+			goto err;
+		if (fh_dpdk_nb_queues() < d->nw)
+			d->nw = fh_dpdk_nb_queues(); /* the device has fewer queues */
+		d->dpdk = 1;
+	}
+
+	rcu_register_thread(); /* the main thread publishes and waits for grace periods */
+	for (unsigned i = 0; i < d->ns; i++) {
+		d->s[i] = calloc(1, sizeof(*d->s[i]));
+		d->s[i]->id = i;
+		d->s[i]->d = d;
+	}
+	struct sockaddr_storage addrs[FH_CFG_MAX_LIST];
+	socklen_t lens[FH_CFG_MAX_LIST];
+	for (unsigned k = 0; k < cfg->listen.n; k++)
+		fh_sock_addr_parse(cfg->listen.v[k], &addrs[k], &lens[k]);
+	for (unsigned i = 0; i < d->nw; i++) {
+		struct worker_ctx *w = calloc(1, sizeof(*w));
+		d->w[i] = w;
+		w->id = i;
+		w->d = d;
+		pthread_mutex_init(&w->mu, NULL);
+		for (unsigned s = 0; s < d->ns; s++) {
+			w->rings[s] = fh_ring_new((uint32_t)cfg->ring_size, sizeof(struct fh_flow_event));
+			if (!w->rings[s]) {
+				snprintf(err, errlen, "out of memory for the event rings");
+				goto err;
+			}
+		}
+		struct fh_ft_cfg fc = {.capacity = (uint32_t)cfg->ft_capacity,
+			.inactive_ms = (uint32_t)cfg->ft_inactive,
+			.active_ms = (uint32_t)cfg->ft_active, .n_rings = d->ns, .rings = w->rings};
+		w->ft = fh_ft_new(&fc);
+		struct fh_worker_cfg wc = {.sniff = true, .tap = cfg->tap,
+			.tap_sampling = (uint32_t)cfg->tap_sampling};
+		memcpy(wc.ports, fh_default_collector_ports, sizeof(fh_default_collector_ports));
+		wc.n_ports = 5;
+		wc.dec.pending_bytes = (size_t)cfg->pending_bytes;
+		wc.dec.pending_timeout_ms = (uint32_t)cfg->pending_timeout;
+		wc.dec.allow = allow_exporter;
+		wc.dec.allow_arg = d;
+		struct fh_rec_sink sink = {.emit = rec_to_table, .arg = w};
+		w->wk = fh_worker_new(i, &wc, &sink);
+		if (!w->ft || !w->wk) {
+			snprintf(err, errlen, "out of memory for worker %u (flowtable.capacity?)", i);
+			goto err;
+		}
+		if (!d->dpdk) {
+			w->sock = fh_sock_rx_open(addrs, lens, cfg->listen.n, (int)cfg->rcvbuf, err,
+				errlen);
+			if (!w->sock)
+				goto err;
+		}
+	}
+	d->ctl_fd = control_open(cfg->control_socket, err, errlen);
+	if (d->ctl_fd < 0)
+		goto err;
+
+	signal_target = d;
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	for (unsigned i = 0; i < d->ns; i++)
+		pthread_create(&d->s[i]->th, NULL, shard_main, d->s[i]);
+	for (unsigned i = 0; i < d->nw; i++)
+		pthread_create(&d->w[i]->th, NULL, worker_main, d->w[i]);
+	pthread_create(&d->ctl, NULL, control_main, d);
+	rcu_thread_offline(); /* main waits in fh_daemon_wait */
+	return d;
+err:
+	fh_daemon_free(d);
+	return NULL;
+}
+
+void fh_daemon_stop(struct fh_daemon *d)
+{
+	atomic_store(&d->quit, 1);
+}
+
+int fh_daemon_wait(struct fh_daemon *d)
+{
+	while (!atomic_load(&d->quit))
+		usleep(100000);
+	for (unsigned i = 0; i < d->nw; i++)
+		pthread_join(d->w[i]->th, NULL);
+	for (unsigned i = 0; i < d->ns; i++)
+		pthread_join(d->s[i]->th, NULL);
+	pthread_join(d->ctl, NULL);
+	char out[131072];
+	stats_json(d, out, sizeof(out));
+	fprintf(stderr, "flowhound: stopped; final counters: %s", out);
+	return 0;
+}
+
+void fh_daemon_free(struct fh_daemon *d)
+{
+	if (!d)
+		return;
+	for (unsigned i = 0; i < MAX_THREADS; i++) {
+		struct worker_ctx *w = d->w[i];
+		if (!w)
+			continue;
+		fh_sock_rx_close(w->sock);
+		fh_worker_free(w->wk);
+		fh_ft_free(w->ft);
+		for (unsigned s = 0; s < d->ns; s++)
+			fh_ring_free(w->rings[s]);
+		free(w);
+	}
+	for (unsigned i = 0; i < MAX_THREADS; i++)
+		free(d->s[i]);
+	if (d->ctl_fd >= 0) {
+		close(d->ctl_fd);
+		unlink(d->cfg.control_socket);
+	}
+	if (d->dpdk)
+		fh_dpdk_cleanup();
+	free(d->live);
+	free(d);
+}
