@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# labels: dpdk
+# `flowhound run` end to end: the socket path and the DPDK path (net_pcap vdev, --no-huge
+# --no-pci) give the same records as `flowhound decode` on the same captures; stats over the
+# control socket; reload (command and SIGHUP); the exporter ACL; bad config lines; SIGTERM.
+set -euo pipefail
+: "${FH_BIN:?}" "${FH_SRC:?}"
+T=$(mktemp -d)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$T"; }
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+V="$FH_SRC/tests/vectors"
+free_port() { python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+jget() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval("d" + sys.argv[2]))' "$1" "$2"; }
+wait_sock() { for _ in $(seq 50); do [ -S "$1" ] && return 0; sleep 0.1; done; fail "no control socket $1"; }
+
+# what decode says about the captures
+want=0
+for f in softflowd-v9.pcap softflowd-ipfix.pcap pmacct-sflow.pcap; do
+    n=$("$FH_BIN" decode "$V/$f" 2>/dev/null | wc -l)
+    want=$((want + n))
+done
+
+# 1. socket path
+port=$(free_port)
+"$FH_BIN" run --listen 127.0.0.1:$port --set control.socket=$T/c.sock \
+    --set flowtable.capacity=100000 2>"$T/run.err" & PIDS+=($!); RUN=$!
+wait_sock "$T/c.sock"
+sent=$(python3 "$FH_SRC/tests/tools/send_pcap.py" 127.0.0.1 $port "$V/softflowd-v9.pcap" \
+    "$V/softflowd-ipfix.pcap" "$V/pmacct-sflow.pcap")
+for _ in $(seq 30); do
+    sleep 0.5
+    "$FH_BIN" stats --json --control "$T/c.sock" > "$T/s.json"
+    [ "$(jget "$T/s.json" "['records']")" = "$want" ] && break
+done
+[ "$(jget "$T/s.json" "['datagrams']")" = "$sent" ] || fail "socket: datagrams $(jget "$T/s.json" "['datagrams']") != sent $sent"
+[ "$(jget "$T/s.json" "['records']")" = "$want" ] || fail "socket: records $(jget "$T/s.json" "['records']") != decode's $want"
+[ "$(jget "$T/s.json" "['drops']")" = 0 ] || fail "socket: drops"
+[ "$(jget "$T/s.json" "['analytics'][0]['events']")" -gt 0 ] || fail "no flow events reached analytics"
+"$FH_BIN" stats --control "$T/c.sock" | head -1 | grep -q "records $want" || fail "stats text"
+echo "socket path: $sent datagrams, $want records, as decode"
+
+# reload: by command and by SIGHUP
+"$FH_BIN" reload --control "$T/c.sock" | grep -q reloaded || fail "reload command"
+kill -HUP $RUN
+sleep 0.6
+"$FH_BIN" stats --json --control "$T/c.sock" > "$T/s.json"
+[ "$(jget "$T/s.json" "['reloads']")" = 2 ] || fail "reloads: $(jget "$T/s.json" "['reloads']")"
+kill -TERM $RUN
+wait $RUN || fail "run exited non-zero after SIGTERM"
+grep -q '"flush":' "$T/run.err" || fail "no final counters"
+echo "reload and SIGTERM ok"
+
+# 2. exporter ACL: 127.0.0.1 is not in 192.0.2.0/24
+port=$(free_port)
+"$FH_BIN" run --listen 127.0.0.1:$port --set control.socket=$T/d.sock \
+    --set exporter.allow=192.0.2.0/24 --set flowtable.capacity=10000 2>/dev/null & PIDS+=($!); RUN=$!
+wait_sock "$T/d.sock"
+python3 "$FH_SRC/tests/tools/send_pcap.py" 127.0.0.1 $port "$V/softflowd-v9.pcap" >/dev/null
+sleep 1.5
+"$FH_BIN" stats --json --control "$T/d.sock" > "$T/s.json"
+[ "$(jget "$T/s.json" "['records']")" = 0 ] || fail "ACL: records accepted"
+[ "$(jget "$T/s.json" "['workers'][0]['denied']")" -gt 0 ] || fail "ACL: nothing denied"
+kill -TERM $RUN; wait $RUN || true
+echo "exporter ACL ok"
+
+# 3. bad config: file:line: key: reason, exit 2
+printf 'workers = 1\nflowtable.capacty = 10\n' > "$T/bad.conf"
+rc=0; "$FH_BIN" run -c "$T/bad.conf" 2>"$T/err" || rc=$?
+[ $rc = 2 ] || fail "bad config exit $rc"
+grep -q "bad.conf:2: flowtable.capacty: unknown key (did you mean flowtable.capacity?)" "$T/err" || fail "message: $(cat "$T/err")"
+rc=0; "$FH_BIN" run --set flowtable.inactive_timeout=soon 2>"$T/err" || rc=$?
+[ $rc = 2 ] && grep -q "^flowhound: --set: flowtable.inactive_timeout:" "$T/err" || fail "--set message"
+echo "config errors ok"
+
+# 4. DPDK path: net_pcap replays the capture
+"$FH_BIN" run --dpdk "--no-huge --no-pci -m 512 --log-level=error --file-prefix=fhtest$$ --vdev=net_pcap0,rx_pcap=$V/softflowd-ipfix.pcap" \
+    --set control.socket=$T/e.sock --set flowtable.capacity=10000 2>"$T/dpdk.err" & PIDS+=($!); RUN=$!
+wait_sock "$T/e.sock"
+want=$("$FH_BIN" decode "$V/softflowd-ipfix.pcap" 2>/dev/null | wc -l)
+for _ in $(seq 30); do
+    sleep 0.5
+    "$FH_BIN" stats --json --control "$T/e.sock" > "$T/s.json"
+    [ "$(jget "$T/s.json" "['records']")" = "$want" ] && break
+done
+[ "$(jget "$T/s.json" "['input']")" = dpdk ] || fail "dpdk: input"
+[ "$(jget "$T/s.json" "['records']")" = "$want" ] || fail "dpdk: records $(jget "$T/s.json" "['records']") != $want; $(cat "$T/dpdk.err")"
+[ "$(jget "$T/s.json" "['dpdk_ports'][0]['ipackets']")" -gt 0 ] || fail "dpdk: port stats"
+kill -TERM $RUN; wait $RUN || fail "dpdk run exit"
+echo "DPDK net_pcap path: $want records, as decode"
+echo "1 passed, 0 failed"
