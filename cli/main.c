@@ -15,6 +15,7 @@ struct command {
 
 static const struct command commands[] = {
 	{"run", fh_cmd_run, "[-c FILE] [--set K=V] [--listen A:P] [--dpdk ARGS]  the daemon"},
+	{"analyze", fh_cmd_analyze, "[--home-net CIDR] [--blocklist N=PATH] CAPTURE...  alerts"},
 	{"decode", fh_cmd_decode, "[--format json|csv|text] CAPTURE...  print every flow record"},
 	{"stats", fh_cmd_stats, "[--json]  counters of a running daemon"},
 	{"reload", fh_cmd_reload, "reload a running daemon's config"},

@@ -1,0 +1,757 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The analytics engine (see engine.h) and its detectors.
+ *
+ * Sections: distinct counting (linear counting bitmaps, Whang et al. 1990: 1024 bits a set,
+ * accurate to a few percent up to ~2,000 distinct and saturating, as a floor, near 7,000);
+ * the host table (a fixed pool, chained hash, the idlest of a few sampled hosts evicted when
+ * full, as redis does for LRU); per-host state over tumbling event-time windows; the
+ * detectors; alert construction.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analytics/engine.h"
+
+/* ---- distinct counting ---------------------------------------------------------------- */
+
+#define LC_BITS 1024
+
+struct lc {
+	uint8_t b[LC_BITS / 8];
+};
+
+static inline void lc_add(struct lc *l, uint64_t h)
+{
+	unsigned i = (unsigned)(h % LC_BITS);
+	l->b[i / 8] |= (uint8_t)(1u << (i % 8));
+}
+
+static inline int lc_has(const struct lc *l, uint64_t h)
+{
+	unsigned i = (unsigned)(h % LC_BITS);
+	return l->b[i / 8] >> (i % 8) & 1;
+}
+
+static uint32_t lc_count(const struct lc *l)
+{
+	unsigned ones = 0;
+	for (unsigned i = 0; i < LC_BITS / 8; i++)
+		ones += (unsigned)__builtin_popcount(l->b[i]);
+	unsigned zeros = LC_BITS - ones;
+	if (zeros == 0)
+		zeros = 1; /* saturated: report the floor */
+	return (uint32_t)(-(double)LC_BITS * log((double)zeros / LC_BITS) + 0.5);
+}
+
+static uint64_t h64(const void *p, size_t n, uint64_t seed)
+{
+	const uint8_t *b = p;
+	uint64_t h = 0xcbf29ce484222325ull ^ seed;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ull;
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ull;
+	h ^= h >> 32;
+	return h;
+}
+
+static uint64_t ip_h(const struct fh_ip *ip)
+{
+	return h64(ip->a, 16, 1);
+}
+
+/* ---- types ---------------------------------------------------------------------------- */
+
+#define NIL UINT32_MAX
+#define SLOTS 2
+
+struct port_slot { /* horizontal scan: one source, one port, many hosts */
+	uint16_t port;
+	uint8_t proto, used;
+	uint32_t flows, failed;
+	uint64_t first;
+	struct lc dsts;
+};
+
+struct dst_slot { /* vertical scan: one source, one host, many ports */
+	struct fh_ip dst;
+	uint8_t used;
+	uint32_t flows, failed;
+	uint64_t first;
+	struct lc ports;
+};
+
+struct host {
+	struct fh_ip ip;
+	uint32_t next; /* hash chain */
+	uint8_t used;
+	uint64_t last_seen;
+	struct fh_ip exporter;
+	/* as a source, per window */
+	uint64_t win_start;
+	uint32_t flows, failed;
+	struct port_slot hp[SLOTS];
+	struct dst_slot vp[SLOTS];
+	double trw; /* log likelihood ratio, first contacts */
+	uint8_t trw_scanner;
+	struct lc contacted;
+	uint64_t slow_start;
+	uint32_t slow_failed;
+	struct lc slow_dsts;
+	uint64_t dns_q, dns_bytes, dns_first;
+	struct fh_ip dns_server;
+	struct lc resolver_clients;
+	uint64_t resolver_first;
+	struct lc smtp_dsts;
+	uint64_t smtp_first;
+	struct lc p2p_peers;
+	uint8_t bt_port, p2p_tcp, p2p_udp;
+	uint64_t p2p_first;
+	struct { /* the longest current web/ssh flow */
+		struct fh_ip dst;
+		uint16_t port;
+		uint64_t first, last, bytes, pkts;
+	} lf;
+	/* as a destination (victim), per flood window */
+	uint64_t vwin_start;
+	uint64_t syn_pkts, synack_pkts, udp_pkts, icmp_pkts, vfirst;
+	struct lc flood_srcs;
+	struct fh_ip flood_src1;
+};
+
+struct worm_port {
+	uint16_t port;
+	uint8_t used;
+	uint64_t first;
+	struct lc scanners;
+};
+
+struct fh_analytics {
+	struct fh_analytics_cfg cfg;
+	struct fh_alert_table *alerts;
+	struct host *hosts;
+	uint32_t *buckets, bmask, n_hosts, cap;
+	uint32_t free_head;
+	uint64_t rng;
+	struct worm_port worm[64];
+	struct fh_analytics_stats st;
+};
+
+/* ---- defaults ------------------------------------------------------------------------- */
+
+void fh_detect_defaults(struct fh_detect_cfg *c)
+{
+	*c = (struct fh_detect_cfg){
+		.window_ms = 60000,
+		.scan_h_targets = 50,
+		.scan_v_ports = 100,
+		.scan_fail_ratio = 0.6,
+		.scan_slow_targets = 50,
+		.scan_slow_window_ms = 3600000,
+		.worm_sources = 3,
+		.flood_pps = 1000,
+		.flood_sources = 100,
+		.resolver_clients = 20,
+		.dns_tunnel_queries = 60,
+		.dns_tunnel_avg_bytes = 90,
+		.tunnel_http_ms = 3600000,
+		.tunnel_http_bps = 100,
+		.tunnel_ssh_ms = 1800000,
+		.tunnel_ssh_bytes = 100u << 20,
+		.spam_targets = 20,
+		.p2p_peers = 3,
+		.hosts = 16384,
+	};
+}
+
+int fh_detect_cfg_set(struct fh_detect_cfg *c, const char *kv, char *err, size_t errlen)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+		int kind; /* 4: uint32, 8: uint64, 0: double */
+	} keys[] = {
+#define K(f, k) {#f, offsetof(struct fh_detect_cfg, f), k}
+		K(window_ms, 8), K(scan_h_targets, 4), K(scan_v_ports, 4), K(scan_fail_ratio, 0),
+		K(scan_slow_targets, 4), K(scan_slow_window_ms, 8), K(worm_sources, 4),
+		K(flood_pps, 8), K(flood_sources, 4), K(resolver_clients, 4),
+		K(dns_tunnel_queries, 4), K(dns_tunnel_avg_bytes, 4), K(tunnel_http_ms, 8),
+		K(tunnel_http_bps, 4), K(tunnel_ssh_ms, 8), K(tunnel_ssh_bytes, 8),
+		K(spam_targets, 4), K(p2p_peers, 4), K(hosts, 4),
+#undef K
+	};
+	const char *eq = strchr(kv, '=');
+	size_t kl = eq ? (size_t)(eq - kv) : strlen(kv);
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if (strlen(keys[i].name) != kl || strncmp(keys[i].name, kv, kl))
+			continue;
+		char *end;
+		double v = eq ? strtod(eq + 1, &end) : -1;
+		if (!eq || end == eq + 1 || *end || v < 0) {
+			snprintf(err, errlen, "detect.%.*s: expected a non-negative number", (int)kl,
+				kv);
+			return -1;
+		}
+		void *f = (char *)c + keys[i].off;
+		if (keys[i].kind == 4)
+			*(uint32_t *)f = (uint32_t)v;
+		else if (keys[i].kind == 8)
+			*(uint64_t *)f = (uint64_t)v;
+		else
+			*(double *)f = v;
+		return 0;
+	}
+	snprintf(err, errlen, "detect.%.*s: unknown detector setting", (int)kl, kv);
+	return -1;
+}
+
+/* ---- host table ----------------------------------------------------------------------- */
+
+static uint32_t bucket_of(const struct fh_analytics *a, const struct fh_ip *ip)
+{
+	return (uint32_t)ip_h(ip) & a->bmask;
+}
+
+static void host_unlink(struct fh_analytics *a, uint32_t idx)
+{
+	uint32_t *pp = &a->buckets[bucket_of(a, &a->hosts[idx].ip)];
+	while (*pp != idx)
+		pp = &a->hosts[*pp].next;
+	*pp = a->hosts[idx].next;
+}
+
+static struct host *host_get(struct fh_analytics *a, const struct fh_ip *ip, uint64_t t)
+{
+	uint32_t b = bucket_of(a, ip);
+	for (uint32_t i = a->buckets[b]; i != NIL; i = a->hosts[i].next)
+		if (fh_ip_eq(&a->hosts[i].ip, ip)) {
+			if (t > a->hosts[i].last_seen)
+				a->hosts[i].last_seen = t;
+			return &a->hosts[i];
+		}
+	uint32_t idx;
+	if (a->free_head != NIL) {
+		idx = a->free_head;
+		a->free_head = a->hosts[idx].next;
+		a->n_hosts++;
+	} else {
+		/* full: evict the idlest of 8 sampled hosts */
+		idx = NIL;
+		for (int k = 0; k < 8; k++) {
+			a->rng = a->rng * 6364136223846793005ull + 1442695040888963407ull;
+			uint32_t c = (uint32_t)(a->rng >> 33) % a->cap;
+			if (idx == NIL || a->hosts[c].last_seen < a->hosts[idx].last_seen)
+				idx = c;
+		}
+		host_unlink(a, idx);
+		a->st.evictions++;
+	}
+	struct host *h = &a->hosts[idx];
+	memset(h, 0, sizeof(*h));
+	h->ip = *ip;
+	h->used = 1;
+	h->last_seen = t;
+	h->next = a->buckets[b];
+	a->buckets[b] = idx;
+	a->st.hosts = a->n_hosts;
+	return h;
+}
+
+/* ---- alerts --------------------------------------------------------------------------- */
+
+static int inside(const struct fh_analytics *a, const struct fh_ip *ip)
+{
+	return a->cfg.home_net && a->cfg.home_net->n && fh_cidr_match(a->cfg.home_net, ip);
+}
+
+static int allowed(const struct fh_cidr_list *l, const struct fh_ip *ip)
+{
+	return l && l->n && fh_cidr_match(l, ip);
+}
+
+static void raise_alert(struct fh_analytics *a, uint8_t type, uint8_t sev,
+	const struct fh_ip *src, const struct fh_ip *dst, int port, uint8_t proto, uint64_t first,
+	uint64_t t, uint64_t flows, uint64_t pkts, uint64_t bytes, uint64_t targets,
+	const struct fh_ip *exporter, const char *list, const char *evidence)
+{
+	struct fh_alert al;
+	memset(&al, 0, sizeof(al));
+	al.type = type;
+	al.severity = sev;
+	al.src = *src;
+	if (dst) {
+		al.dst = *dst;
+		al.has_dst = true;
+	}
+	if (port >= 0) {
+		al.port = (uint16_t)port;
+		al.has_port = true;
+	}
+	al.proto = proto;
+	if (list)
+		snprintf(al.list, sizeof(al.list), "%s", list);
+	al.first_seen = first ? first : t;
+	al.last_seen = t;
+	al.detected_at = t;
+	al.flows = flows;
+	al.packets = pkts;
+	al.bytes = bytes;
+	al.targets = targets;
+	if (exporter && !fh_ip_is_zero(exporter))
+		fh_alert_add_exporter(&al, exporter);
+	snprintf(al.evidence, sizeof(al.evidence), "%s", evidence);
+	fh_alert_make_id(&al);
+	fh_alert_raise(a->alerts, &al);
+}
+
+/* ---- detectors: the source's view ----------------------------------------------------- */
+
+#define LN4 1.3862943611198906 /* failure: (1 - theta1) / (1 - theta0) = 0.8 / 0.2 */
+#define LNQ (-1.3862943611198906) /* success: theta1 / theta0 = 0.2 / 0.8 */
+#define ETA1 4.59511985013459 /* ln(PD / PF) = ln(0.99 / 0.01) */
+#define ETA0 (-4.59511985013459) /* ln((1 - PD) / (1 - PF)) */
+
+static int is_failed(const struct fh_flow_rec *r)
+{
+	if (r->proto == 6)
+		return (r->tcp_flags & 0x02) && !(r->tcp_flags & 0x10);
+	if (r->proto == 17) /* a lone small datagram: a probe (a reply would be its own flow) */
+		return r->packets <= 2 && r->bytes <= 100 * r->packets;
+	return 0;
+}
+
+static void roll_src_window(struct fh_analytics *a, struct host *h, uint64_t t)
+{
+	if (t < h->win_start + a->cfg.detect.window_ms)
+		return;
+	h->win_start = t;
+	h->flows = h->failed = 0;
+	memset(h->hp, 0, sizeof(h->hp));
+	memset(h->vp, 0, sizeof(h->vp));
+	h->dns_q = h->dns_bytes = 0;
+	memset(&h->resolver_clients, 0, sizeof(h->resolver_clients));
+	memset(&h->smtp_dsts, 0, sizeof(h->smtp_dsts));
+	memset(&h->p2p_peers, 0, sizeof(h->p2p_peers));
+	h->bt_port = h->p2p_tcp = h->p2p_udp = 0;
+	if (t >= h->slow_start + a->cfg.detect.scan_slow_window_ms) {
+		h->slow_start = t;
+		h->slow_failed = 0;
+		memset(&h->slow_dsts, 0, sizeof(h->slow_dsts));
+	}
+}
+
+static struct port_slot *port_slot(struct host *h, uint16_t port, uint8_t proto, uint64_t t)
+{
+	struct port_slot *victim = &h->hp[0];
+	for (int i = 0; i < SLOTS; i++) {
+		if (h->hp[i].used && h->hp[i].port == port && h->hp[i].proto == proto)
+			return &h->hp[i];
+		if (!h->hp[i].used || h->hp[i].failed < victim->failed)
+			victim = &h->hp[i];
+	}
+	memset(victim, 0, sizeof(*victim));
+	victim->used = 1;
+	victim->port = port;
+	victim->proto = proto;
+	victim->first = t;
+	return victim;
+}
+
+static struct dst_slot *dst_slot(struct host *h, const struct fh_ip *dst, uint64_t t)
+{
+	struct dst_slot *victim = &h->vp[0];
+	for (int i = 0; i < SLOTS; i++) {
+		if (h->vp[i].used && fh_ip_eq(&h->vp[i].dst, dst))
+			return &h->vp[i];
+		if (!h->vp[i].used || h->vp[i].failed < victim->failed)
+			victim = &h->vp[i];
+	}
+	memset(victim, 0, sizeof(*victim));
+	victim->used = 1;
+	victim->dst = *dst;
+	victim->first = t;
+	return victim;
+}
+
+static void worm_note(struct fh_analytics *a, const struct fh_ip *src, uint16_t port,
+	uint8_t proto, uint64_t t, const struct fh_ip *exporter)
+{
+	struct worm_port *w = NULL;
+	for (int i = 0; i < 64; i++)
+		if (a->worm[i].used && a->worm[i].port == port) {
+			w = &a->worm[i];
+			break;
+		}
+	if (!w) {
+		w = &a->worm[port % 64];
+		memset(w, 0, sizeof(*w));
+		w->used = 1;
+		w->port = port;
+		w->first = t;
+	}
+	lc_add(&w->scanners, ip_h(src));
+	uint32_t n = lc_count(&w->scanners);
+	if (n >= a->cfg.detect.worm_sources) {
+		char ev[160];
+		snprintf(ev, sizeof(ev), "{\"scanning_sources\":%u,\"port\":%u}", n, port);
+		struct fh_ip any = {{0}};
+		raise_alert(a, FH_ALERT_WORM, FH_SEV_CRITICAL, &any, NULL, port, proto, w->first, t,
+			n, 0, 0, n, exporter, NULL, ev);
+	}
+}
+
+static void src_view(struct fh_analytics *a, const struct fh_flow_rec *r, uint64_t m)
+{
+	const struct fh_detect_cfg *c = &a->cfg.detect;
+	uint64_t t = r->last_ms;
+	struct host *h = host_get(a, &r->src, t);
+	roll_src_window(a, h, t);
+	h->exporter = r->exporter;
+	uint64_t pk = r->packets * m, by = r->bytes * m;
+	int failed = is_failed(r);
+	h->flows++;
+	h->failed += (uint32_t)failed;
+	char ev[FH_ALERT_EVIDENCE];
+
+	/* first contacts: Threshold Random Walk (Jung et al. 2004) */
+	uint64_t dh = ip_h(&r->dst);
+	if ((r->proto == 6 || r->proto == 17) && !lc_has(&h->contacted, dh)) {
+		lc_add(&h->contacted, dh);
+		if (r->proto == 6 && (failed || (r->tcp_flags & 0x10))) {
+			h->trw += failed ? LN4 : LNQ;
+			if (h->trw >= ETA1)
+				h->trw_scanner = 1;
+			else if (h->trw <= ETA0)
+				h->trw = 0; /* benign so far: keep watching from scratch */
+		}
+	}
+
+	int allow_scan = allowed(a->cfg.allow_scanners, &r->src);
+	if ((r->proto == 6 || r->proto == 17) && !allow_scan) {
+		/* horizontal: one port, many hosts */
+		struct port_slot *ps = port_slot(h, r->dport, r->proto, t);
+		ps->flows++;
+		ps->failed += (uint32_t)failed;
+		if (failed)
+			lc_add(&ps->dsts, dh);
+		uint32_t nd = lc_count(&ps->dsts);
+		if (ps->failed >= 5 && ps->failed >= c->scan_fail_ratio * ps->flows &&
+			(nd >= c->scan_h_targets || (h->trw_scanner && nd >= 5))) {
+			snprintf(ev, sizeof(ev),
+				"{\"distinct_targets\":%u,\"failed_flows\":%u,\"flows\":%u,"
+				"\"trw_scanner\":%s,\"window_s\":%llu}",
+				nd, ps->failed, ps->flows, h->trw_scanner ? "true" : "false",
+				(unsigned long long)(c->window_ms / 1000));
+			raise_alert(a, FH_ALERT_SCAN_HORIZONTAL,
+				nd >= 10 * c->scan_h_targets ? FH_SEV_HIGH : FH_SEV_MEDIUM, &r->src,
+				NULL, ps->port, ps->proto, ps->first, t, ps->flows, pk, by, nd,
+				&r->exporter, NULL, ev);
+			worm_note(a, &r->src, ps->port, ps->proto, t, &r->exporter);
+		}
+		/* vertical: one host, many ports */
+		struct dst_slot *vs = dst_slot(h, &r->dst, t);
+		vs->flows++;
+		vs->failed += (uint32_t)failed;
+		lc_add(&vs->ports, (uint64_t)r->dport * 0x9e3779b97f4a7c15ull + r->proto);
+		uint32_t np = lc_count(&vs->ports);
+		if (np >= c->scan_v_ports && vs->failed >= c->scan_fail_ratio * vs->flows) {
+			snprintf(ev, sizeof(ev),
+				"{\"distinct_ports\":%u,\"failed_flows\":%u,\"flows\":%u,\"window_s\":%llu}",
+				np, vs->failed, vs->flows, (unsigned long long)(c->window_ms / 1000));
+			raise_alert(a, FH_ALERT_SCAN_VERTICAL,
+				np >= 1000 ? FH_SEV_HIGH : FH_SEV_MEDIUM, &r->src, &vs->dst, -1,
+				r->proto, vs->first, t, vs->flows, pk, by, np, &r->exporter, NULL, ev);
+		}
+		/* slow: the same over a long window, far fewer targets a minute */
+		if (failed) {
+			lc_add(&h->slow_dsts, dh);
+			h->slow_failed++;
+			uint32_t ns = lc_count(&h->slow_dsts);
+			if (ns >= c->scan_slow_targets && h->slow_failed >= ns / 2 &&
+				t - h->slow_start > c->window_ms) {
+				snprintf(ev, sizeof(ev),
+					"{\"distinct_targets\":%u,\"failed_flows\":%u,\"window_s\":%llu}",
+					ns, h->slow_failed,
+					(unsigned long long)(c->scan_slow_window_ms / 1000));
+				raise_alert(a, FH_ALERT_SCAN_SLOW, FH_SEV_MEDIUM, &r->src, NULL, -1,
+					r->proto, h->slow_start, t, h->slow_failed, 0, 0, ns,
+					&r->exporter, NULL, ev);
+			}
+		}
+	}
+
+	/* DNS: tunnels (a client's volume) and open resolvers (an inside server's clients) */
+	if (r->dport == 53 && (r->proto == 17 || r->proto == 6) &&
+		!allowed(a->cfg.allow_resolvers, &r->src)) {
+		if (!h->dns_q)
+			h->dns_first = r->first_ms;
+		h->dns_q += pk;
+		h->dns_bytes += by;
+		h->dns_server = r->dst;
+		if (h->dns_q >= c->dns_tunnel_queries &&
+			h->dns_bytes >= (uint64_t)c->dns_tunnel_avg_bytes * h->dns_q) {
+			snprintf(ev, sizeof(ev),
+				"{\"queries\":%llu,\"query_bytes\":%llu,\"avg_query_bytes\":%llu,"
+				"\"window_s\":%llu}",
+				(unsigned long long)h->dns_q, (unsigned long long)h->dns_bytes,
+				(unsigned long long)(h->dns_bytes / h->dns_q),
+				(unsigned long long)(c->window_ms / 1000));
+			raise_alert(a, FH_ALERT_DNS_TUNNEL, FH_SEV_HIGH, &r->src, &h->dns_server,
+				53, r->proto, h->dns_first, t, h->dns_q, h->dns_q, h->dns_bytes, 1,
+				&r->exporter, NULL, ev);
+		}
+	}
+	if (r->sport == 53 && r->proto == 17 && inside(a, &r->src) && !inside(a, &r->dst) &&
+		!allowed(a->cfg.allow_resolvers, &r->src)) {
+		if (!h->resolver_first)
+			h->resolver_first = r->first_ms;
+		lc_add(&h->resolver_clients, dh);
+		uint32_t n = lc_count(&h->resolver_clients);
+		if (n >= c->resolver_clients) {
+			snprintf(ev, sizeof(ev), "{\"outside_clients\":%u,\"window_s\":%llu}", n,
+				(unsigned long long)(c->window_ms / 1000));
+			raise_alert(a, FH_ALERT_DNS_OPEN_RESOLVER, FH_SEV_MEDIUM, &r->src, NULL, 53,
+				17, h->resolver_first, t, n, pk, by, n, &r->exporter, NULL, ev);
+		}
+	}
+
+	/* spam: an inside host (not a mail server) speaking SMTP to many outside hosts */
+	if (r->dport == 25 && r->proto == 6 && !inside(a, &r->dst) &&
+		(!a->cfg.home_net || !a->cfg.home_net->n || inside(a, &r->src)) &&
+		!allowed(a->cfg.allow_mail, &r->src)) {
+		if (!h->smtp_first)
+			h->smtp_first = r->first_ms;
+		lc_add(&h->smtp_dsts, dh);
+		uint32_t n = lc_count(&h->smtp_dsts);
+		if (n >= c->spam_targets) {
+			snprintf(ev, sizeof(ev), "{\"smtp_servers\":%u,\"window_s\":%llu}", n,
+				(unsigned long long)(c->window_ms / 1000));
+			raise_alert(a, FH_ALERT_SPAM_SMTP, FH_SEV_HIGH, &r->src, NULL, 25, 6,
+				h->smtp_first, t, n, pk, by, n, &r->exporter, NULL, ev);
+		}
+	}
+
+	/* BitTorrent: high ports on both sides to several peers, TCP and UDP or the BT ports */
+	if (r->sport >= 1024 && r->dport >= 1024 && (r->proto == 6 || r->proto == 17)) {
+		static const uint16_t bt[] = {6881, 6882, 6883, 6884, 6885, 6886, 6887, 6888, 6889,
+			6969, 51413};
+		if (!h->p2p_first)
+			h->p2p_first = r->first_ms;
+		lc_add(&h->p2p_peers, dh);
+		h->p2p_tcp |= r->proto == 6;
+		h->p2p_udp |= r->proto == 17;
+		for (size_t i = 0; i < sizeof(bt) / sizeof(bt[0]); i++)
+			if (r->dport == bt[i] || r->sport == bt[i])
+				h->bt_port = 1;
+		uint32_t n = lc_count(&h->p2p_peers);
+		if ((h->bt_port && n >= c->p2p_peers) ||
+			(h->p2p_tcp && h->p2p_udp && n >= 10 * c->p2p_peers)) {
+			snprintf(ev, sizeof(ev),
+				"{\"peers\":%u,\"bittorrent_port\":%s,\"tcp_and_udp\":%s}", n,
+				h->bt_port ? "true" : "false",
+				h->p2p_tcp && h->p2p_udp ? "true" : "false");
+			raise_alert(a, FH_ALERT_P2P_BITTORRENT, FH_SEV_LOW, &r->src, NULL, -1, 0,
+				h->p2p_first, t, n, pk, by, n, &r->exporter, NULL, ev);
+		}
+	}
+
+	/* long flows: HTTP(S) tunnels (long, thin) and SSH bulk transfers (long, heavy) */
+	if (r->proto == 6 && (r->dport == 80 || r->dport == 443 || r->dport == 8080 ||
+				     r->dport == 22)) {
+		if (!(h->lf.port == r->dport && fh_ip_eq(&h->lf.dst, &r->dst))) {
+			if (h->lf.last - h->lf.first < 60000 || r->first_ms > h->lf.last + 300000) {
+				h->lf.dst = r->dst;
+				h->lf.port = r->dport;
+				h->lf.first = r->first_ms;
+				h->lf.last = r->last_ms;
+				h->lf.bytes = h->lf.pkts = 0;
+			}
+		}
+		if (h->lf.port == r->dport && fh_ip_eq(&h->lf.dst, &r->dst)) {
+			if (r->last_ms > h->lf.last)
+				h->lf.last = r->last_ms;
+			h->lf.bytes += by;
+			h->lf.pkts += pk;
+			uint64_t dur = h->lf.last - h->lf.first;
+			if (r->dport != 22 && dur >= c->tunnel_http_ms &&
+				h->lf.bytes * 1000 <= (uint64_t)c->tunnel_http_bps * dur) {
+				snprintf(ev, sizeof(ev),
+					"{\"duration_s\":%llu,\"bytes\":%llu,\"bytes_per_s\":%.1f}",
+					(unsigned long long)(dur / 1000),
+					(unsigned long long)h->lf.bytes, h->lf.bytes * 1000.0 / dur);
+				raise_alert(a, FH_ALERT_TUNNEL_HTTP, FH_SEV_MEDIUM, &r->src, &h->lf.dst,
+					h->lf.port, 6, h->lf.first, t, 1, h->lf.pkts, h->lf.bytes, 1,
+					&r->exporter, NULL, ev);
+			}
+			if (r->dport == 22 && dur >= c->tunnel_ssh_ms &&
+				h->lf.bytes >= c->tunnel_ssh_bytes && h->lf.pkts &&
+				h->lf.bytes / h->lf.pkts >= 500) {
+				snprintf(ev, sizeof(ev),
+					"{\"duration_s\":%llu,\"bytes\":%llu,\"bytes_per_packet\":%llu}",
+					(unsigned long long)(dur / 1000),
+					(unsigned long long)h->lf.bytes,
+					(unsigned long long)(h->lf.bytes / h->lf.pkts));
+				raise_alert(a, FH_ALERT_TUNNEL_SSH, FH_SEV_MEDIUM, &r->src, &h->lf.dst,
+					22, 6, h->lf.first, t, 1, h->lf.pkts, h->lf.bytes, 1,
+					&r->exporter, NULL, ev);
+			}
+		}
+	}
+
+	/* blocklists: either side listed; the other side is the alert's source */
+	struct fh_blocklist_match bm;
+	if (a->cfg.blocklists) {
+		const struct fh_ip *listed = NULL, *other = NULL;
+		if (fh_blocklist_lookup(a->cfg.blocklists, &r->dst, &bm)) {
+			listed = &r->dst;
+			other = &r->src;
+		} else if (fh_blocklist_lookup(a->cfg.blocklists, &r->src, &bm)) {
+			listed = &r->src;
+			other = &r->dst;
+		}
+		if (listed) {
+			char net[FH_IP_STRLEN];
+			int v4 = fh_ip_is_v4(&bm.net) && bm.plen128 >= 96;
+			snprintf(ev, sizeof(ev),
+				"{\"list\":\"%s\",\"entry\":\"%s/%u\",\"note\":\"%s\",\"port\":%u}",
+				bm.list, fh_ip_fmt(&bm.net, net, sizeof(net)),
+				v4 ? bm.plen128 - 96 : bm.plen128, bm.note,
+				listed == &r->dst ? r->dport : r->sport);
+			raise_alert(a, FH_ALERT_BLOCKLIST, FH_SEV_HIGH, other, listed, -1, 0,
+				r->first_ms, t, 1, pk, by, 1, &r->exporter, bm.list, ev);
+		}
+	}
+}
+
+/* ---- detectors: the victim's view ----------------------------------------------------- */
+
+#define FLOOD_WINDOW_MS 10000
+
+static void dst_view(struct fh_analytics *a, const struct fh_flow_rec *r, uint64_t m)
+{
+	const struct fh_detect_cfg *c = &a->cfg.detect;
+	uint64_t t = r->last_ms;
+	struct host *h = host_get(a, &r->dst, t);
+	if (t >= h->vwin_start + FLOOD_WINDOW_MS) {
+		h->vwin_start = t;
+		h->vfirst = r->first_ms;
+		h->syn_pkts = h->synack_pkts = h->udp_pkts = h->icmp_pkts = 0;
+		memset(&h->flood_srcs, 0, sizeof(h->flood_srcs));
+		h->flood_src1 = r->src;
+	}
+	uint64_t pk = r->packets * m;
+	uint8_t type = 0;
+	uint64_t *ctr = NULL;
+	if (r->proto == 6 && (r->tcp_flags & 0x02)) {
+		ctr = (r->tcp_flags & 0x10) ? &h->synack_pkts : &h->syn_pkts;
+		if ((r->tcp_flags & 0x10) && (r->tcp_flags & 0x08))
+			ctr = NULL; /* data: a real connection, not a flood of handshakes */
+		type = FH_ALERT_FLOOD_SYN;
+	} else if (r->proto == 17) {
+		ctr = &h->udp_pkts;
+		type = FH_ALERT_FLOOD_UDP;
+	} else if (r->proto == 1 || r->proto == 58) {
+		ctr = &h->icmp_pkts;
+		type = FH_ALERT_FLOOD_ICMP;
+	}
+	if (!ctr)
+		return;
+	*ctr += pk;
+	lc_add(&h->flood_srcs, ip_h(&r->src));
+	uint64_t span = t > h->vfirst ? t - h->vfirst : 0;
+	if (span < 1000)
+		span = 1000;
+	uint64_t pps = *ctr * 1000 / span;
+	if (*ctr >= c->flood_pps && pps >= c->flood_pps) {
+		uint32_t ns = lc_count(&h->flood_srcs);
+		int spoofed = ns >= c->flood_sources;
+		char ev[256];
+		snprintf(ev, sizeof(ev),
+			"{\"packets_per_s\":%llu,\"packets\":%llu,\"distinct_sources\":%u,"
+			"\"spoofed\":%s,\"kind\":\"%s\"}",
+			(unsigned long long)pps, (unsigned long long)*ctr, ns,
+			spoofed ? "true" : "false",
+			ctr == &h->synack_pkts ? "syn-ack reflection" : ctr == &h->syn_pkts ? "syn"
+			: ctr == &h->udp_pkts				       ? "udp"
+									       : "icmp");
+		struct fh_ip any = {{0}};
+		if (fh_ip_is_v4(&r->dst))
+			any.a[10] = any.a[11] = 0xff; /* 0.0.0.0: many sources */
+		raise_alert(a, type, pps >= 10 * c->flood_pps ? FH_SEV_CRITICAL : FH_SEV_HIGH,
+			spoofed ? &any : &h->flood_src1, &r->dst, -1, r->proto, h->vfirst, t, ns, *ctr,
+			0, 1, &r->exporter, NULL, ev);
+	}
+}
+
+/* ---- API ------------------------------------------------------------------------------ */
+
+struct fh_analytics *fh_analytics_new(const struct fh_analytics_cfg *cfg,
+	struct fh_alert_sink **sinks, unsigned n_sinks)
+{
+	struct fh_analytics *a = calloc(1, sizeof(*a));
+	if (!a)
+		return NULL;
+	a->cfg = *cfg;
+	if (!a->cfg.detect.window_ms)
+		fh_detect_defaults(&a->cfg.detect);
+	a->cap = a->cfg.detect.hosts ? a->cfg.detect.hosts : 16384;
+	uint32_t nb = 16;
+	while (nb < a->cap)
+		nb <<= 1;
+	a->bmask = nb - 1;
+	a->hosts = calloc(a->cap, sizeof(*a->hosts));
+	a->buckets = malloc(nb * sizeof(*a->buckets));
+	a->alerts = fh_alert_table_new(&a->cfg.alerts, sinks, n_sinks);
+	if (!a->hosts || !a->buckets || !a->alerts) {
+		fh_analytics_free(a);
+		return NULL;
+	}
+	for (uint32_t i = 0; i < nb; i++)
+		a->buckets[i] = NIL;
+	for (uint32_t i = 0; i < a->cap; i++)
+		a->hosts[i].next = i + 1 < a->cap ? i + 1 : NIL;
+	a->free_head = 0;
+	a->rng = 0x853c49e6748fea9bull;
+	return a;
+}
+
+void fh_analytics_free(struct fh_analytics *a)
+{
+	if (!a)
+		return;
+	fh_alert_table_free(a->alerts);
+	free(a->hosts);
+	free(a->buckets);
+	free(a);
+}
+
+void fh_analytics_event(struct fh_analytics *a, const struct fh_flow_event *ev)
+{
+	const struct fh_flow_rec *r = &ev->rec;
+	uint64_t m = r->sampling ? r->sampling : 1;
+	a->st.events++;
+	if (!r->packets && !r->bytes)
+		return;
+	if (ev->roles & FH_ROLE_SRC)
+		src_view(a, r, m);
+	if (ev->roles & FH_ROLE_DST)
+		dst_view(a, r, m);
+}
+
+void fh_analytics_tick(struct fh_analytics *a, uint64_t watermark_ms)
+{
+	fh_alert_table_tick(a->alerts, watermark_ms);
+}
+
+struct fh_alert_table *fh_analytics_alerts(struct fh_analytics *a)
+{
+	return a->alerts;
+}
+
+void fh_analytics_get_stats(const struct fh_analytics *a, struct fh_analytics_stats *st)
+{
+	*st = a->st;
+}
