@@ -141,6 +141,11 @@ static int set_value(struct fh_config *c, const struct row *r, const char *v, in
 		return 0;
 	}
 	case T_STRING:
+		/* a quote inside could not be written back by the dump */
+		if (strchr(v, '"')) {
+			snprintf(why, wl, "a quote (\") inside the value");
+			return -1;
+		}
 		if (strlen(v) >= r->size) {
 			snprintf(why, wl, "longer than %zu characters", r->size - 1);
 			return -1;

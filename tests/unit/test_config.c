@@ -115,6 +115,8 @@ static void test_errors(void **st)
 	expect_err("\n\njust words\n", "t.conf:3: expected 'key = value'");
 	expect_err("control.socket = \"open\n", "unterminated quoted string");
 	expect_err("zzzzzzzz = 1\n", "zzzzzzzz: unknown key");
+	/* found by fuzz_config: a quote inside a string could not be dumped back */
+	expect_err("control.socket = a\"b\n", "t.conf:1: control.socket: a quote");
 }
 
 static void test_set(void **st)
