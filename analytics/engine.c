@@ -118,7 +118,7 @@ struct host {
 	/* as a destination (victim), per flood window */
 	uint64_t vwin_start;
 	uint64_t syn_pkts, synack_pkts, udp_pkts, icmp_pkts, vfirst;
-	struct lc flood_srcs;
+	struct lc flood_srcs, flood_ports;
 	struct fh_ip flood_src1;
 };
 
@@ -640,6 +640,7 @@ static void dst_view(struct fh_analytics *a, const struct fh_flow_rec *r, uint64
 		h->vfirst = r->first_ms;
 		h->syn_pkts = h->synack_pkts = h->udp_pkts = h->icmp_pkts = 0;
 		memset(&h->flood_srcs, 0, sizeof(h->flood_srcs));
+		memset(&h->flood_ports, 0, sizeof(h->flood_ports));
 		h->flood_src1 = r->src;
 	}
 	uint64_t pk = r->packets * m;
@@ -661,13 +662,16 @@ static void dst_view(struct fh_analytics *a, const struct fh_flow_rec *r, uint64
 		return;
 	*ctr += pk;
 	lc_add(&h->flood_srcs, ip_h(&r->src));
+	lc_add(&h->flood_ports, (uint64_t)r->dport * 0x9e3779b97f4a7c15ull);
 	uint64_t span = t > h->vfirst ? t - h->vfirst : 0;
 	if (span < 1000)
 		span = 1000;
 	uint64_t pps = *ctr * 1000 / span;
-	if (*ctr >= c->flood_pps && pps >= c->flood_pps) {
-		uint32_t ns = lc_count(&h->flood_srcs);
-		int spoofed = ns >= c->flood_sources;
+	uint32_t ns = lc_count(&h->flood_srcs);
+	int spoofed = ns >= c->flood_sources;
+	/* a fast scan from one host hits many ports; a flood hits few, or comes from many */
+	if (*ctr >= c->flood_pps && pps >= c->flood_pps &&
+		(spoofed || lc_count(&h->flood_ports) <= 16)) {
 		char ev[256];
 		snprintf(ev, sizeof(ev),
 			"{\"packets_per_s\":%llu,\"packets\":%llu,\"distinct_sources\":%u,"

@@ -25,6 +25,7 @@
 
 #include <urcu-qsbr.h>
 
+#include "analytics/engine.h"
 #include "daemon/daemon.h"
 #include "dataplane/flowtable.h"
 #include "dataplane/ring.h"
@@ -69,6 +70,7 @@ struct shard_ctx {
 	unsigned id;
 	struct fh_daemon *d;
 	pthread_t th;
+	struct fh_analytics *engine;
 	_Atomic uint64_t events, flows, packets, bytes; /* scaled by sampling */
 };
 
@@ -83,6 +85,7 @@ struct fh_daemon {
 	struct worker_ctx *w[MAX_THREADS];
 	struct shard_ctx *s[MAX_THREADS];
 	atomic_int quit;
+	struct fh_alert_sink *sink; /* alert events as JSON lines on stdout */
 	int ctl_fd;
 	pthread_t ctl;
 	_Atomic uint64_t reloads;
@@ -200,6 +203,7 @@ static void *shard_main(void *arg)
 	struct fh_daemon *d = s->d;
 	struct fh_flow_event ev[64];
 	int idle_rounds = 0;
+	uint64_t next_tick = 0;
 
 	rcu_register_thread();
 	for (;;) {
@@ -208,6 +212,7 @@ static void *shard_main(void *arg)
 			uint32_t n = fh_ring_dequeue_burst(d->w[i]->rings[s->id], ev, 64);
 			for (uint32_t k = 0; k < n; k++) {
 				uint64_t m = ev[k].rec.sampling ? ev[k].rec.sampling : 1;
+				fh_analytics_event(s->engine, &ev[k]);
 				atomic_fetch_add_explicit(&s->events, 1, memory_order_relaxed);
 				if (ev[k].roles & FH_ROLE_SRC) {
 					atomic_fetch_add_explicit(&s->flows, 1, memory_order_relaxed);
@@ -218,6 +223,12 @@ static void *shard_main(void *arg)
 				}
 			}
 			got += n;
+		}
+		uint64_t now = now_ms();
+		if (now >= next_tick) {
+			/* live: the wall clock is the watermark (exporters' clocks are NTP-synced) */
+			fh_analytics_tick(s->engine, now);
+			next_tick = now + 1000;
 		}
 		if (!got) {
 			/* quit once the workers have stopped and every ring is empty */
@@ -231,6 +242,7 @@ static void *shard_main(void *arg)
 		}
 		rcu_quiescent_state();
 	}
+	fh_alert_table_flush(fh_analytics_alerts(s->engine));
 	rcu_unregister_thread();
 	return NULL;
 }
@@ -503,10 +515,18 @@ struct fh_daemon *fh_daemon_start(const struct fh_config *cfg, const char *confi
 	}
 
 	rcu_register_thread(); /* the main thread publishes and waits for grace periods */
+	d->sink = fh_alert_sink_json_new(stdout, false);
+	struct fh_analytics_cfg acfg = {.home_net = &d->cfg.home_net};
+	fh_detect_defaults(&acfg.detect);
 	for (unsigned i = 0; i < d->ns; i++) {
 		d->s[i] = calloc(1, sizeof(*d->s[i]));
 		d->s[i]->id = i;
 		d->s[i]->d = d;
+		d->s[i]->engine = d->sink ? fh_analytics_new(&acfg, &d->sink, 1) : NULL;
+		if (!d->s[i]->engine) {
+			snprintf(err, errlen, "out of memory for the analytics shards");
+			goto err;
+		}
 	}
 	struct sockaddr_storage addrs[FH_CFG_MAX_LIST];
 	socklen_t lens[FH_CFG_MAX_LIST];
@@ -607,8 +627,13 @@ void fh_daemon_free(struct fh_daemon *d)
 			fh_ring_free(w->rings[s]);
 		free(w);
 	}
-	for (unsigned i = 0; i < MAX_THREADS; i++)
+	for (unsigned i = 0; i < MAX_THREADS; i++) {
+		if (d->s[i])
+			fh_analytics_free(d->s[i]->engine);
 		free(d->s[i]);
+	}
+	if (d->sink)
+		d->sink->ops->close(d->sink);
 	if (d->ctl_fd >= 0) {
 		close(d->ctl_fd);
 		unlink(d->cfg.control_socket);

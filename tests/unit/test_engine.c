@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Detectors on synthetic flows: each fires on its activity with the right offender, and the
+ * legitimate look-alikes (a busy web server, a campus resolver, a mail server, an interactive
+ * SSH session, a heavy download) raise nothing. TRW flags a fast scanner after a handful of
+ * failed first contacts.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "analytics/engine.h"
+
+#define T0 1764374400000ull
+
+static struct fh_cidr_list home;
+
+static struct fh_analytics *mk(struct fh_analytics_cfg *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	fh_detect_defaults(&cfg->detect);
+	memset(&home, 0, sizeof(home));
+	bool v4;
+	fh_cidr_parse("198.51.100.0/24", &home.v[0].net, &home.v[0].plen128, &v4);
+	home.v[0].plen128 += 96;
+	home.n = 1;
+	cfg->home_net = &home;
+	return fh_analytics_new(cfg, NULL, 0);
+}
+
+static void flow(struct fh_analytics *a, const char *src, const char *dst, uint16_t sport,
+	uint16_t dport, uint8_t proto, uint8_t flags, uint64_t pkts, uint64_t bytes,
+	uint64_t first, uint64_t last)
+{
+	struct fh_flow_event ev;
+	memset(&ev, 0, sizeof(ev));
+	fh_ip_parse(src, &ev.rec.src);
+	fh_ip_parse(dst, &ev.rec.dst);
+	ev.rec.sport = sport;
+	ev.rec.dport = dport;
+	ev.rec.proto = proto;
+	ev.rec.tcp_flags = flags;
+	ev.rec.packets = pkts;
+	ev.rec.bytes = bytes;
+	ev.rec.first_ms = first;
+	ev.rec.last_ms = last;
+	ev.rec.sampling = 1;
+	ev.rec.version = FH_VER_NF9;
+	ev.roles = FH_ROLE_SRC | FH_ROLE_DST;
+	fh_analytics_event(a, &ev);
+}
+
+struct found {
+	int n, type_n;
+	int type;
+	char src[FH_IP_STRLEN];
+	struct fh_alert last;
+};
+
+static void count(void *arg, const struct fh_alert *al)
+{
+	struct found *f = arg;
+	char b[FH_IP_STRLEN];
+	f->n++;
+	if (al->type == f->type && (!f->src[0] || !strcmp(fh_ip_fmt(&al->src, b, sizeof(b)),
+							  f->src))) {
+		f->type_n++;
+		f->last = *al;
+	}
+}
+
+static struct found find(struct fh_analytics *a, int type, const char *src)
+{
+	struct found f = {.type = type};
+	snprintf(f.src, sizeof(f.src), "%s", src ? src : "");
+	fh_alert_table_foreach(fh_analytics_alerts(a), count, &f);
+	return f;
+}
+
+static void test_horizontal_scan_trw(void **state)
+{
+	(void)state;
+	struct fh_analytics_cfg cfg;
+	struct fh_analytics *a = mk(&cfg);
+	char dst[32];
+	/* 6 failed first contacts on port 22: TRW says scanner after 4, the alert comes at 5 */
+	for (int i = 0; i < 6; i++) {
+		snprintf(dst, sizeof(dst), "203.0.113.%d", i + 1);
+		flow(a, "198.51.100.66", dst, 40000, 22, 6, 0x02, 1, 44, T0 + (uint64_t)i * 100,
+			T0 + (uint64_t)i * 100);
+	}
+	struct found f = find(a, FH_ALERT_SCAN_HORIZONTAL, "198.51.100.66");
+	assert_int_equal(f.type_n, 1);
+	assert_int_equal(f.last.port, 22);
+	assert_int_equal(f.last.detected_at, T0 + 400);
+	assert_non_null(strstr(f.last.evidence, "\"trw_scanner\":true"));
+	fh_analytics_free(a);
+}
+
+static void test_busy_web_server_is_not_a_scan(void **state)
+{
+	(void)state;
+	struct fh_analytics_cfg cfg;
+	struct fh_analytics *a = mk(&cfg);
+	char cli[32];
+	/* 5,000 clients complete handshakes with one server, and it answers them all */
+	for (int i = 0; i < 5000; i++) {
+		snprintf(cli, sizeof(cli), "203.0.%d.%d", 100 + i / 250, i % 250);
+		uint64_t t = T0 + (uint64_t)i * 10;
+		flow(a, cli, "198.51.100.80", (uint16_t)(30000 + i % 30000), 443, 6, 0x1b, 12,
+			9000, t, t + 500);
+		flow(a, "198.51.100.80", cli, 443, (uint16_t)(30000 + i % 30000), 6, 0x1b, 20,
+			30000, t, t + 500);
+	}
+	/* a heavy download: one flow, many packets per second, but a real connection */
+	flow(a, "203.0.113.9", "198.51.100.7", 443, 50000, 6, 0x1b, 900000, 1300000000ull, T0,
+		T0 + 60000);
+	struct found f = find(a, -1, NULL);
+	assert_int_equal(f.n, 0);
+	fh_analytics_free(a);
+}
+
+static void test_vertical_and_slow(void **state)
+{
+	(void)state;
+	struct fh_analytics_cfg cfg;
+	struct fh_analytics *a = mk(&cfg);
+	for (int p = 1; p <= 300; p++)
+		flow(a, "203.0.113.50", "198.51.100.10", 50000, (uint16_t)p, 6, 0x02, 1, 44,
+			T0 + (uint64_t)p * 10, T0 + (uint64_t)p * 10);
+	struct found f = find(a, FH_ALERT_SCAN_VERTICAL, "203.0.113.50");
+	assert_int_equal(f.type_n, 1);
+	assert_true(f.last.targets >= 100);
+	/* slow: 60 hosts over 50 minutes, one every 50 s (never 50 in a minute) */
+	char dst[32];
+	for (int i = 0; i < 60; i++) {
+		snprintf(dst, sizeof(dst), "198.51.100.%d", 100 + i);
+		uint64_t t = T0 + (uint64_t)i * 50000;
+		flow(a, "203.0.113.51", dst, 50000, 3389, 6, 0x02, 1, 44, t, t);
+	}
+	/* never enough targets in one window for a (fast) horizontal scan */
+	assert_int_equal(find(a, FH_ALERT_SCAN_HORIZONTAL, "203.0.113.51").type_n, 0);
+	assert_int_equal(find(a, FH_ALERT_SCAN_SLOW, "203.0.113.51").type_n, 1);
+	fh_analytics_free(a);
+}
+
+static void test_worm(void **state)
+{
+	(void)state;
+	struct fh_analytics_cfg cfg;
+	struct fh_analytics *a = mk(&cfg);
+	char src[32], dst[32];
+	for (int s = 0; s < 3; s++)
+		for (int i = 0; i < 60; i++) {
+			snprintf(src, sizeof(src), "198.51.100.%d", 20 + s);
+			snprintf(dst, sizeof(dst), "203.0.113.%d", i + 1);
+			flow(a, src, dst, 40000, 445, 6, 0x02, 1, 44, T0 + (uint64_t)i,
+				T0 + (uint64_t)i);
+		}
+	struct found f = find(a, FH_ALERT_WORM, NULL);
+	assert_int_equal(f.type_n, 1);
+	assert_int_equal(f.last.port, 445);
+	fh_analytics_free(a);
+}
+
+static void test_dns(void **state)
+{
+	(void)state;
+	struct fh_analytics_cfg cfg;
+	struct fh_analytics *a = mk(&cfg);
+	/* a campus resolver asked by 500 inside clients: normal */
+	char cli[32];
+	for (int i = 0; i < 500; i++) {
+		snprintf(cli, sizeof(cli), "198.51.100.%d", i % 250);
+		flow(a, cli, "198.51.100.53", 40000, 53, 17, 0, 1, 70, T0 + (uint64_t)i,
+			T0 + (uint64_t)i);
+		flow(a, "198.51.100.53", cli, 53, 40000, 17, 0, 1, 150, T0 + (uint64_t)i,
+			T0 + (uint64_t)i);
+	}
+	assert_int_equal(find(a, -1, NULL).n, 0);
+	/* the same resolver answering 30 outside clients: an open resolver */
+	for (int i = 0; i < 30; i++) {
+		snprintf(cli, sizeof(cli), "203.0.113.%d", i + 1);
+		flow(a, "198.51.100.53", cli, 53, 40000, 17, 0, 1, 3000, T0 + 1000 + (uint64_t)i,
+			T0 + 1000 + (uint64_t)i);
+	}
+	assert_int_equal(find(a, FH_ALERT_DNS_OPEN_RESOLVER, "198.51.100.53").type_n, 1);
+	/* a tunnel: 100 large queries in a minute from one client */
+	for (int i = 0; i < 100; i++)
+		flow(a, "198.51.100.99", "203.0.113.53", 40000, 53, 17, 0, 1, 180,
+			T0 + (uint64_t)i * 500, T0 + (uint64_t)i * 500);
+	struct found f = find(a, FH_ALERT_DNS_TUNNEL, "198.51.100.99");
+	assert_int_equal(f.type_n, 1);
+	assert_true(f.last.has_dst);
+	fh_analytics_free(a);
+}
+
+static void test_tunnels_spam_p2p(void **state)
+{
+	(void)state;
+	struct fh_analytics_cfg cfg;
+	struct fh_analytics *a = mk(&cfg);
+	/* a thin HTTPS flow for two hours, reported every 30 min by the exporter */
+	for (int k = 0; k < 4; k++)
+		flow(a, "198.51.100.5", "203.0.113.80", 50000, 443, 6, 0x18, 60, 6000,
+			T0 + (uint64_t)k * 1800000, T0 + (uint64_t)(k + 1) * 1800000);
+	assert_int_equal(find(a, FH_ALERT_TUNNEL_HTTP, "198.51.100.5").type_n, 1);
+	/* a long interactive SSH session: small packets, little volume: not a tunnel */
+	for (int k = 0; k < 4; k++)
+		flow(a, "198.51.100.6", "203.0.113.22", 50001, 22, 6, 0x18, 20000, 2000000,
+			T0 + (uint64_t)k * 1800000, T0 + (uint64_t)(k + 1) * 1800000);
+	assert_int_equal(find(a, FH_ALERT_TUNNEL_SSH, "198.51.100.6").type_n, 0);
+	/* an SSH bulk transfer over 40 minutes */
+	for (int k = 0; k < 2; k++)
+		flow(a, "198.51.100.7", "203.0.113.22", 50002, 22, 6, 0x18, 200000, 250000000,
+			T0 + (uint64_t)k * 1200000, T0 + (uint64_t)(k + 1) * 1200000);
+	assert_int_equal(find(a, FH_ALERT_TUNNEL_SSH, "198.51.100.7").type_n, 1);
+	/* spam: an inside host to 25 outside mail servers */
+	char dst[32];
+	for (int i = 0; i < 25; i++) {
+		snprintf(dst, sizeof(dst), "203.0.113.%d", 100 + i);
+		flow(a, "198.51.100.8", dst, 50000, 25, 6, 0x1b, 20, 20000, T0 + (uint64_t)i,
+			T0 + (uint64_t)i + 1000);
+	}
+	assert_int_equal(find(a, FH_ALERT_SPAM_SMTP, "198.51.100.8").type_n, 1);
+	/* BitTorrent: peers on high ports with the usual port */
+	for (int i = 0; i < 4; i++) {
+		snprintf(dst, sizeof(dst), "192.0.2.%d", 10 + i);
+		flow(a, "198.51.100.9", dst, 51413, (uint16_t)(40000 + i), 6, 0x1b, 10, 5000,
+			T0 + (uint64_t)i, T0 + (uint64_t)i + 100);
+	}
+	assert_int_equal(find(a, FH_ALERT_P2P_BITTORRENT, "198.51.100.9").type_n, 1);
+	fh_analytics_free(a);
+}
+
+static void test_mail_server_allowlisted(void **state)
+{
+	(void)state;
+	struct fh_analytics_cfg cfg;
+	struct fh_analytics *a = mk(&cfg);
+	static struct fh_cidr_list mail;
+	bool v4;
+	fh_cidr_parse("198.51.100.25", &mail.v[0].net, &mail.v[0].plen128, &v4);
+	mail.v[0].plen128 += 96;
+	mail.n = 1;
+	fh_analytics_free(a);
+	cfg.allow_mail = &mail;
+	a = fh_analytics_new(&cfg, NULL, 0);
+	char dst[32];
+	for (int i = 0; i < 200; i++) {
+		snprintf(dst, sizeof(dst), "203.0.113.%d", i);
+		flow(a, "198.51.100.25", dst, 50000, 25, 6, 0x1b, 20, 20000, T0 + (uint64_t)i,
+			T0 + (uint64_t)i + 1000);
+	}
+	assert_int_equal(find(a, -1, NULL).n, 0);
+	fh_analytics_free(a);
+}
+
+static void test_floods(void **state)
+{
+	(void)state;
+	struct fh_analytics_cfg cfg;
+	struct fh_analytics *a = mk(&cfg);
+	char src[32];
+	/* spoofed SYN flood: 5,000 sources, 3,000 pps for 2 s to one port */
+	for (int i = 0; i < 6000; i++) {
+		snprintf(src, sizeof(src), "%d.%d.%d.%d", 1 + i % 200, i / 200 % 250, i % 7, i % 250);
+		flow(a, src, "198.51.100.80", (uint16_t)(1024 + i), 80, 6, 0x02, 1, 40,
+			T0 + (uint64_t)i / 3, T0 + (uint64_t)i / 3);
+	}
+	struct found f = find(a, FH_ALERT_FLOOD_SYN, "0.0.0.0");
+	assert_int_equal(f.type_n, 1);
+	assert_non_null(strstr(f.last.evidence, "\"spoofed\":true"));
+	/* UDP flood from one source */
+	for (int i = 0; i < 100; i++)
+		flow(a, "203.0.113.66", "198.51.100.81", 1234, 9999, 17, 0, 100, 100000,
+			T0 + (uint64_t)i * 10, T0 + (uint64_t)i * 10);
+	assert_int_equal(find(a, FH_ALERT_FLOOD_UDP, "203.0.113.66").type_n, 1);
+	fh_analytics_free(a);
+}
+
+static void test_detect_cfg_set(void **state)
+{
+	(void)state;
+	struct fh_detect_cfg c;
+	char err[128];
+	fh_detect_defaults(&c);
+	assert_int_equal(fh_detect_cfg_set(&c, "scan_h_targets=7", err, sizeof(err)), 0);
+	assert_int_equal(c.scan_h_targets, 7);
+	assert_int_equal(fh_detect_cfg_set(&c, "scan_fail_ratio=0.9", err, sizeof(err)), 0);
+	assert_true(c.scan_fail_ratio > 0.89 && c.scan_fail_ratio < 0.91);
+	assert_int_equal(fh_detect_cfg_set(&c, "nope=1", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "detect.nope: unknown"));
+	assert_int_equal(fh_detect_cfg_set(&c, "flood_pps=lots", err, sizeof(err)), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_horizontal_scan_trw),
+		cmocka_unit_test(test_busy_web_server_is_not_a_scan),
+		cmocka_unit_test(test_vertical_and_slow),
+		cmocka_unit_test(test_worm),
+		cmocka_unit_test(test_dns),
+		cmocka_unit_test(test_tunnels_spam_p2p),
+		cmocka_unit_test(test_mail_server_allowlisted),
+		cmocka_unit_test(test_floods),
+		cmocka_unit_test(test_detect_cfg_set),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
