@@ -184,7 +184,7 @@ static void to_rec(const struct fh_ft *t, const struct entry *e, struct fh_flow_
 	r->sport = e->sport;
 	r->dport = e->dport;
 	r->proto = e->proto;
-	r->tcp_flags = e->tcp_flags;
+	r->tcp_flags = __atomic_load_n(&e->tcp_flags, __ATOMIC_RELAXED);
 	r->af = fh_ip_is_v4(&e->src) ? 4 : 6;
 	r->fields = FH_F_IF | FH_F_TIMES;
 }
@@ -383,7 +383,8 @@ void fh_ft_upsert(struct fh_ft *t, const struct fh_flow_rec *r)
 		if (r->last_ms > e->first_ms + e->last_delta)
 			__atomic_store_n(&e->last_delta, (uint32_t)(r->last_ms - e->first_ms),
 				__ATOMIC_RELAXED);
-		e->tcp_flags |= r->tcp_flags;
+		__atomic_store_n(&e->tcp_flags, (uint8_t)(e->tcp_flags | r->tcp_flags),
+			__ATOMIC_RELAXED);
 		lru_unlink(t, e);
 		lru_append(t, e);
 	} else {
