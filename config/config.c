@@ -398,3 +398,27 @@ bool fh_cidr_match(const struct fh_cidr_list *l, const struct fh_ip *ip)
 			return true;
 	return false;
 }
+
+static const char *type_name(int type)
+{
+	static const char *const names[] = {"bool", "int", "size (k/M/G)", "duration (ms/s/m/h)",
+		"string", "ADDR:PORT list", "CIDR list"};
+	return names[type];
+}
+
+void fh_config_dump_markdown(FILE *f)
+{
+	fprintf(f, "| key | type | default | range | reloadable | meaning |\n");
+	fprintf(f, "|---|---|---|---|---|---|\n");
+	for (size_t i = 0; i < NROWS; i++) {
+		const struct row *r = &rows[i];
+		if (*r->def)
+			fprintf(f, "| `%s` | %s | `%s` | ", r->key, type_name(r->type), r->def);
+		else
+			fprintf(f, "| `%s` | %s | (none) | ", r->key, type_name(r->type));
+		if (r->type == T_INT || r->type == T_SIZE || r->type == T_DURATION)
+			fprintf(f, "%" PRId64 "..%" PRId64 "%s", r->min, r->max,
+				r->type == T_DURATION ? " ms" : "");
+		fprintf(f, " | %s | %s |\n", r->reloadable ? "yes" : "no", r->help);
+	}
+}

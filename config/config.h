@@ -64,6 +64,10 @@ int fh_config_set(struct fh_config *c, const char *kv, char *err, size_t errlen)
 /* Print every key with its value, one `key = value` line each, with its help as a comment. */
 void fh_config_dump(const struct fh_config *c, FILE *f);
 
+/* The schema as a Markdown table (key, type, default, range, reloadable, help): the
+ * reference in docs/config.md, kept equal to this output by a unit test. */
+void fh_config_dump_markdown(FILE *f);
+
 /* Whether ip is in one of the prefixes. */
 bool fh_cidr_match(const struct fh_cidr_list *l, const struct fh_ip *ip);
 

@@ -125,12 +125,39 @@ static void test_committed_defaults(void **state)
 	free(dump);
 }
 
+/* docs/config.md ends with the reference table printed from the schema. */
+static void test_committed_markdown(void **st)
+{
+	(void)st;
+	char path[1024];
+	snprintf(path, sizeof(path), "%s", __FILE__);
+	char *p = strstr(path, "tests/unit/test_config.c");
+	if (!p)
+		skip();
+	strcpy(p, "docs/config.md");
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	static char file[65536];
+	size_t n = fread(file, 1, sizeof(file) - 1, f);
+	fclose(f);
+	file[n] = 0;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	fh_config_dump_markdown(m);
+	fclose(m);
+	if (n < len || strcmp(file + n - len, buf))
+		fail_msg("docs/config.md does not end with fh_config_dump_markdown's table");
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_types),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_committed_defaults),
+		cmocka_unit_test(test_committed_markdown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
