@@ -226,6 +226,7 @@ struct out {
 	struct timespec t0;
 	uint64_t sent, records;
 	uint8_t exporter[4];
+	double t_start;
 };
 
 static double now_s(void)
@@ -248,7 +249,7 @@ static int emit_dgram(struct out *o, const struct opts *op, const uint8_t *buf, 
 			return -EIO;
 	} else {
 		if (o->sent == 0)
-			start = now_s();
+			o->t_start = start = now_s();
 		if (o->rate > 0) /* pace: datagram n goes out at start + n / rate */
 			while (now_s() < start + (double)o->sent / o->rate)
 				;
@@ -427,7 +428,14 @@ int main(int argc, char **argv)
 		if (lf)
 			fclose(lf);
 	}
-	fprintf(stderr, "fh-gen: %llu records in %llu datagrams\n",
-		(unsigned long long)out.records, (unsigned long long)out.sent);
+	if (!out.pcap) {
+		double el = now_s() - out.t_start;
+		fprintf(stderr, "fh-gen: %llu records in %llu datagrams in %.2f s (%.0f datagrams/s)\n",
+			(unsigned long long)out.records, (unsigned long long)out.sent, el,
+			el > 0 ? out.sent / el : 0);
+	} else {
+		fprintf(stderr, "fh-gen: %llu records in %llu datagrams\n",
+			(unsigned long long)out.records, (unsigned long long)out.sent);
+	}
 	return 0;
 }
