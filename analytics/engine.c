@@ -118,6 +118,7 @@ struct host {
 	/* as a destination (victim), per flood window */
 	uint64_t vwin_start;
 	uint64_t syn_pkts, synack_pkts, udp_pkts, icmp_pkts, vfirst;
+	uint32_t vflows;
 	struct lc flood_srcs, flood_ports;
 	struct fh_ip flood_src1;
 };
@@ -639,6 +640,7 @@ static void dst_view(struct fh_analytics *a, const struct fh_flow_rec *r, uint64
 		h->vwin_start = t;
 		h->vfirst = r->first_ms;
 		h->syn_pkts = h->synack_pkts = h->udp_pkts = h->icmp_pkts = 0;
+		h->vflows = 0;
 		memset(&h->flood_srcs, 0, sizeof(h->flood_srcs));
 		memset(&h->flood_ports, 0, sizeof(h->flood_ports));
 		h->flood_src1 = r->src;
@@ -661,16 +663,21 @@ static void dst_view(struct fh_analytics *a, const struct fh_flow_rec *r, uint64
 	if (!ctr)
 		return;
 	*ctr += pk;
+	h->vflows++;
 	lc_add(&h->flood_srcs, ip_h(&r->src));
 	lc_add(&h->flood_ports, (uint64_t)r->dport * 0x9e3779b97f4a7c15ull);
 	uint64_t span = t > h->vfirst ? t - h->vfirst : 0;
+	if (r->last_ms - r->first_ms > span) /* one long flow: its packets were spread out */
+		span = r->last_ms - r->first_ms;
 	if (span < 1000)
 		span = 1000;
 	uint64_t pps = *ctr * 1000 / span;
 	uint32_t ns = lc_count(&h->flood_srcs);
-	int spoofed = ns >= c->flood_sources;
-	/* a fast scan from one host hits many ports; a flood hits few, or comes from many */
-	if (*ctr >= c->flood_pps && pps >= c->flood_pps &&
+	/* many sources, or (early in a window) a new source for most flows */
+	int spoofed = ns >= c->flood_sources || (ns >= 10 && ns * 2 >= h->vflows);
+	/* a fast scan from one host hits many ports; a flood hits few, or comes from many; one
+	 * heavy stream (a video, a download) is a single flow, a flood tool makes many */
+	if (*ctr >= c->flood_pps && pps >= c->flood_pps && h->vflows >= 8 &&
 		(spoofed || lc_count(&h->flood_ports) <= 16)) {
 		char ev[256];
 		snprintf(ev, sizeof(ev),

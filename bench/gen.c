@@ -123,8 +123,16 @@ static void background_flow(const struct opts *o, struct fh_flow_rec *r, uint64_
 		r->sport = 0;
 		r->dport = 0x0800;
 	}
-	r->packets = 1 + rnd_below(rnd_below(8) ? 20 : 2000);
-	r->bytes = r->packets * (40 + rnd_below(1400));
+	if (r->proto == 17 && (r->sport == 53 || r->dport == 53)) {
+		r->packets = 1 + rnd_below(2); /* a query or an answer */
+		r->bytes = r->packets * (60 + rnd_below(r->sport == 53 ? 400 : 40));
+	} else if (r->proto == 1) {
+		r->packets = 1 + rnd_below(10);
+		r->bytes = r->packets * 84;
+	} else {
+		r->packets = 1 + rnd_below(rnd_below(8) ? 20 : 2000);
+		r->bytes = r->packets * (40 + rnd_below(1400));
+	}
 	r->tcp_flags = r->proto == 6 ? 0x1b : 0;
 	r->first_ms = t;
 	r->last_ms = t + rnd_below(30000);
