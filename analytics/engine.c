@@ -97,6 +97,7 @@ struct host {
 	struct dst_slot vp[SLOTS];
 	double trw; /* log likelihood ratio, first contacts */
 	uint8_t trw_scanner;
+	uint8_t fast_scanner; /* a horizontal scan fired: the slow detector stays quiet */
 	struct lc contacted;
 	uint64_t slow_start;
 	uint32_t slow_failed;
@@ -339,6 +340,7 @@ static void roll_src_window(struct fh_analytics *a, struct host *h, uint64_t t)
 	h->bt_port = h->p2p_tcp = h->p2p_udp = 0;
 	if (t >= h->slow_start + a->cfg.detect.scan_slow_window_ms) {
 		h->slow_start = t;
+		h->fast_scanner = 0;
 		h->slow_failed = 0;
 		memset(&h->slow_dsts, 0, sizeof(h->slow_dsts));
 	}
@@ -451,6 +453,7 @@ static void src_view(struct fh_analytics *a, const struct fh_flow_rec *r, uint64
 				NULL, ps->port, ps->proto, ps->first, t, ps->flows, pk, by, nd,
 				&r->exporter, NULL, ev);
 			worm_note(a, &r->src, ps->port, ps->proto, t, &r->exporter);
+			h->fast_scanner = 1;
 		}
 		/* vertical: one host, many ports */
 		struct dst_slot *vs = dst_slot(h, &r->dst, t);
@@ -472,7 +475,7 @@ static void src_view(struct fh_analytics *a, const struct fh_flow_rec *r, uint64
 			h->slow_failed++;
 			uint32_t ns = lc_count(&h->slow_dsts);
 			if (ns >= c->scan_slow_targets && h->slow_failed >= ns / 2 &&
-				t - h->slow_start > c->window_ms) {
+				t - h->slow_start > c->window_ms && !h->fast_scanner) {
 				snprintf(ev, sizeof(ev),
 					"{\"distinct_targets\":%u,\"failed_flows\":%u,\"window_s\":%llu}",
 					ns, h->slow_failed,

@@ -218,8 +218,8 @@ static void activity_flow(struct activity *a, struct fh_flow_rec *r, uint32_t sa
 	} else { /* dns.tunnel: many large queries to one resolver */
 		r->proto = 17;
 		r->dport = 53;
-		r->packets = 20;
-		r->bytes = 20 * 250;
+		r->packets = 2;
+		r->bytes = 2 * 250;
 	}
 }
 
