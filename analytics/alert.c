@@ -276,7 +276,8 @@ struct fh_alert_table *fh_alert_table_new(const struct fh_alert_table_cfg *cfg,
 		fh_alert_table_free(t);
 		return NULL;
 	}
-	memcpy(t->sinks, sinks, n_sinks * sizeof(*sinks));
+	if (n_sinks)
+		memcpy(t->sinks, sinks, n_sinks * sizeof(*sinks));
 	t->n_sinks = n_sinks;
 	rebuild_index(t);
 	return t;

@@ -14,7 +14,6 @@
 #include <string.h>
 
 #include <urcu-qsbr.h>
-#include <urcu/lfstack.h>
 
 #include "dataplane/flowtable.h"
 
@@ -50,7 +49,7 @@ struct exporter_key {
 
 struct batch {
 	struct rcu_head rh;
-	struct cds_lfs_node node;
+	struct batch *next; /* on the reclaimed stack */
 	struct fh_ft *t;
 	uint32_t n;
 	uint32_t idx[BATCH];
@@ -74,7 +73,7 @@ struct fh_ft {
 	uint32_t n_retired;
 	struct batch *holders[HOLDERS];
 	unsigned n_holders;
-	struct cds_lfs_stack reclaimed; /* batches whose grace period is over */
+	struct batch *reclaimed; /* batches whose grace period is over (a Treiber stack) */
 };
 
 /* ---- helpers -------------------------------------------------------------------------- */
@@ -220,10 +219,25 @@ static void emit(struct fh_ft *t, const struct fh_flow_rec *r, uint8_t kind, uin
 
 /* ---- retirement and reclamation ------------------------------------------------------- */
 
+/*
+ * The call_rcu thread pushes, the writer takes all at once: a Treiber stack whose only pop is
+ * an exchange has no ABA problem. (liburcu's lfstack does the same but computes
+ * container_of(NULL) on an empty stack, which UBSan reports.)
+ */
 static void reclaim_cb(struct rcu_head *rh)
 {
 	struct batch *b = caa_container_of(rh, struct batch, rh);
-	cds_lfs_push(&b->t->reclaimed, &b->node);
+	struct fh_ft *t = b->t;
+	struct batch *old = __atomic_load_n(&t->reclaimed, __ATOMIC_RELAXED);
+	do
+		b->next = old;
+	while (!__atomic_compare_exchange_n(&t->reclaimed, &old, b, true, __ATOMIC_RELEASE,
+		__ATOMIC_RELAXED));
+}
+
+static struct batch *reclaimed_take_all(struct fh_ft *t)
+{
+	return __atomic_exchange_n(&t->reclaimed, NULL, __ATOMIC_ACQUIRE);
 }
 
 static void free_entry(struct fh_ft *t, struct entry *e)
@@ -238,10 +252,8 @@ static void reclaim(struct fh_ft *t)
 {
 	if (!t->rcu)
 		return;
-	struct cds_lfs_head *h = __cds_lfs_pop_all(&t->reclaimed);
-	for (struct cds_lfs_node *n = h ? &h->node : NULL, *next; n; n = next) {
-		next = n->next;
-		struct batch *b = caa_container_of(n, struct batch, node);
+	for (struct batch *b = reclaimed_take_all(t), *next; b; b = next) {
+		next = b->next;
 		for (uint32_t i = 0; i < b->n; i++)
 			free_entry(t, &t->pool[b->idx[i]]);
 		t->holders[t->n_holders++] = b;
@@ -322,7 +334,6 @@ struct fh_ft *fh_ft_new(const struct fh_ft_cfg *cfg)
 	for (uint32_t i = t->pool_size; i-- > 0;)
 		free_entry(t, &t->pool[i]);
 	t->lru_head = t->lru_tail = NIL;
-	cds_lfs_init(&t->reclaimed);
 	return t;
 err:
 	fh_ft_free(t);
@@ -335,9 +346,8 @@ void fh_ft_free(struct fh_ft *t)
 		return;
 	if (t->rcu && t->n_holders < HOLDERS)
 		rcu_barrier(); /* wait for our call_rcu callbacks */
-	struct cds_lfs_head *h = __cds_lfs_pop_all(&t->reclaimed);
-	for (struct cds_lfs_node *n = h ? &h->node : NULL; n; n = n->next)
-		t->holders[t->n_holders++] = caa_container_of(n, struct batch, node);
+	for (struct batch *b = reclaimed_take_all(t); b; b = b->next)
+		t->holders[t->n_holders++] = b;
 	for (unsigned i = 0; i < t->n_holders; i++)
 		free(t->holders[i]);
 	free(t->retired);
