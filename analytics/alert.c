@@ -166,6 +166,7 @@ static void json_emit(struct fh_alert_sink *s, const struct fh_alert *a, enum fh
 		fh_alert_event_name(ev));
 	pthread_mutex_lock(&js->mu);
 	fwrite(buf, 1, (size_t)n, js->f);
+	fflush(js->f); /* whole lines for whoever follows the stream (alerts are rare) */
 	pthread_mutex_unlock(&js->mu);
 }
 
