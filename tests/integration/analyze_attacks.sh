@@ -39,8 +39,11 @@ expect "$A/ndpi__bittorrent.pcap" p2p.bittorrent src 192.168.1.3
 expect "$A/ndpi__tor.pcap" blocklist.tor dst 91.143.93.242 \
     --blocklist "tor=$FH_SRC/tests/data/blocklists/tor-relays.rules"
 # the spoofed flood is flagged as such, with many sources
-"$FH_BIN" analyze "$A/stopddos__pkt.TCP.synflood.spoofed.pcap" 2>/dev/null | grep -q '"spoofed":true' \
-    && { echo "ok   spoofed flood evidence"; pass=$((pass + 1)); } || { echo "FAIL spoofed evidence"; failn=$((failn + 1)); }
+out=$("$FH_BIN" analyze "$A/stopddos__pkt.TCP.synflood.spoofed.pcap" 2>/dev/null)
+case $out in
+*'"spoofed":true'*) echo "ok   spoofed flood evidence"; pass=$((pass + 1)) ;;
+*) echo "FAIL spoofed evidence"; failn=$((failn + 1)) ;;
+esac
 # one activity, one alert: the scan is not one alert per flow
 n=$("$FH_BIN" analyze "$A/ndpi__synscan.pcap" 2>/dev/null | wc -l)
 [ "$n" = 1 ] && { echo "ok   synscan: one alert"; pass=$((pass + 1)); } || { echo "FAIL synscan: $n alerts"; failn=$((failn + 1)); }
@@ -48,8 +51,11 @@ for f in "$FH_SRC"/tests/vectors/*.pcap; do none "$f"; done
 # a Spamhaus-format list: the inside clients of 203.0.113.0/25 are reported, with the SBL id
 expect "$FH_SRC/tests/vectors/traffic.pcap" blocklist.drop dst 203.0.113.1 \
     --blocklist "drop=$FH_SRC/tests/data/blocklists/drop.txt"
-"$FH_BIN" analyze --blocklist "drop=$FH_SRC/tests/data/blocklists/drop.txt" \
-    "$FH_SRC/tests/vectors/traffic.pcap" 2>/dev/null | grep -q '"note":"SBL000001"' \
-    && { echo "ok   SBL id in the evidence"; pass=$((pass + 1)); } || { echo "FAIL SBL id"; failn=$((failn + 1)); }
+out=$("$FH_BIN" analyze --blocklist "drop=$FH_SRC/tests/data/blocklists/drop.txt" \
+    "$FH_SRC/tests/vectors/traffic.pcap" 2>/dev/null)  # not piped into grep -q: SIGPIPE
+case $out in
+*'"note":"SBL000001"'*) echo "ok   SBL id in the evidence"; pass=$((pass + 1)) ;;
+*) echo "FAIL SBL id"; failn=$((failn + 1)) ;;
+esac
 echo "$pass passed, $failn failed"
 [ "$failn" = 0 ]

@@ -38,11 +38,12 @@ done
 [ "$(jget "$T/s.json" "['records']")" = "$want" ] || fail "socket: records $(jget "$T/s.json" "['records']") != decode's $want"
 [ "$(jget "$T/s.json" "['drops']")" = 0 ] || fail "socket: drops"
 [ "$(jget "$T/s.json" "['analytics'][0]['events']")" -gt 0 ] || fail "no flow events reached analytics"
-"$FH_BIN" stats --control "$T/c.sock" | head -1 | grep -q "records $want" || fail "stats text"
+txt=$("$FH_BIN" stats --control "$T/c.sock")
+case ${txt%%$'\n'*} in *"records $want "*) ;; *) fail "stats text: ${txt%%$'\n'*}" ;; esac
 echo "socket path: $sent datagrams, $want records, as decode"
 
 # reload: by command and by SIGHUP
-"$FH_BIN" reload --control "$T/c.sock" | grep -q reloaded || fail "reload command"
+[ "$("$FH_BIN" reload --control "$T/c.sock")" = reloaded ] || fail "reload command"
 kill -HUP $RUN
 sleep 0.6
 "$FH_BIN" stats --json --control "$T/c.sock" > "$T/s.json"
