@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "analytics/engine.h"
+#include "analytics/sink_redis.h"
 #include "cli/cli.h"
 #include "daemon/offline.h"
 
@@ -54,14 +55,15 @@ static void print_alert(void *arg, const struct fh_alert *al)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: flowhound analyze [-c FILE] [--set KEY=VALUE]... [--home-net CIDR]...\n"
-		   "                         [--blocklist NAME=PATH]... [--format json|text] "
-		   "CAPTURE...\n");
+		   "                         [--blocklist NAME=PATH]... [--redis URL] "
+		   "[--format json|text] CAPTURE...\n");
 }
 
 int fh_cmd_analyze(int argc, char **argv)
 {
 	static const struct option lo[] = {{"config", 1, NULL, 'c'}, {"set", 1, NULL, 's'},
 		{"home-net", 1, NULL, 'H'}, {"blocklist", 1, NULL, 'b'}, {"format", 1, NULL, 'f'},
+		{"redis", 1, NULL, 'r'},
 		{"help", 0, NULL, 'h'}, {NULL, 0, NULL, 0}};
 	static struct fh_config cfg;
 	char err[512];
@@ -86,6 +88,15 @@ int fh_cmd_analyze(int argc, char **argv)
 				n_sets++;
 			} else {
 				sets[n_sets++] = optarg;
+			}
+			break;
+		case 'r':
+			if (n_sets == 64)
+				return FH_EXIT_USAGE;
+			{
+				static char rb[600];
+				snprintf(rb, sizeof(rb), "redis.url=%s", optarg);
+				sets[n_sets++] = rb;
 			}
 			break;
 		case 'b':
@@ -154,7 +165,20 @@ int fh_cmd_analyze(int argc, char **argv)
 	}
 	acfg.home_net = &cfg.home_net;
 	acfg.blocklists = bl;
-	struct actx c = {.a = fh_analytics_new(&acfg, NULL, 0)};
+	struct fh_alert_sink *rsink = NULL;
+	if (cfg.redis_url[0]) {
+		struct fh_redis_cfg rc = {.url = cfg.redis_url, .prefix = cfg.redis_prefix,
+			.instance = cfg.redis_instance[0] ? cfg.redis_instance : NULL,
+			.spool = cfg.redis_spool, .spool_max = (size_t)cfg.redis_spool_max,
+			.resolved_ttl_s = (uint32_t)(cfg.redis_ttl / 1000)};
+		rsink = fh_alert_sink_redis_new(&rc, err, sizeof(err));
+		if (!rsink) {
+			fprintf(stderr, "flowhound: %s\n", err);
+			fh_blocklist_set_free(bl);
+			return FH_EXIT_USAGE;
+		}
+	}
+	struct actx c = {.a = fh_analytics_new(&acfg, &rsink, rsink ? 1 : 0)};
 	if (!c.a) {
 		fprintf(stderr, "flowhound: out of memory\n");
 		return FH_EXIT_FAIL;
@@ -163,6 +187,14 @@ int fh_cmd_analyze(int argc, char **argv)
 	int rc = fh_offline_run(&cfg, argv + optind, argc - optind, on_event, on_tick, &c, &res);
 	fh_alert_table_foreach(fh_analytics_alerts(c.a), print_alert, NULL);
 	fflush(stdout);
+	if (rsink) {
+		/* the final state of every alert reaches Redis (or stays spooled for later) */
+		fh_alert_table_flush(fh_analytics_alerts(c.a));
+		if (fh_alert_sink_redis_drain(rsink, 10000) < 0)
+			fprintf(stderr, "flowhound: Redis unreachable: alert events spooled in %s\n",
+				cfg.redis_spool);
+		rsink->ops->close(rsink);
+	}
 	struct fh_alert_table_stats as;
 	fh_alert_table_stats(fh_analytics_alerts(c.a), &as);
 	fprintf(stderr,

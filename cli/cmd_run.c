@@ -17,6 +17,7 @@
 #define MAX_SETS 64
 
 struct run_opts {
+	int markdown;
 	const char *config;
 	char *sets[MAX_SETS];
 	unsigned n_sets;
@@ -25,8 +26,8 @@ struct run_opts {
 static void run_usage(FILE *f)
 {
 	fprintf(f, "usage: flowhound run [-c FILE] [--set KEY=VALUE]... [--listen ADDR:PORT]...\n"
-		   "                     [--dpdk 'EAL ARGS'] [--home-net CIDR]...\n"
-		   "       flowhound config [-c FILE] [--set KEY=VALUE]...   print the config\n");
+		   "                     [--dpdk 'EAL ARGS'] [--home-net CIDR]... [--redis URL]\n"
+		   "       flowhound config [-c FILE] [--set KEY=VALUE]... [--markdown]\n");
 }
 
 /* Options shared by run and config: they all become --set lines, applied after the file. */
@@ -34,7 +35,8 @@ static int parse(int argc, char **argv, struct run_opts *o, char *bufs, size_t b
 {
 	static const struct option lo[] = {{"config", 1, NULL, 'c'}, {"set", 1, NULL, 's'},
 		{"listen", 1, NULL, 'l'}, {"dpdk", 1, NULL, 'd'}, {"home-net", 1, NULL, 'H'},
-		{"help", 0, NULL, 'h'}, {NULL, 0, NULL, 0}};
+		{"redis", 1, NULL, 'r'}, {"markdown", 0, NULL, 'm'}, {"help", 0, NULL, 'h'},
+		{NULL, 0, NULL, 0}};
 	int c;
 	size_t used = 0;
 	optind = 1;
@@ -56,6 +58,12 @@ static int parse(int argc, char **argv, struct run_opts *o, char *bufs, size_t b
 		case 'H':
 			key = "home_net=";
 			break;
+		case 'r':
+			key = "redis.url=";
+			break;
+		case 'm':
+			o->markdown = 1;
+			continue;
 		case 'h':
 			run_usage(stdout);
 			exit(FH_EXIT_OK);
@@ -125,7 +133,10 @@ int fh_cmd_config(int argc, char **argv)
 	struct run_opts o = {0};
 	if (parse(argc, argv, &o, bufs, sizeof(bufs)) < 0 || build_config(&o, &cfg) < 0)
 		return FH_EXIT_USAGE;
-	fh_config_dump(&cfg, stdout);
+	if (o.markdown)
+		fh_config_dump_markdown(stdout);
+	else
+		fh_config_dump(&cfg, stdout);
 	return FH_EXIT_OK;
 }
 

@@ -44,6 +44,8 @@ struct fh_config {
 	int64_t tap_sampling;
 	struct fh_cidr_list home_net;
 	char control_socket[256];
+	char redis_url[512], redis_prefix[64], redis_instance[128], redis_spool[512];
+	int64_t redis_spool_max, redis_ttl;
 	/* which list keys the file or --set gave (a given list replaces the default) */
 	uint64_t set_mask;
 };

@@ -26,6 +26,7 @@
 #include <urcu-qsbr.h>
 
 #include "analytics/engine.h"
+#include "analytics/sink_redis.h"
 #include "daemon/daemon.h"
 #include "dataplane/flowtable.h"
 #include "dataplane/ring.h"
@@ -85,7 +86,8 @@ struct fh_daemon {
 	struct worker_ctx *w[MAX_THREADS];
 	struct shard_ctx *s[MAX_THREADS];
 	atomic_int quit;
-	struct fh_alert_sink *sink; /* alert events as JSON lines on stdout */
+	struct fh_alert_sink *sinks[2]; /* JSON lines on stdout; Redis when configured */
+	unsigned n_sinks;
 	int ctl_fd;
 	pthread_t ctl;
 	_Atomic uint64_t reloads;
@@ -515,14 +517,26 @@ struct fh_daemon *fh_daemon_start(const struct fh_config *cfg, const char *confi
 	}
 
 	rcu_register_thread(); /* the main thread publishes and waits for grace periods */
-	d->sink = fh_alert_sink_json_new(stdout, false);
+	d->sinks[d->n_sinks] = fh_alert_sink_json_new(stdout, false);
+	if (d->sinks[d->n_sinks])
+		d->n_sinks++;
+	if (cfg->redis_url[0]) {
+		struct fh_redis_cfg rc = {.url = cfg->redis_url, .prefix = cfg->redis_prefix,
+			.instance = cfg->redis_instance[0] ? cfg->redis_instance : NULL,
+			.spool = cfg->redis_spool, .spool_max = (size_t)cfg->redis_spool_max,
+			.resolved_ttl_s = (uint32_t)(cfg->redis_ttl / 1000)};
+		d->sinks[d->n_sinks] = fh_alert_sink_redis_new(&rc, err, errlen);
+		if (!d->sinks[d->n_sinks])
+			goto err;
+		d->n_sinks++;
+	}
 	struct fh_analytics_cfg acfg = {.home_net = &d->cfg.home_net};
 	fh_detect_defaults(&acfg.detect);
 	for (unsigned i = 0; i < d->ns; i++) {
 		d->s[i] = calloc(1, sizeof(*d->s[i]));
 		d->s[i]->id = i;
 		d->s[i]->d = d;
-		d->s[i]->engine = d->sink ? fh_analytics_new(&acfg, &d->sink, 1) : NULL;
+		d->s[i]->engine = fh_analytics_new(&acfg, d->sinks, d->n_sinks);
 		if (!d->s[i]->engine) {
 			snprintf(err, errlen, "out of memory for the analytics shards");
 			goto err;
@@ -632,8 +646,8 @@ void fh_daemon_free(struct fh_daemon *d)
 			fh_analytics_free(d->s[i]->engine);
 		free(d->s[i]);
 	}
-	if (d->sink)
-		d->sink->ops->close(d->sink);
+	for (unsigned i = 0; i < d->n_sinks; i++)
+		d->sinks[i]->ops->close(d->sinks[i]);
 	if (d->ctl_fd >= 0) {
 		close(d->ctl_fd);
 		unlink(d->cfg.control_socket);
