@@ -273,7 +273,15 @@ static int spool_append(struct redis_sink *rs, const struct msg *m)
 	struct stat sb;
 	if (!strcmp(m->event, "update") && stat(rs->spool, &sb) == 0 &&
 		(size_t)sb.st_size > rs->cfg.spool_max) {
-		rs->st.dropped++; /* full: updates go, new and resolved events stay */
+		/* full: updates go, new and resolved events stay; the alert's final state still
+		 * arrives with its resolved event */
+		rs->st.dropped++;
+		uint64_t now = wall_ms();
+		if (now >= rs->next_log_ms) {
+			fprintf(stderr, "flowhound: Redis spool %s full: dropping alert updates "
+					"(%" PRIu64 " so far)\n", rs->spool, rs->st.dropped);
+			rs->next_log_ms = now + 60000;
+		}
 		return 0;
 	}
 	FILE *f = fopen(rs->spool, "a");
