@@ -13,15 +13,11 @@
 
 #include "cli/cli.h"
 #include "dataplane/flow_fmt.h"
-#include "dataplane/rx/capture.h"
+#include "daemon/offline.h"
 #include "dataplane/worker.h"
 
 struct decode_ctx {
-	struct fh_worker *w;
 	enum fh_flow_fmt fmt;
-	const char *file;
-	uint64_t malformed;
-	uint64_t last_ts;
 };
 
 static void print_rec(void *arg, const struct fh_flow_rec *r)
@@ -33,37 +29,6 @@ static void print_rec(void *arg, const struct fh_flow_rec *r)
 		buf[n] = '\n';
 		fwrite(buf, 1, (size_t)n + 1, stdout);
 	}
-}
-
-static void report(struct decode_ctx *c, int verdict, uint64_t frame_no)
-{
-	if (verdict != FH_WV_EXPORT_BAD)
-		return;
-	struct fh_ip ex;
-	int rc;
-	char exs[FH_IP_STRLEN];
-	fh_worker_last_export(c->w, &ex, &rc);
-	c->malformed++;
-	fprintf(stderr, "%s: frame %" PRIu64 ": exporter %s: %s\n", c->file, frame_no,
-		fh_ip_fmt(&ex, exs, sizeof(exs)), fh_dec_strerror(rc));
-}
-
-static void on_packet(void *arg, const uint8_t *l2, size_t len, int eth, uint64_t ts_ms,
-	uint64_t frame_no)
-{
-	struct decode_ctx *c = arg;
-	c->last_ts = ts_ms;
-	int v = eth ? fh_worker_frame(c->w, l2, len, ts_ms) : fh_worker_ip(c->w, l2, len, ts_ms);
-	report(c, v, frame_no);
-}
-
-static void on_datagram(void *arg, const struct fh_ip *exporter, const uint8_t *buf, size_t len,
-	uint64_t ts_ms, uint64_t frame_no)
-{
-	struct decode_ctx *c = arg;
-	/* raw payload files have no clock: use the last capture time seen, if any */
-	int rc = fh_worker_datagram(c->w, exporter, buf, len, ts_ms ? ts_ms : c->last_ts);
-	report(c, rc < 0 ? FH_WV_EXPORT_BAD : FH_WV_EXPORT, frame_no);
 }
 
 static void print_element(void *arg, unsigned id, const char *name, const char *dest,
@@ -148,33 +113,26 @@ int fh_cmd_decode(int argc, char **argv)
 		return FH_EXIT_USAGE;
 	}
 	struct fh_rec_sink sink = {.emit = print_rec, .arg = &c};
-	c.w = fh_worker_new(0, &cfg, &sink);
-	if (!c.w) {
+	struct fh_worker *w = fh_worker_new(0, &cfg, &sink);
+	if (!w) {
 		fprintf(stderr, "decode: out of memory\n");
 		return FH_EXIT_FAIL;
 	}
 	if (c.fmt == FH_FMT_CSV)
 		printf("%s\n", fh_flow_fmt_csv_header());
-	static const struct fh_capture_ops ops = {.packet = on_packet, .datagram = on_datagram};
-	int status = FH_EXIT_OK;
-	struct fh_capture_stats cst = {0};
-	for (int i = optind; i < argc; i++) {
-		char err[512];
-		c.file = argv[i];
-		if (fh_capture_read(argv[i], &ops, &c, &cst, err, sizeof(err)) < 0) {
-			fprintf(stderr, "decode: %s\n", err);
-			status = FH_EXIT_FAIL;
-		}
-	}
+	struct fh_feed_result fr = {0};
+	int status = fh_offline_feed(w, argv + optind, argc - optind, NULL, NULL, &fr) < 0
+			     ? FH_EXIT_FAIL
+			     : FH_EXIT_OK;
 	fflush(stdout);
-	const struct fh_worker_stats *ws = fh_worker_stats(c.w);
+	const struct fh_worker_stats *ws = fh_worker_stats(w);
 	struct sum s = {0};
-	fh_decoder_foreach_exporter(fh_worker_decoder(c.w), sum_exporter, &s);
+	fh_decoder_foreach_exporter(fh_worker_decoder(w), sum_exporter, &s);
 	fprintf(stderr,
 		"decode: %" PRIu64 " frames, %" PRIu64 " export datagrams, %" PRIu64
 		" records, %" PRIu64 " malformed, %" PRIu64 " fragments skipped, %" PRIu64
 		" records waiting for a template (dropped)\n",
-		cst.frames, ws->datagrams, ws->records, c.malformed, ws->fragments, s.pending);
-	fh_worker_free(c.w);
+		fr.frames, ws->datagrams, ws->records, fr.malformed, ws->fragments, s.pending);
+	fh_worker_free(w);
 	return status;
 }

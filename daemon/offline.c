@@ -16,7 +16,6 @@ struct off {
 	void (*on_event)(void *arg, const struct fh_flow_event *ev);
 	void (*tick)(void *arg, uint64_t watermark_ms);
 	void *arg;
-	const char *file;
 	struct fh_offline_result *res;
 	uint64_t next_tick, clock;
 };
@@ -59,38 +58,79 @@ static void advance(struct off *o, uint64_t ts)
 	}
 }
 
-static void report(struct off *o, int verdict, uint64_t frame_no)
+/* ---- feeding a worker from files ------------------------------------------------------ */
+
+struct feed {
+	struct fh_worker *w;
+	const char *file;
+	void (*after)(void *arg, uint64_t ts);
+	void *arg;
+	struct fh_feed_result *res;
+};
+
+static void report(struct feed *f, int verdict, uint64_t frame_no)
 {
 	if (verdict != FH_WV_EXPORT_BAD)
 		return;
 	struct fh_ip ex;
 	int rc;
 	char b[FH_IP_STRLEN];
-	fh_worker_last_export(o->w, &ex, &rc);
-	o->res->malformed++;
-	fprintf(stderr, "%s: frame %" PRIu64 ": exporter %s: %s\n", o->file, frame_no,
+	fh_worker_last_export(f->w, &ex, &rc);
+	f->res->malformed++;
+	fprintf(stderr, "%s: frame %" PRIu64 ": exporter %s: %s\n", f->file, frame_no,
 		fh_ip_fmt(&ex, b, sizeof(b)), fh_dec_strerror(rc));
 }
 
 static void on_packet(void *arg, const uint8_t *l2, size_t len, int eth, uint64_t ts,
 	uint64_t frame_no)
 {
-	struct off *o = arg;
-	o->res->frames++;
-	int v = eth ? fh_worker_frame(o->w, l2, len, ts) : fh_worker_ip(o->w, l2, len, ts);
-	report(o, v, frame_no);
-	drain(o);
-	advance(o, ts);
+	struct feed *f = arg;
+	f->res->frames++;
+	if (ts > f->res->last_ts)
+		f->res->last_ts = ts;
+	int v = eth ? fh_worker_frame(f->w, l2, len, ts) : fh_worker_ip(f->w, l2, len, ts);
+	report(f, v, frame_no);
+	if (f->after)
+		f->after(f->arg, ts);
 }
 
 static void on_datagram(void *arg, const struct fh_ip *ex, const uint8_t *buf, size_t len,
 	uint64_t ts, uint64_t frame_no)
 {
+	struct feed *f = arg;
+	f->res->frames++;
+	int rc = fh_worker_datagram(f->w, ex, buf, len, ts ? ts : f->res->last_ts);
+	report(f, rc < 0 ? FH_WV_EXPORT_BAD : FH_WV_EXPORT, frame_no);
+	if (f->after)
+		f->after(f->arg, ts);
+}
+
+int fh_offline_feed(struct fh_worker *w, char *const *files, int n_files,
+	void (*after)(void *arg, uint64_t ts), void *arg, struct fh_feed_result *res)
+{
+	static const struct fh_capture_ops ops = {.packet = on_packet, .datagram = on_datagram};
+	struct feed f = {.w = w, .after = after, .arg = arg, .res = res};
+	int ret = 0;
+	for (int i = 0; i < n_files; i++) {
+		char err[512];
+		struct fh_capture_stats cst = {0};
+		f.file = files[i];
+		if (fh_capture_read(files[i], &ops, &f, &cst, err, sizeof(err)) < 0) {
+			fprintf(stderr, "flowhound: %s\n", err);
+			res->files_failed++;
+			ret = -1;
+		}
+	}
+	return ret;
+}
+
+/* ---- the analyze pipeline -------------------------------------------------------------- */
+
+static void after_frame(void *arg, uint64_t ts)
+{
 	struct off *o = arg;
-	o->res->frames++;
-	int rc = fh_worker_datagram(o->w, ex, buf, len, ts ? ts : o->clock);
-	report(o, rc < 0 ? FH_WV_EXPORT_BAD : FH_WV_EXPORT, frame_no);
 	drain(o);
+	advance(o, ts);
 }
 
 int fh_offline_run(const struct fh_config *cfg, char *const *files, int n_files,
@@ -119,18 +159,11 @@ int fh_offline_run(const struct fh_config *cfg, char *const *files, int n_files,
 		return -1;
 	}
 	fh_ft_no_readers(o.ft);
-	static const struct fh_capture_ops ops = {.packet = on_packet, .datagram = on_datagram};
-	int ret = 0;
-	for (int i = 0; i < n_files; i++) {
-		char err[512];
-		struct fh_capture_stats cst = {0};
-		o.file = files[i];
-		if (fh_capture_read(files[i], &ops, &o, &cst, err, sizeof(err)) < 0) {
-			fprintf(stderr, "flowhound: %s\n", err);
-			res->files_failed++;
-			ret = -1;
-		}
-	}
+	struct fh_feed_result fr = {0};
+	int ret = fh_offline_feed(o.w, files, n_files, after_frame, &o, &fr);
+	res->frames = fr.frames;
+	res->malformed = fr.malformed;
+	res->files_failed = fr.files_failed;
 	/* end of input: every flow ends, late data sets are given up */
 	fh_ft_flush(o.ft);
 	drain(&o);

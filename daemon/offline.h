@@ -14,6 +14,22 @@
 #include "dataplane/flowtable.h"
 #include "dataplane/worker.h"
 
+struct fh_feed_result {
+	uint64_t frames, malformed;
+	unsigned files_failed;
+	uint64_t last_ts; /* the latest capture time seen */
+};
+
+/*
+ * Feed capture files to a worker as a collector would receive them: packets and raw
+ * datagrams in order, on the capture's clock (raw files, which have none, take the last time
+ * seen). Malformed datagrams are reported on stderr as `FILE: frame N: exporter A: REASON`.
+ * after(arg, ts), when not NULL, runs after each packet or datagram. Returns 0, or -1 when a
+ * file could not be read (the others are still fed).
+ */
+int fh_offline_feed(struct fh_worker *w, char *const *files, int n_files,
+	void (*after)(void *arg, uint64_t ts), void *arg, struct fh_feed_result *res);
+
 struct fh_offline_result {
 	struct fh_worker_stats ws;
 	struct fh_ft_stats fs;
