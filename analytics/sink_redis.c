@@ -268,21 +268,60 @@ static void redis_emit(struct fh_alert_sink *s, const struct fh_alert *a, enum f
 
 /* ---- spool: one event a line, fields tab-separated, in order -------------------------- */
 
+/* The spool is over its size: drop the oldest update events (never a new or resolved one)
+ * until it is under 90 % of the limit, rewriting it atomically. Returns how many went. */
+static unsigned spool_shed(struct redis_sink *rs)
+{
+	char tmp[600];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", rs->spool);
+	FILE *in = fopen(rs->spool, "r"), *out = in ? fopen(tmp, "w") : NULL;
+	if (!out) {
+		if (in)
+			fclose(in);
+		return 0;
+	}
+	struct stat sb;
+	fstat(fileno(in), &sb);
+	size_t excess = (size_t)sb.st_size - rs->cfg.spool_max * 9 / 10, shed = 0;
+	unsigned n = 0;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	while ((len = getline(&line, &cap, in)) > 0) {
+		/* the fourth field is the event kind */
+		const char *p = line;
+		for (int k = 0; k < 3 && p; k++)
+			p = strchr(p, '\t') ? strchr(p, '\t') + 1 : NULL;
+		if (shed < excess && p && !strncmp(p, "update\t", 7)) {
+			shed += (size_t)len;
+			n++;
+			continue;
+		}
+		fwrite(line, 1, (size_t)len, out);
+	}
+	free(line);
+	fclose(in);
+	fflush(out);
+	fsync(fileno(out));
+	fclose(out);
+	rename(tmp, rs->spool);
+	return n;
+}
+
 static int spool_append(struct redis_sink *rs, const struct msg *m)
 {
 	struct stat sb;
-	if (!strcmp(m->event, "update") && stat(rs->spool, &sb) == 0 &&
-		(size_t)sb.st_size > rs->cfg.spool_max) {
-		/* full: updates go, new and resolved events stay; the alert's final state still
-		 * arrives with its resolved event */
-		rs->st.dropped++;
+	if (stat(rs->spool, &sb) == 0 && (size_t)sb.st_size > rs->cfg.spool_max) {
+		/* full: the oldest updates go first; new and resolved events always stay, and an
+		 * alert's final state still arrives with its resolved event */
+		unsigned n = spool_shed(rs);
+		rs->st.dropped += n;
 		uint64_t now = wall_ms();
-		if (now >= rs->next_log_ms) {
-			fprintf(stderr, "flowhound: Redis spool %s full: dropping alert updates "
-					"(%" PRIu64 " so far)\n", rs->spool, rs->st.dropped);
+		if (n && now >= rs->next_log_ms) {
+			fprintf(stderr, "flowhound: Redis spool %s full: dropped the %u oldest alert "
+					"updates (%" PRIu64 " so far)\n", rs->spool, n, rs->st.dropped);
 			rs->next_log_ms = now + 60000;
 		}
-		return 0;
 	}
 	FILE *f = fopen(rs->spool, "a");
 	if (!f)
