@@ -14,16 +14,20 @@
 #include "cli/cli.h"
 #include "dataplane/flow_fmt.h"
 #include "daemon/offline.h"
+#include "store/filter.h"
 #include "dataplane/worker.h"
 
 struct decode_ctx {
 	enum fh_flow_fmt fmt;
+	struct fh_filter *filter; /* NULL: every record */
 };
 
 static void print_rec(void *arg, const struct fh_flow_rec *r)
 {
 	struct decode_ctx *c = arg;
 	char buf[FH_FLOW_FMT_MAX];
+	if (c->filter && !fh_filter_match(c->filter, r))
+		return;
 	int n = fh_flow_fmt(c->fmt, r, buf, sizeof(buf));
 	if (n > 0 && (size_t)n < sizeof(buf)) {
 		buf[n] = '\n';
@@ -43,7 +47,8 @@ static void print_element(void *arg, unsigned id, const char *name, const char *
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: flowhound decode [--format json|csv|text] [--port N]... CAPTURE...\n"
+	fprintf(f, "usage: flowhound decode [--format json|csv|text] [--port N]... [--filter EXPR]\n"
+		   "                        CAPTURE...   (EXPR: nfdump's filter syntax, docs/filter.md)\n"
 		   "       flowhound decode --list-elements   (the NetFlow v9/IPFIX elements decoded)\n"
 		   "  CAPTURE: pcap or pcapng (export datagrams on the collector ports 2055, 9995,\n"
 		   "  9996, 4739, 6343 and --port N, or recognised by content on any UDP port), or\n"
@@ -65,7 +70,7 @@ int fh_cmd_decode(int argc, char **argv)
 {
 	static const struct option lo[] = {{"format", required_argument, NULL, 'f'},
 		{"port", required_argument, NULL, 'p'}, {"help", no_argument, NULL, 'h'},
-		{"list-elements", no_argument, NULL, 'L'},
+		{"list-elements", no_argument, NULL, 'L'}, {"filter", required_argument, NULL, 'F'},
 		{NULL, 0, NULL, 0}};
 	struct fh_worker_cfg cfg = {.sniff = true};
 	struct decode_ctx c = {.fmt = FH_FMT_JSON};
@@ -99,6 +104,16 @@ int fh_cmd_decode(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return FH_EXIT_OK;
+		case 'F': {
+			char err[512];
+			fh_filter_free(c.filter);
+			c.filter = fh_filter_compile(optarg, err, sizeof(err));
+			if (!c.filter) {
+				fprintf(stderr, "decode: %s\n", err);
+				return FH_EXIT_USAGE;
+			}
+			break;
+		}
 		case 'L':
 			printf("| id | IANA name | goes to | width (bytes) |\n|---|---|---|---|\n");
 			fh_decode_elements(print_element, NULL);
@@ -134,5 +149,6 @@ int fh_cmd_decode(int argc, char **argv)
 		" records waiting for a template (dropped)\n",
 		fr.frames, ws->datagrams, ws->records, fr.malformed, ws->fragments, s.pending);
 	fh_worker_free(w);
+	fh_filter_free(c.filter);
 	return status;
 }
