@@ -82,7 +82,8 @@ struct parser {
 	unsigned nn, cap;
 };
 
-static void fail(struct parser *p, unsigned col, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void fail(struct parser *p, unsigned col,
+	const char *fmt, ...)
 {
 	if (p->failed)
 		return;
@@ -187,7 +188,9 @@ static int number(struct parser *p, uint64_t *v, const char *what)
 	char *end;
 	errno = 0;
 	double x = strtod(p->t.s, &end);
-	if (end == p->t.s || errno || x < 0) {
+	/* digits only (strtod would also take "nan", "inf", hex floats) */
+	if (!isdigit((unsigned char)p->t.s[0]) || end == p->t.s || errno || x < 0 ||
+		!(x == x)) {
 		fail(p, p->t.col, "expected %s, got '%s'", what, shown(p));
 		return -1;
 	}
@@ -200,6 +203,10 @@ static int number(struct parser *p, uint64_t *v, const char *what)
 		m = 1e9;
 	else if (*end) {
 		fail(p, p->t.col, "expected %s, got '%s'", what, shown(p));
+		return -1;
+	}
+	if (x * m >= 18446744073709551615.0) {
+		fail(p, p->t.col, "'%s' is too large", p->t.s);
 		return -1;
 	}
 	*v = (uint64_t)(x * m);
