@@ -565,7 +565,11 @@ static void src_view(struct fh_analytics *a, const struct fh_flow_rec *r, uint64
 	/* long flows: HTTP(S) tunnels (long, thin) and SSH bulk transfers (long, heavy) */
 	if (r->proto == 6 && (r->dport == 80 || r->dport == 443 || r->dport == 8080 ||
 				     r->dport == 22)) {
-		if (!(h->lf.port == r->dport && fh_ip_eq(&h->lf.dst, &r->dst))) {
+		int same = h->lf.port == r->dport && fh_ip_eq(&h->lf.dst, &r->dst);
+		/* a report of the same flow continues it; a gap of 5 minutes starts a new one */
+		if (same && (r->first_ms > h->lf.last + 300000 || r->last_ms + 300000 < h->lf.first))
+			same = 0, h->lf.last = h->lf.first; /* make the slot replaceable */
+		if (!same) {
 			if (h->lf.last - h->lf.first < 60000 || r->first_ms > h->lf.last + 300000) {
 				h->lf.dst = r->dst;
 				h->lf.port = r->dport;

@@ -15,6 +15,7 @@ int fh_cmd_decode(int argc, char **argv);
 int fh_cmd_run(int argc, char **argv);
 int fh_cmd_analyze(int argc, char **argv);
 int fh_cmd_alerts(int argc, char **argv);
+int fh_cmd_query(int argc, char **argv);
 int fh_cmd_config(int argc, char **argv);
 int fh_cmd_stats(int argc, char **argv);
 int fh_cmd_reload(int argc, char **argv);

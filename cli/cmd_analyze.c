@@ -15,15 +15,45 @@
 #include "analytics/sink_redis.h"
 #include "cli/cli.h"
 #include "daemon/offline.h"
+#include "store/flowfile.h"
+
+#define ROTATE_MS 300000 /* flow files cover 5 minutes, as nfcapd's */
 
 struct actx {
 	struct fh_analytics *a;
+	const char *write_dir;
+	struct fh_flowfile_writer *w;
+	int write_failed;
 };
+
+static void write_rec(struct actx *c, const struct fh_flow_rec *r)
+{
+	char err[512];
+	uint64_t bucket = r->last_ms / ROTATE_MS * ROTATE_MS;
+	if (c->w && bucket > fh_flowfile_start(c->w)) {
+		if (fh_flowfile_close(c->w, err, sizeof(err)) < 0) {
+			fprintf(stderr, "flowhound: %s\n", err);
+			c->write_failed = 1;
+		}
+		c->w = NULL;
+	}
+	if (!c->w && !c->write_failed) {
+		c->w = fh_flowfile_create(c->write_dir, bucket, err, sizeof(err));
+		if (!c->w) {
+			fprintf(stderr, "flowhound: --write: %s\n", err);
+			c->write_failed = 1;
+		}
+	}
+	if (c->w)
+		fh_flowfile_append(c->w, r);
+}
 
 static void on_event(void *arg, const struct fh_flow_event *ev)
 {
 	struct actx *c = arg;
 	fh_analytics_event(c->a, ev);
+	if (c->write_dir && (ev->roles & FH_ROLE_SRC)) /* each flow once */
+		write_rec(c, &ev->rec);
 }
 
 static void on_tick(void *arg, uint64_t wm)
@@ -55,19 +85,19 @@ static void print_alert(void *arg, const struct fh_alert *al)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: flowhound analyze [-c FILE] [--set KEY=VALUE]... [--home-net CIDR]...\n"
-		   "                         [--blocklist NAME=PATH]... [--redis URL] "
-		   "[--format json|text] CAPTURE...\n");
+		   "                         [--blocklist NAME=PATH]... [--redis URL] [--write DIR]\n"
+		   "                         [--format json|text] CAPTURE...\n");
 }
 
 int fh_cmd_analyze(int argc, char **argv)
 {
 	static const struct option lo[] = {{"config", 1, NULL, 'c'}, {"set", 1, NULL, 's'},
 		{"home-net", 1, NULL, 'H'}, {"blocklist", 1, NULL, 'b'}, {"format", 1, NULL, 'f'},
-		{"redis", 1, NULL, 'r'},
+		{"redis", 1, NULL, 'r'}, {"write", 1, NULL, 'w'},
 		{"help", 0, NULL, 'h'}, {NULL, 0, NULL, 0}};
 	static struct fh_config cfg;
 	char err[512];
-	const char *cfile = NULL;
+	const char *cfile = NULL, *write_dir = NULL;
 	char *sets[64], *lists[32];
 	unsigned n_sets = 0, n_lists = 0;
 	int o;
@@ -89,6 +119,9 @@ int fh_cmd_analyze(int argc, char **argv)
 			} else {
 				sets[n_sets++] = optarg;
 			}
+			break;
+		case 'w':
+			write_dir = optarg;
 			break;
 		case 'r':
 			if (n_sets == 64)
@@ -178,13 +211,20 @@ int fh_cmd_analyze(int argc, char **argv)
 			return FH_EXIT_USAGE;
 		}
 	}
-	struct actx c = {.a = fh_analytics_new(&acfg, &rsink, rsink ? 1 : 0)};
+	struct actx c = {.a = fh_analytics_new(&acfg, &rsink, rsink ? 1 : 0),
+		.write_dir = write_dir};
 	if (!c.a) {
 		fprintf(stderr, "flowhound: out of memory\n");
 		return FH_EXIT_FAIL;
 	}
 	struct fh_offline_result res;
 	int rc = fh_offline_run(&cfg, argv + optind, argc - optind, on_event, on_tick, &c, &res);
+	if (c.w && fh_flowfile_close(c.w, err, sizeof(err)) < 0) {
+		fprintf(stderr, "flowhound: %s\n", err);
+		c.write_failed = 1;
+	}
+	if (c.write_failed)
+		rc = -1;
 	fh_alert_table_foreach(fh_analytics_alerts(c.a), print_alert, NULL);
 	fflush(stdout);
 	if (rsink) {

@@ -1,0 +1,369 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * `flowhound query -R DIR [-t START[-END]] [-s STAT[/ORDER]]... [-n N] [-o table|csv|json]
+ *  [-f FILE] ['FILTER']`: nfdump-style search over the flow files `analyze --write DIR`
+ * wrote. Without -s: the matching flows. With -s: top-N statistics by srcip, dstip, ip,
+ * srcport, dstport, port or proto, ordered by flows, packets, bytes, pps, bps or bpp; `-o csv`
+ * prints nfdump's columns (ts,te,td,pr,val,fl,flP,pkt,pktP,byt,bytP,pps,bps,bpp).
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "dataplane/flow_fmt.h"
+#include "store/filter.h"
+#include "store/flowfile.h"
+
+enum stat_key { K_SRCIP, K_DSTIP, K_IP, K_SRCPORT, K_DSTPORT, K_PORT, K_PROTO };
+enum order { O_FLOWS, O_PACKETS, O_BYTES, O_PPS, O_BPS, O_BPP };
+
+struct agg {
+	uint8_t key[16];
+	uint64_t flows, packets, bytes, first, last;
+};
+
+struct stat_spec {
+	int key, order;
+	struct agg *v;
+	size_t n, cap;
+	uint32_t *idx;
+	size_t idx_cap;
+};
+
+struct q {
+	struct fh_filter *filter;
+	uint64_t from, to;
+	enum fh_flow_fmt fmt;
+	int json, csv;
+	struct stat_spec st[8];
+	unsigned nst;
+	uint64_t matched, total_flows, total_packets, total_bytes;
+};
+
+static uint32_t hash16(const uint8_t *k)
+{
+	uint64_t a, b;
+	memcpy(&a, k, 8);
+	memcpy(&b, k + 8, 8);
+	uint64_t h = (a * 0x9e3779b97f4a7c15ull) ^ (b * 0xc2b2ae3d27d4eb4full);
+	return (uint32_t)(h ^ (h >> 29));
+}
+
+static void add(struct stat_spec *s, const uint8_t key[16], const struct fh_flow_rec *r)
+{
+	if ((s->n + 1) * 2 > s->idx_cap) {
+		size_t nc = s->idx_cap ? s->idx_cap * 2 : 1024;
+		uint32_t *ni = malloc(nc * sizeof(*ni));
+		memset(ni, 0xff, nc * sizeof(*ni));
+		for (size_t i = 0; i < s->n; i++) {
+			size_t k = hash16(s->v[i].key) & (nc - 1);
+			while (ni[k] != UINT32_MAX)
+				k = (k + 1) & (nc - 1);
+			ni[k] = (uint32_t)i;
+		}
+		free(s->idx);
+		s->idx = ni;
+		s->idx_cap = nc;
+	}
+	size_t k = hash16(key) & (s->idx_cap - 1);
+	while (s->idx[k] != UINT32_MAX && memcmp(s->v[s->idx[k]].key, key, 16))
+		k = (k + 1) & (s->idx_cap - 1);
+	if (s->idx[k] == UINT32_MAX) {
+		if (s->n == s->cap) {
+			s->cap = s->cap ? s->cap * 2 : 1024;
+			s->v = realloc(s->v, s->cap * sizeof(*s->v));
+		}
+		struct agg *a = &s->v[s->n];
+		memset(a, 0, sizeof(*a));
+		memcpy(a->key, key, 16);
+		a->first = UINT64_MAX;
+		s->idx[k] = (uint32_t)s->n++;
+	}
+	struct agg *a = &s->v[s->idx[k]];
+	a->flows++;
+	a->packets += r->packets;
+	a->bytes += r->bytes;
+	if (r->first_ms < a->first)
+		a->first = r->first_ms;
+	if (r->last_ms > a->last)
+		a->last = r->last_ms;
+}
+
+static void port_key(uint8_t k[16], uint16_t port)
+{
+	memset(k, 0, 16);
+	k[14] = (uint8_t)(port >> 8);
+	k[15] = (uint8_t)port;
+}
+
+static void on_rec(void *arg, const struct fh_flow_rec *r)
+{
+	struct q *q = arg;
+	if (q->filter && !fh_filter_match(q->filter, r))
+		return;
+	q->matched++;
+	q->total_flows++;
+	q->total_packets += r->packets;
+	q->total_bytes += r->bytes;
+	if (!q->nst) {
+		char buf[FH_FLOW_FMT_MAX];
+		int n = fh_flow_fmt(q->fmt, r, buf, sizeof(buf));
+		if (n > 0 && (size_t)n < sizeof(buf))
+			puts(buf);
+		return;
+	}
+	for (unsigned i = 0; i < q->nst; i++) {
+		struct stat_spec *s = &q->st[i];
+		uint8_t k[16];
+		switch (s->key) {
+		case K_SRCIP: add(s, r->src.a, r); break;
+		case K_DSTIP: add(s, r->dst.a, r); break;
+		case K_IP:
+			add(s, r->src.a, r);
+			if (!fh_ip_eq(&r->src, &r->dst))
+				add(s, r->dst.a, r);
+			break;
+		case K_SRCPORT: port_key(k, r->sport); add(s, k, r); break;
+		case K_DSTPORT: port_key(k, r->dport); add(s, k, r); break;
+		case K_PORT: /* both ports, even when equal, as nfdump counts them */
+			port_key(k, r->sport);
+			add(s, k, r);
+			port_key(k, r->dport);
+			add(s, k, r);
+			break;
+		default: port_key(k, r->proto); add(s, k, r); break;
+		}
+	}
+}
+
+static void on_file(void *arg, const char *path)
+{
+	struct q *q = arg;
+	struct fh_flowfile_read_stats st = {0};
+	fh_flowfile_read(path, q->from, q->to, on_rec, q, &st);
+}
+
+static uint64_t metric(const struct agg *a, int order)
+{
+	uint64_t dur = a->last > a->first ? a->last - a->first : 0;
+	switch (order) {
+	case O_FLOWS: return a->flows;
+	case O_PACKETS: return a->packets;
+	case O_BYTES: return a->bytes;
+	case O_PPS: return dur ? a->packets * 1000 / dur : 0;
+	case O_BPS: return dur ? a->bytes * 8000 / dur : 0;
+	default: return a->packets ? a->bytes / a->packets : 0;
+	}
+}
+
+static int sort_order;
+
+static int by_metric(const void *x, const void *y)
+{
+	uint64_t a = metric(x, sort_order), b = metric(y, sort_order);
+	return a < b ? 1 : a > b ? -1 : 0;
+}
+
+static const char *keynames[] = {"srcip", "dstip", "ip", "srcport", "dstport", "port", "proto"};
+static const char *ordernames[] = {"flows", "packets", "bytes", "pps", "bps", "bpp"};
+
+static void val_str(const struct stat_spec *s, const struct agg *a, char *b, size_t l,
+	int numeric)
+{
+	if (s->key <= K_IP) {
+		struct fh_ip ip;
+		memcpy(ip.a, a->key, 16);
+		fh_ip_fmt(&ip, b, l);
+	} else if (s->key == K_PROTO && !numeric) {
+		const char *pn = fh_proto_name(a->key[15]);
+		if (pn) {
+			snprintf(b, l, "%s", pn);
+			for (char *c = b; *c; c++)
+				*c = (char)(*c >= 'a' && *c <= 'z' ? *c - 32 : *c);
+		} else {
+			snprintf(b, l, "%u", a->key[15]);
+		}
+	} else {
+		snprintf(b, l, "%u", a->key[14] << 8 | a->key[15]);
+	}
+}
+
+static void print_stat(struct q *q, struct stat_spec *s, unsigned top)
+{
+	sort_order = s->order;
+	qsort(s->v, s->n, sizeof(*s->v), by_metric);
+	if (s->n < top)
+		top = (unsigned)s->n;
+	if (q->csv)
+		printf("ts,te,td,pr,val,fl,flP,pkt,pktP,byt,bytP,pps,bps,bpp\n");
+	else if (!q->json)
+		printf("Top %u %s ordered by %s:\n%-23s %-23s %9s %-6s %-39s %10s %6s %12s %6s %14s %6s %8s %10s %6s\n",
+			top, keynames[s->key], ordernames[s->order], "Date first seen",
+			"Date last seen", "Duration", "Proto", keynames[s->key], "Flows", "(%)",
+			"Packets", "(%)", "Bytes", "(%)", "pps", "bps", "bpp");
+	for (unsigned i = 0; i < top; i++) {
+		const struct agg *a = &s->v[i];
+		char val[FH_IP_STRLEN], t0[FH_TIME_STRLEN], t1[FH_TIME_STRLEN];
+		val_str(s, a, val, sizeof(val), q->csv || q->json); /* csv: numbers, as nfdump */
+		double dur = a->last > a->first ? (a->last - a->first) / 1000.0 : 0;
+		double flp = q->total_flows ? 100.0 * a->flows / q->total_flows : 0;
+		double pkp = q->total_packets ? 100.0 * a->packets / q->total_packets : 0;
+		double byp = q->total_bytes ? 100.0 * a->bytes / q->total_bytes : 0;
+		uint64_t pps = metric(a, O_PPS), bps = metric(a, O_BPS), bpp = metric(a, O_BPP);
+		fh_time_fmt(a->first, t0, sizeof(t0));
+		fh_time_fmt(a->last, t1, sizeof(t1));
+		if (q->csv)
+			printf("%s,%s,%.3f,any,%s,%" PRIu64 ",%.1f,%" PRIu64 ",%.1f,%" PRIu64
+			       ",%.1f,%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n",
+				t0, t1, dur, val, a->flows, flp, a->packets, pkp, a->bytes, byp, pps,
+				bps, bpp);
+		else if (q->json)
+			printf("{\"stat\":\"%s\",\"val\":\"%s\",\"first\":\"%s\",\"last\":\"%s\","
+			       "\"flows\":%" PRIu64 ",\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
+			       ",\"pps\":%" PRIu64 ",\"bps\":%" PRIu64 ",\"bpp\":%" PRIu64 "}\n",
+				keynames[s->key], val, t0, t1, a->flows, a->packets, a->bytes, pps,
+				bps, bpp);
+		else
+			printf("%-23s %-23s %9.3f %-6s %-39s %10" PRIu64 " %6.1f %12" PRIu64
+			       " %6.1f %14" PRIu64 " %6.1f %8" PRIu64 " %10" PRIu64 " %6" PRIu64 "\n",
+				t0, t1, dur, "any", val, a->flows, flp, a->packets, pkp, a->bytes, byp,
+				pps, bps, bpp);
+	}
+	if (!q->csv && !q->json)
+		printf("\n");
+}
+
+/* "2026/11/29.10:00:00", "2026-11-29T10:00:00", or seconds since the epoch */
+static int parse_time(const char *s, uint64_t *ms)
+{
+	struct tm tm;
+	memset(&tm, 0, sizeof(tm));
+	char *end = NULL;
+	if ((end = strptime(s, "%Y/%m/%d.%H:%M:%S", &tm)) || (end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) ||
+		(end = strptime(s, "%Y/%m/%d.%H:%M", &tm)) || (end = strptime(s, "%Y/%m/%d", &tm))) {
+		if (*end && *end != 'Z')
+			return -1;
+		*ms = (uint64_t)timegm(&tm) * 1000;
+		return 0;
+	}
+	unsigned long long v = strtoull(s, &end, 10);
+	if (*end || end == s)
+		return -1;
+	*ms = v * 1000;
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: flowhound query -R DIR [-t START[-END]] [-s STAT[/ORDER]]... [-n N]\n"
+		   "                       [-o table|csv|json] [-f FILE] ['FILTER']\n"
+		   "  STAT: srcip dstip ip srcport dstport port proto; ORDER: flows packets bytes\n"
+		   "  pps bps bpp; START/END: YYYY/MM/DD.hh:mm:ss, ISO 8601 or epoch seconds\n");
+}
+
+int fh_cmd_query(int argc, char **argv)
+{
+	struct q q = {.from = 0, .to = UINT64_MAX, .fmt = FH_FMT_TEXT};
+	const char *dir = NULL, *ffile = NULL;
+	unsigned top = 10;
+	int o;
+	char err[512];
+	optind = 1;
+	while ((o = getopt(argc, argv, "R:t:s:n:o:f:h")) != -1) {
+		switch (o) {
+		case 'R': dir = optarg; break;
+		case 'f': ffile = optarg; break;
+		case 'n': top = (unsigned)atoi(optarg); break;
+		case 't': {
+			char b[128];
+			snprintf(b, sizeof(b), "%s", optarg);
+			char *dash = strchr(b, '-');
+			/* an ISO date has dashes inside: split at the dash followed by a digit and a
+			 * slash-date or by a long number only in the nfdump form */
+			if (strchr(b, '/') && dash)
+				*dash = 0;
+			else
+				dash = NULL;
+			if (parse_time(b, &q.from) < 0 || (dash && parse_time(dash + 1, &q.to) < 0)) {
+				fprintf(stderr, "query: -t: bad time '%s'\n", optarg);
+				return FH_EXIT_USAGE;
+			}
+			break;
+		}
+		case 's': {
+			if (q.nst == 8)
+				return FH_EXIT_USAGE;
+			struct stat_spec *s = &q.st[q.nst];
+			memset(s, 0, sizeof(*s));
+			s->key = -1;
+			char b[64];
+			snprintf(b, sizeof(b), "%s", optarg);
+			char *slash = strchr(b, '/');
+			if (slash)
+				*slash = 0;
+			for (int k = 0; k < 7; k++)
+				if (!strcmp(b, keynames[k]))
+					s->key = k;
+			s->order = slash ? -1 : O_FLOWS;
+			for (int k = 0; slash && k < 6; k++)
+				if (!strcmp(slash + 1, ordernames[k]))
+					s->order = k;
+			if (s->key < 0 || s->order < 0) {
+				fprintf(stderr, "query: -s: '%s' is not STAT[/ORDER]\n", optarg);
+				usage(stderr);
+				return FH_EXIT_USAGE;
+			}
+			q.nst++;
+			break;
+		}
+		case 'o':
+			if (!strcmp(optarg, "json"))
+				q.json = 1, q.fmt = FH_FMT_JSON;
+			else if (!strcmp(optarg, "csv"))
+				q.csv = 1, q.fmt = FH_FMT_CSV;
+			else if (strcmp(optarg, "table")) {
+				fprintf(stderr, "query: -o is table, csv or json\n");
+				return FH_EXIT_USAGE;
+			}
+			break;
+		case 'h': usage(stdout); return FH_EXIT_OK;
+		default: usage(stderr); return FH_EXIT_USAGE;
+		}
+	}
+	if (!dir) {
+		usage(stderr);
+		return FH_EXIT_USAGE;
+	}
+	/* the filter: the remaining words, or -f FILE */
+	char text[4096] = "";
+	for (int i = optind; i < argc; i++) {
+		strncat(text, argv[i], sizeof(text) - strlen(text) - 2);
+		strcat(text, " ");
+	}
+	q.filter = ffile ? fh_filter_compile_file(ffile, err, sizeof(err))
+			 : fh_filter_compile(text, err, sizeof(err));
+	if (!q.filter) {
+		fprintf(stderr, "query: %s\n", err);
+		return FH_EXIT_USAGE;
+	}
+	if (q.csv && !q.nst)
+		printf("%s\n", fh_flow_fmt_csv_header());
+	int n = fh_flowfile_list(dir, on_file, &q);
+	if (n < 0) {
+		fprintf(stderr, "query: %s: no such directory\n", dir);
+		fh_filter_free(q.filter);
+		return FH_EXIT_FAIL;
+	}
+	for (unsigned i = 0; i < q.nst; i++) {
+		print_stat(&q, &q.st[i], top);
+		free(q.st[i].v);
+		free(q.st[i].idx);
+	}
+	fprintf(stderr, "query: %d files, %" PRIu64 " flows matched\n", n, q.matched);
+	fh_filter_free(q.filter);
+	return FH_EXIT_OK;
+}

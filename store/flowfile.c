@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Flow files (see flowfile.h and docs/flowfile-format.md).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <zstd.h>
+
+#include "store/flowfile.h"
+
+#define MAGIC "FHFLOWS1"
+#define VERSION 1
+#define BLOCK_RECS 4096
+#define BLOCK_MAGIC 0x464842u /* "FHB" */
+
+/* On disk (little-endian, as written by the x86/ARM machines flowhound runs on). */
+struct file_header {
+	char magic[8];
+	uint32_t version, rec_size;
+	uint64_t start_ms;
+};
+
+struct block_header {
+	uint32_t magic, count;
+	uint32_t raw_size, comp_size;
+	uint32_t crc; /* CRC-32C of the compressed bytes */
+	uint32_t pad;
+	uint64_t min_first_ms, max_last_ms;
+	uint8_t protos[32]; /* bitmap of the protocols in the block */
+};
+
+/* ---- CRC-32C (Castagnoli), bitwise table ---------------------------------------------- */
+
+static uint32_t crc_table[256];
+
+static void crc_init(void)
+{
+	if (crc_table[1])
+		return;
+	for (uint32_t i = 0; i < 256; i++) {
+		uint32_t c = i;
+		for (int k = 0; k < 8; k++)
+			c = c & 1 ? 0x82f63b78u ^ (c >> 1) : c >> 1;
+		crc_table[i] = c;
+	}
+}
+
+static uint32_t crc32c(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	uint32_t c = 0xffffffffu;
+	crc_init();
+	for (size_t i = 0; i < n; i++)
+		c = crc_table[(c ^ b[i]) & 0xff] ^ (c >> 8);
+	return ~c;
+}
+
+/* ---- writer --------------------------------------------------------------------------- */
+
+struct fh_flowfile_writer {
+	FILE *f;
+	char path[1024], tmp[1100];
+	uint64_t start_ms;
+	struct fh_flow_rec *recs;
+	unsigned n;
+	void *comp;
+	size_t comp_cap;
+};
+
+static int mkdirs(const char *path)
+{
+	char b[1024];
+	snprintf(b, sizeof(b), "%s", path);
+	for (char *p = b + 1; *p; p++)
+		if (*p == '/') {
+			*p = 0;
+			if (mkdir(b, 0755) < 0 && errno != EEXIST)
+				return -errno;
+			*p = '/';
+		}
+	if (mkdir(b, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+struct fh_flowfile_writer *fh_flowfile_create(const char *dir, uint64_t start_ms, char *err,
+	size_t errlen)
+{
+	struct fh_flowfile_writer *w = calloc(1, sizeof(*w));
+	time_t t = (time_t)(start_ms / 1000);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	char d[900];
+	snprintf(d, sizeof(d), "%s/%04d/%02d/%02d", dir, tm.tm_year + 1900, tm.tm_mon + 1,
+		tm.tm_mday);
+	if (!w || mkdirs(d) < 0) {
+		snprintf(err, errlen, "%s: %s", d, strerror(errno));
+		free(w);
+		return NULL;
+	}
+	snprintf(w->path, sizeof(w->path), "%s/flows-%04d%02d%02d%02d%02d.fhf", d,
+		tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min);
+	snprintf(w->tmp, sizeof(w->tmp), "%s.tmp", w->path);
+	w->f = fopen(w->tmp, "wb");
+	w->recs = malloc(BLOCK_RECS * sizeof(*w->recs));
+	w->comp_cap = ZSTD_compressBound(BLOCK_RECS * sizeof(*w->recs));
+	w->comp = malloc(w->comp_cap);
+	if (!w->f || !w->recs || !w->comp) {
+		snprintf(err, errlen, "%s: %s", w->tmp, strerror(errno));
+		if (w->f)
+			fclose(w->f);
+		free(w->recs);
+		free(w->comp);
+		free(w);
+		return NULL;
+	}
+	w->start_ms = start_ms;
+	struct file_header h = {.version = VERSION, .rec_size = sizeof(struct fh_flow_rec),
+		.start_ms = start_ms};
+	memcpy(h.magic, MAGIC, 8);
+	fwrite(&h, sizeof(h), 1, w->f);
+	return w;
+}
+
+uint64_t fh_flowfile_start(const struct fh_flowfile_writer *w)
+{
+	return w->start_ms;
+}
+
+static int flush_block(struct fh_flowfile_writer *w)
+{
+	if (!w->n)
+		return 0;
+	struct block_header b = {.magic = BLOCK_MAGIC, .count = w->n,
+		.raw_size = (uint32_t)(w->n * sizeof(*w->recs)), .min_first_ms = UINT64_MAX};
+	for (unsigned i = 0; i < w->n; i++) {
+		const struct fh_flow_rec *r = &w->recs[i];
+		if (r->first_ms < b.min_first_ms)
+			b.min_first_ms = r->first_ms;
+		if (r->last_ms > b.max_last_ms)
+			b.max_last_ms = r->last_ms;
+		b.protos[r->proto / 8] |= (uint8_t)(1u << (r->proto % 8));
+	}
+	size_t c = ZSTD_compress(w->comp, w->comp_cap, w->recs, b.raw_size, 3);
+	if (ZSTD_isError(c))
+		return -EIO;
+	b.comp_size = (uint32_t)c;
+	b.crc = crc32c(w->comp, c);
+	if (fwrite(&b, sizeof(b), 1, w->f) != 1 || fwrite(w->comp, 1, c, w->f) != c)
+		return -errno;
+	w->n = 0;
+	return 0;
+}
+
+int fh_flowfile_append(struct fh_flowfile_writer *w, const struct fh_flow_rec *r)
+{
+	w->recs[w->n++] = *r;
+	return w->n == BLOCK_RECS ? flush_block(w) : 0;
+}
+
+int fh_flowfile_close(struct fh_flowfile_writer *w, char *err, size_t errlen)
+{
+	int rc = flush_block(w);
+	if (!rc && (fflush(w->f) || fsync(fileno(w->f))))
+		rc = -errno;
+	if (fclose(w->f) && !rc)
+		rc = -errno;
+	if (!rc && rename(w->tmp, w->path) < 0)
+		rc = -errno;
+	if (rc)
+		snprintf(err, errlen, "%s: %s", w->tmp, strerror(-rc));
+	free(w->recs);
+	free(w->comp);
+	free(w);
+	return rc;
+}
+
+/* ---- reader --------------------------------------------------------------------------- */
+
+int fh_flowfile_read(const char *path, uint64_t from_ms, uint64_t to_ms,
+	void (*fn)(void *arg, const struct fh_flow_rec *r), void *arg,
+	struct fh_flowfile_read_stats *st)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return -errno;
+	struct file_header h;
+	if (fread(&h, sizeof(h), 1, f) != 1 || memcmp(h.magic, MAGIC, 8)) {
+		fclose(f);
+		fprintf(stderr, "%s: not a flowhound flow file\n", path);
+		return -EINVAL;
+	}
+	if (h.version != VERSION || h.rec_size != sizeof(struct fh_flow_rec)) {
+		fclose(f);
+		fprintf(stderr, "%s: flow file version %u (record size %u) is not readable here\n",
+			path, h.version, h.rec_size);
+		return -EPROTO;
+	}
+	size_t cap = ZSTD_compressBound(BLOCK_RECS * sizeof(struct fh_flow_rec));
+	uint8_t *comp = malloc(cap);
+	struct fh_flow_rec *recs = malloc(BLOCK_RECS * sizeof(*recs));
+	struct block_header b;
+	unsigned no = 0;
+	while (comp && recs && fread(&b, sizeof(b), 1, f) == 1) {
+		no++;
+		st->blocks++;
+		if (b.magic != BLOCK_MAGIC || b.count > BLOCK_RECS || b.comp_size > cap ||
+			b.raw_size != b.count * sizeof(*recs)) {
+			fprintf(stderr, "%s: block %u: bad block header; the rest of the file is "
+					"unreadable\n", path, no);
+			st->blocks_damaged++;
+			break;
+		}
+		if (fread(comp, 1, b.comp_size, f) != b.comp_size) {
+			fprintf(stderr, "%s: block %u: cut short\n", path, no);
+			st->blocks_damaged++;
+			break;
+		}
+		if (b.max_last_ms < from_ms || b.min_first_ms >= to_ms) {
+			st->blocks_skipped++;
+			continue;
+		}
+		if (crc32c(comp, b.comp_size) != b.crc) {
+			fprintf(stderr, "%s: block %u: checksum mismatch, %u records skipped\n", path,
+				no, b.count);
+			st->blocks_damaged++;
+			continue;
+		}
+		size_t got = ZSTD_decompress(recs, BLOCK_RECS * sizeof(*recs), comp, b.comp_size);
+		if (ZSTD_isError(got) || got != b.raw_size) {
+			fprintf(stderr, "%s: block %u: does not decompress, %u records skipped\n",
+				path, no, b.count);
+			st->blocks_damaged++;
+			continue;
+		}
+		for (uint32_t i = 0; i < b.count; i++)
+			if (recs[i].last_ms >= from_ms && recs[i].first_ms < to_ms) {
+				st->records++;
+				fn(arg, &recs[i]);
+			}
+	}
+	free(comp);
+	free(recs);
+	fclose(f);
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void walk(const char *dir, char ***v, size_t *n, size_t *cap)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		char p[2048];
+		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+		struct stat sb;
+		if (stat(p, &sb) < 0)
+			continue;
+		if (S_ISDIR(sb.st_mode)) {
+			walk(p, v, n, cap);
+		} else {
+			size_t l = strlen(p);
+			if (l < 4 || strcmp(p + l - 4, ".fhf"))
+				continue; /* .tmp files are not complete */
+			if (*n == *cap) {
+				*cap = *cap ? *cap * 2 : 64;
+				*v = realloc(*v, *cap * sizeof(char *));
+			}
+			(*v)[(*n)++] = strdup(p);
+		}
+	}
+	if (d)
+		closedir(d);
+}
+
+int fh_flowfile_list(const char *dir, void (*fn)(void *arg, const char *path), void *arg)
+{
+	char **v = NULL;
+	size_t n = 0, cap = 0;
+	struct stat sb;
+	if (stat(dir, &sb) < 0)
+		return -errno;
+	walk(dir, &v, &n, &cap);
+	qsort(v, n, sizeof(char *), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		fn(arg, v[i]);
+		free(v[i]);
+	}
+	free(v);
+	return (int)n;
+}

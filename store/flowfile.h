@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Flow files (format version 1, docs/flowfile-format.md): a header, then blocks of up to
+ * 4,096 records, each compressed with zstd and described by a block header (record count,
+ * sizes, a CRC-32C of the compressed bytes, the time range and the protocol set) so a query
+ * can skip a block without decompressing it. A file is written as NAME.tmp and renamed to
+ * NAME when closed (after fsync): a crash never leaves a half file that looks whole. A reader
+ * refuses a damaged block with a clear message and goes on with the next one.
+ */
+#ifndef FH_STORE_FLOWFILE_H
+#define FH_STORE_FLOWFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dataplane/flow.h"
+
+struct fh_flowfile_writer;
+
+/* Create DIR/YYYY/MM/DD/flows-YYYYMMDDhhmm.fhf for the interval starting at start_ms (UTC),
+ * writing to its .tmp name. NULL with a message in err. */
+struct fh_flowfile_writer *fh_flowfile_create(const char *dir, uint64_t start_ms, char *err,
+	size_t errlen);
+/* Append a record (buffered; a block is compressed and written when full). 0 or -errno. */
+int fh_flowfile_append(struct fh_flowfile_writer *w, const struct fh_flow_rec *r);
+/* Write the last block, fsync, rename to the final name. 0 or -errno; frees w either way. */
+int fh_flowfile_close(struct fh_flowfile_writer *w, char *err, size_t errlen);
+/* The interval a writer covers (files rotate on its boundary). */
+uint64_t fh_flowfile_start(const struct fh_flowfile_writer *w);
+
+struct fh_flowfile_read_stats {
+	uint64_t blocks, blocks_skipped, blocks_damaged, records;
+};
+
+/*
+ * Read one file: for each block whose time range meets [from_ms, to_ms) (0, UINT64_MAX for
+ * all), every record goes to fn. Damaged blocks are reported on stderr (`FILE: block N: …`)
+ * and skipped. Returns 0, or -errno when the file cannot be read at all (not a flow file, a
+ * newer version).
+ */
+int fh_flowfile_read(const char *path, uint64_t from_ms, uint64_t to_ms,
+	void (*fn)(void *arg, const struct fh_flow_rec *r), void *arg,
+	struct fh_flowfile_read_stats *st);
+
+/* Every complete flow file below dir (not .tmp), sorted by name, through fn. */
+int fh_flowfile_list(const char *dir, void (*fn)(void *arg, const char *path), void *arg);
+
+#endif
