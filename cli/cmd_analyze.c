@@ -17,43 +17,17 @@
 #include "daemon/offline.h"
 #include "store/flowfile.h"
 
-#define ROTATE_MS 300000 /* flow files cover 5 minutes, as nfcapd's */
-
 struct actx {
 	struct fh_analytics *a;
-	const char *write_dir;
-	struct fh_flowfile_writer *w;
-	int write_failed;
+	struct fh_flowstore *store; /* --write */
 };
-
-static void write_rec(struct actx *c, const struct fh_flow_rec *r)
-{
-	char err[512];
-	uint64_t bucket = r->last_ms / ROTATE_MS * ROTATE_MS;
-	if (c->w && bucket > fh_flowfile_start(c->w)) {
-		if (fh_flowfile_close(c->w, err, sizeof(err)) < 0) {
-			fprintf(stderr, "flowhound: %s\n", err);
-			c->write_failed = 1;
-		}
-		c->w = NULL;
-	}
-	if (!c->w && !c->write_failed) {
-		c->w = fh_flowfile_create(c->write_dir, bucket, err, sizeof(err));
-		if (!c->w) {
-			fprintf(stderr, "flowhound: --write: %s\n", err);
-			c->write_failed = 1;
-		}
-	}
-	if (c->w)
-		fh_flowfile_append(c->w, r);
-}
 
 static void on_event(void *arg, const struct fh_flow_event *ev)
 {
 	struct actx *c = arg;
 	fh_analytics_event(c->a, ev);
-	if (c->write_dir && (ev->roles & FH_ROLE_SRC)) /* each flow once */
-		write_rec(c, &ev->rec);
+	if (c->store && (ev->roles & FH_ROLE_SRC)) /* each flow once */
+		fh_flowstore_add(c->store, &ev->rec);
 }
 
 static void on_tick(void *arg, uint64_t wm)
@@ -212,18 +186,14 @@ int fh_cmd_analyze(int argc, char **argv)
 		}
 	}
 	struct actx c = {.a = fh_analytics_new(&acfg, &rsink, rsink ? 1 : 0),
-		.write_dir = write_dir};
+		.store = write_dir ? fh_flowstore_new(write_dir, NULL) : NULL};
 	if (!c.a) {
 		fprintf(stderr, "flowhound: out of memory\n");
 		return FH_EXIT_FAIL;
 	}
 	struct fh_offline_result res;
 	int rc = fh_offline_run(&cfg, argv + optind, argc - optind, on_event, on_tick, &c, &res);
-	if (c.w && fh_flowfile_close(c.w, err, sizeof(err)) < 0) {
-		fprintf(stderr, "flowhound: %s\n", err);
-		c.write_failed = 1;
-	}
-	if (c.write_failed)
+	if (fh_flowstore_close(c.store))
 		rc = -1;
 	fh_alert_table_foreach(fh_analytics_alerts(c.a), print_alert, NULL);
 	fflush(stdout);

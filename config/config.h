@@ -46,6 +46,7 @@ struct fh_config {
 	char control_socket[256];
 	char redis_url[512], redis_prefix[64], redis_instance[128], redis_spool[512];
 	int64_t redis_spool_max, redis_ttl;
+	char store_dir[512];
 	/* which list keys the file or --set gave (a given list replaces the default) */
 	uint64_t set_mask;
 };

@@ -33,6 +33,7 @@
 #include "dataplane/rx/dpdk.h"
 #include "dataplane/rx/socket.h"
 #include "dataplane/worker.h"
+#include "store/flowfile.h"
 
 #define MAX_THREADS 64
 #define MAX_SNAP_EXPORTERS 256
@@ -72,6 +73,7 @@ struct shard_ctx {
 	struct fh_daemon *d;
 	pthread_t th;
 	struct fh_analytics *engine;
+	struct fh_flowstore *store; /* store.dir: this shard's flow files */
 	_Atomic uint64_t events, flows, packets, bytes; /* scaled by sampling */
 };
 
@@ -215,6 +217,8 @@ static void *shard_main(void *arg)
 			for (uint32_t k = 0; k < n; k++) {
 				uint64_t m = ev[k].rec.sampling ? ev[k].rec.sampling : 1;
 				fh_analytics_event(s->engine, &ev[k]);
+				if (s->store && (ev[k].roles & FH_ROLE_SRC)) /* each flow once */
+					fh_flowstore_add(s->store, &ev[k].rec);
 				atomic_fetch_add_explicit(&s->events, 1, memory_order_relaxed);
 				if (ev[k].roles & FH_ROLE_SRC) {
 					atomic_fetch_add_explicit(&s->flows, 1, memory_order_relaxed);
@@ -245,6 +249,8 @@ static void *shard_main(void *arg)
 		rcu_quiescent_state();
 	}
 	fh_alert_table_flush(fh_analytics_alerts(s->engine));
+	fh_flowstore_close(s->store); /* the last file is completed (renamed) */
+	s->store = NULL;
 	rcu_unregister_thread();
 	return NULL;
 }
@@ -537,6 +543,11 @@ struct fh_daemon *fh_daemon_start(const struct fh_config *cfg, const char *confi
 		d->s[i]->id = i;
 		d->s[i]->d = d;
 		d->s[i]->engine = fh_analytics_new(&acfg, d->sinks, d->n_sinks);
+		if (cfg->store_dir[0]) {
+			char tag[16];
+			snprintf(tag, sizeof(tag), "s%u", i);
+			d->s[i]->store = fh_flowstore_new(cfg->store_dir, tag);
+		}
 		if (!d->s[i]->engine) {
 			snprintf(err, errlen, "out of memory for the analytics shards");
 			goto err;

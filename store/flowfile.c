@@ -93,6 +93,12 @@ static int mkdirs(const char *path)
 struct fh_flowfile_writer *fh_flowfile_create(const char *dir, uint64_t start_ms, char *err,
 	size_t errlen)
 {
+	return fh_flowfile_create_tagged(dir, start_ms, NULL, err, errlen);
+}
+
+struct fh_flowfile_writer *fh_flowfile_create_tagged(const char *dir, uint64_t start_ms,
+	const char *tag, char *err, size_t errlen)
+{
 	struct fh_flowfile_writer *w = calloc(1, sizeof(*w));
 	time_t t = (time_t)(start_ms / 1000);
 	struct tm tm;
@@ -105,8 +111,9 @@ struct fh_flowfile_writer *fh_flowfile_create(const char *dir, uint64_t start_ms
 		free(w);
 		return NULL;
 	}
-	snprintf(w->path, sizeof(w->path), "%s/flows-%04d%02d%02d%02d%02d.fhf", d,
-		tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min);
+	snprintf(w->path, sizeof(w->path), "%s/flows-%04d%02d%02d%02d%02d%s%s.fhf", d,
+		tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tag ? "-" : "",
+		tag ? tag : "");
 	snprintf(w->tmp, sizeof(w->tmp), "%s.tmp", w->path);
 	w->f = fopen(w->tmp, "wb");
 	w->recs = malloc(BLOCK_RECS * sizeof(*w->recs));
@@ -180,6 +187,64 @@ int fh_flowfile_close(struct fh_flowfile_writer *w, char *err, size_t errlen)
 	free(w->comp);
 	free(w);
 	return rc;
+}
+
+/* ---- rotating store ------------------------------------------------------------------ */
+
+struct fh_flowstore {
+	char dir[1024], tag[32];
+	struct fh_flowfile_writer *w;
+	unsigned errors;
+};
+
+struct fh_flowstore *fh_flowstore_new(const char *dir, const char *tag)
+{
+	struct fh_flowstore *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	snprintf(s->dir, sizeof(s->dir), "%s", dir);
+	if (tag)
+		snprintf(s->tag, sizeof(s->tag), "%s", tag);
+	return s;
+}
+
+static void store_error(struct fh_flowstore *s, const char *err)
+{
+	if (!s->errors++)
+		fprintf(stderr, "flowhound: flow files: %s\n", err);
+}
+
+void fh_flowstore_add(struct fh_flowstore *s, const struct fh_flow_rec *r)
+{
+	char err[1200];
+	uint64_t bucket = r->last_ms / FH_FLOWSTORE_ROTATE_MS * FH_FLOWSTORE_ROTATE_MS;
+	if (s->w && bucket > fh_flowfile_start(s->w)) {
+		if (fh_flowfile_close(s->w, err, sizeof(err)) < 0)
+			store_error(s, err);
+		s->w = NULL;
+	}
+	if (!s->w) {
+		s->w = fh_flowfile_create_tagged(s->dir, bucket, s->tag[0] ? s->tag : NULL, err,
+			sizeof(err));
+		if (!s->w) {
+			store_error(s, err);
+			return;
+		}
+	}
+	if (fh_flowfile_append(s->w, r) < 0)
+		store_error(s, "write failed");
+}
+
+unsigned fh_flowstore_close(struct fh_flowstore *s)
+{
+	char err[1200];
+	if (!s)
+		return 0;
+	if (s->w && fh_flowfile_close(s->w, err, sizeof(err)) < 0)
+		store_error(s, err);
+	unsigned e = s->errors;
+	free(s);
+	return e;
 }
 
 /* ---- reader --------------------------------------------------------------------------- */

@@ -21,6 +21,9 @@ struct fh_flowfile_writer;
  * writing to its .tmp name. NULL with a message in err. */
 struct fh_flowfile_writer *fh_flowfile_create(const char *dir, uint64_t start_ms, char *err,
 	size_t errlen);
+/* The same with a tag in the name: flows-YYYYMMDDhhmm-TAG.fhf. */
+struct fh_flowfile_writer *fh_flowfile_create_tagged(const char *dir, uint64_t start_ms,
+	const char *tag, char *err, size_t errlen);
 /* Append a record (buffered; a block is compressed and written when full). 0 or -errno. */
 int fh_flowfile_append(struct fh_flowfile_writer *w, const struct fh_flow_rec *r);
 /* Write the last block, fsync, rename to the final name. 0 or -errno; frees w either way. */
@@ -41,6 +44,19 @@ struct fh_flowfile_read_stats {
 int fh_flowfile_read(const char *path, uint64_t from_ms, uint64_t to_ms,
 	void (*fn)(void *arg, const struct fh_flow_rec *r), void *arg,
 	struct fh_flowfile_read_stats *st);
+
+/*
+ * A rotating store: records go to the file of their last-seen time's 5-minute interval
+ * (a late record goes to the current file; block headers keep the true time range). tag,
+ * when not NULL, is added to the file names (one writer per analytics shard). Errors are
+ * reported on stderr once and counted.
+ */
+#define FH_FLOWSTORE_ROTATE_MS 300000
+struct fh_flowstore;
+struct fh_flowstore *fh_flowstore_new(const char *dir, const char *tag);
+void fh_flowstore_add(struct fh_flowstore *s, const struct fh_flow_rec *r);
+/* Close the current file; returns the number of write errors seen (0 = all written). */
+unsigned fh_flowstore_close(struct fh_flowstore *s);
 
 /* Every complete flow file below dir (not .tmp), sorted by name, through fn. */
 int fh_flowfile_list(const char *dir, void (*fn)(void *arg, const char *path), void *arg);

@@ -77,7 +77,8 @@ echo "config errors ok"
 
 # 4. DPDK path: net_pcap replays the capture
 "$FH_BIN" run --dpdk "--no-huge --no-pci -m 512 --log-level=error --file-prefix=fhtest$$ --vdev=net_pcap0,rx_pcap=$V/softflowd-ipfix.pcap" \
-    --set control.socket=$T/e.sock --set flowtable.capacity=10000 2>"$T/dpdk.err" & PIDS+=($!); RUN=$!
+    --set control.socket=$T/e.sock --set flowtable.capacity=10000 --set store.dir=$T/store \
+    2>"$T/dpdk.err" & PIDS+=($!); RUN=$!
 wait_sock "$T/e.sock"
 want=$("$FH_BIN" decode "$V/softflowd-ipfix.pcap" 2>/dev/null | wc -l)
 for _ in $(seq 30); do
@@ -90,4 +91,9 @@ done
 [ "$(jget "$T/s.json" "['dpdk_ports'][0]['ipackets']")" -gt 0 ] || fail "dpdk: port stats"
 kill -TERM $RUN; wait $RUN || fail "dpdk run exit"
 echo "DPDK net_pcap path: $want records, as decode"
+# store.dir: every flow in the flow files, complete (renamed) at shutdown
+stored=$("$FH_BIN" query -R "$T/store" 2>/dev/null | wc -l)
+[ "$stored" = "$want" ] || fail "flow files hold $stored flows, want $want"
+[ -z "$(find "$T/store" -name '*.tmp')" ] || fail "a .tmp file left after SIGTERM"
+echo "store.dir: $stored flows in the flow files"
 echo "1 passed, 0 failed"
