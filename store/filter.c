@@ -341,6 +341,21 @@ static int either(struct parser *p, int dir, struct insn t)
 	return node(p, dir == 2 ? '|' : '&', a, b, NULL);
 }
 
+/* A numeric test on the source-side or destination-side field (in/out interface, src/dst AS)
+ * as dir says (0, 1; 2 either, 3 both). */
+static int either_field(struct parser *p, int dir, struct insn t, int field0, int field1)
+{
+	if (dir < 2) {
+		t.field = (uint8_t)(dir ? field1 : field0);
+		return test(p, t);
+	}
+	struct insn u = t;
+	t.field = (uint8_t)field0;
+	u.field = (uint8_t)field1;
+	int a = test(p, t), b = test(p, u);
+	return node(p, dir == 2 ? '|' : '&', a, b, NULL);
+}
+
 static int expr(struct parser *p);
 
 static int primary(struct parser *p)
@@ -446,15 +461,7 @@ static int primary(struct parser *p)
 		t.cmp = (uint8_t)comparator(p);
 		if (number(p, &t.value, "an interface number") < 0)
 			return 0;
-		if (which < 2) {
-			t.field = which ? F_OUT_IF : F_IN_IF;
-			return test(p, t);
-		}
-		struct insn u = t;
-		t.field = F_IN_IF;
-		u.field = F_OUT_IF;
-		int a = test(p, t), b = test(p, u);
-		return node(p, '|', a, b, NULL);
+		return either_field(p, which, t, F_IN_IF, F_OUT_IF);
 	}
 	/* direction qualifiers */
 	int dir = 2;
@@ -514,15 +521,7 @@ static int primary(struct parser *p)
 		t.cmp = (uint8_t)comparator(p);
 		if (number(p, &t.value, "an AS number") < 0)
 			return 0;
-		if (dir < 2) {
-			t.field = dir ? F_DST_AS : F_SRC_AS;
-			return test(p, t);
-		}
-		struct insn u = t;
-		t.field = F_SRC_AS;
-		u.field = F_DST_AS;
-		int a = test(p, t), b = test(p, u);
-		return node(p, dir == 2 ? '|' : '&', a, b, NULL);
+		return either_field(p, dir, t, F_SRC_AS, F_DST_AS);
 	}
 	if (dir != 2 || col != p->t.col)
 		fail(p, p->t.col, "expected ip, net, port or as after the direction, got '%s'",

@@ -6,19 +6,9 @@
 # Also compile errors exit 2 with the column.
 set -euo pipefail
 : "${FH_BIN:?}" "${FH_SRC:?}"
-T=$(mktemp -d)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$T"; }
-trap cleanup EXIT
+source "$FH_SRC/tests/tools/testlib.sh"
 V="$FH_SRC/tests/vectors"
-port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-mkdir -p "$T/nf"
-nfcapd -p "$port" -b 127.0.0.1 -w "$T/nf" -t 3600 >/dev/null 2>&1 & NFC=$!; PIDS+=($NFC)
-sleep 1
-python3 "$FH_SRC/tests/tools/send_pcap.py" 127.0.0.1 "$port" "$V/softflowd-v9.pcap" >/dev/null
-sleep 1
-kill -TERM $NFC; wait $NFC 2>/dev/null || true
-F=$(ls "$T"/nf/nfcapd.* | head -1)
+F=$(nfcapd_file "$V/softflowd-v9.pcap")
 total=$(nfdump -r "$F" -q -o csv -6 'any' | grep -c , || true)
 [ "$total" -gt 100 ] || { echo "FAIL: nfcapd stored $total records"; exit 1; }
 pass=0 failn=0

@@ -5,14 +5,9 @@
 # control socket; reload (command and SIGHUP); the exporter ACL; bad config lines; SIGTERM.
 set -euo pipefail
 : "${FH_BIN:?}" "${FH_SRC:?}"
-T=$(mktemp -d)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$T"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; exit 1; }
+source "$FH_SRC/tests/tools/testlib.sh"
 V="$FH_SRC/tests/vectors"
-free_port() { python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-jget() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval("d" + sys.argv[2]))' "$1" "$2"; }
+free_port() { free_udp_port; }
 wait_sock() { for _ in $(seq 50); do [ -S "$1" ] && return 0; sleep 0.1; done; fail "no control socket $1"; }
 
 # what decode says about the captures
