@@ -359,7 +359,8 @@ int fh_flowfile_list(const char *dir, void (*fn)(void *arg, const char *path), v
 	if (stat(dir, &sb) < 0)
 		return -errno;
 	walk(dir, &v, &n, &cap);
-	qsort(v, n, sizeof(char *), cmp_str);
+	if (n)
+		qsort(v, n, sizeof(char *), cmp_str);
 	for (size_t i = 0; i < n; i++) {
 		fn(arg, v[i]);
 		free(v[i]);
