@@ -9,7 +9,7 @@ PKGS=(
     libzstd-dev libmicrohttpd-dev
     redis-server redis-tools wireshark-common
     nfdump softflowd pmacct tshark tcpdump nmap hping3 python3-scapy
-    iproute2 jq procps psmisc
+    python3 iproute2 procps psmisc
 )
 
 SUDO=""
