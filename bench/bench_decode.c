@@ -13,6 +13,7 @@
 
 #include "bench/gen_enc.h"
 #include "dataplane/decode/decoder.h"
+#include "benchlib.h"
 
 #define NDGRAMS 2048
 
@@ -25,13 +26,6 @@ static void sink_emit(void *arg, const struct fh_flow_rec *r)
 	struct sink_state *s = arg;
 	s->n++;
 	s->sum += r->bytes + r->dport; /* touch the record so nothing is optimised away */
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static void make_flow(struct fh_flow_rec *r, unsigned i, uint64_t t)

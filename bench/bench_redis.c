@@ -14,13 +14,7 @@
 #include <unistd.h>
 
 #include "analytics/sink_redis.h"
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
+#include "benchlib.h"
 
 static int cmp(const void *a, const void *b)
 {

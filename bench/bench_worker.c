@@ -17,6 +17,7 @@
 #include "bench/gen_enc.h"
 #include "dataplane/flowtable.h"
 #include "dataplane/worker.h"
+#include "benchlib.h"
 
 #define NFRAMES 4096
 
@@ -33,13 +34,6 @@ struct wctx {
 	uint64_t records;
 	double elapsed;
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void frame_of(struct frames *f, const uint8_t *payload, size_t len, uint8_t ex)
 {
