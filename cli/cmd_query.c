@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * `flowhound query -R DIR [-t START[-END]] [-s STAT[/ORDER]]... [-n N] [-o table|csv|json]
- *  [-f FILE] ['FILTER']`: nfdump-style search over the flow files `analyze --write DIR`
- * wrote. Without -s: the matching flows. With -s: top-N statistics by srcip, dstip, ip,
+ * `flowhound query -R DIR [-t START[-END]] [-s STAT[/ORDER]]... [-n N] [-A FIELDS [-O ORDER]]
+ *  [-o table|csv|json] [-f FILE] ['FILTER']`: nfdump-style search over the flow files
+ * `analyze --write DIR` wrote. -A: one row per distinct value of the fields, like nfdump -A.
+ * Without -s or -A: the matching flows. With -s: top-N statistics by srcip, dstip, ip,
  * srcport, dstport, port or proto, ordered by flows, packets, bytes, pps, bps or bpp; `-o csv`
  * prints nfdump's columns (ts,te,td,pr,val,fl,flP,pkt,pktP,byt,bytP,pps,bps,bpp).
  */
@@ -18,16 +19,21 @@
 #include "store/filter.h"
 #include "store/flowfile.h"
 
-enum stat_key { K_SRCIP, K_DSTIP, K_IP, K_SRCPORT, K_DSTPORT, K_PORT, K_PROTO };
-enum order { O_FLOWS, O_PACKETS, O_BYTES, O_PPS, O_BPS, O_BPP };
+enum stat_key { K_SRCIP, K_DSTIP, K_IP, K_SRCPORT, K_DSTPORT, K_PORT, K_PROTO, K_AGG };
+enum order { O_FLOWS, O_PACKETS, O_BYTES, O_PPS, O_BPS, O_BPP, O_TSTART };
+
+/* -A fields, in the order of the key and of the output columns */
+enum { A_SRCIP = 1, A_DSTIP = 2, A_SRCPORT = 4, A_DSTPORT = 8, A_PROTO = 16 };
+#define KEYLEN 40 /* src 16, dst 16, sport 2, dport 2, proto 1, padding */
 
 struct agg {
-	uint8_t key[16];
+	uint8_t key[KEYLEN];
 	uint64_t flows, packets, bytes, first, last;
 };
 
 struct stat_spec {
 	int key, order;
+	unsigned fields; /* K_AGG: the A_ bits */
 	struct agg *v;
 	size_t n, cap;
 	uint32_t *idx;
@@ -44,23 +50,25 @@ struct q {
 	uint64_t matched, total_flows, total_packets, total_bytes;
 };
 
-static uint32_t hash16(const uint8_t *k)
+static uint32_t hashkey(const uint8_t *k)
 {
-	uint64_t a, b;
-	memcpy(&a, k, 8);
-	memcpy(&b, k + 8, 8);
-	uint64_t h = (a * 0x9e3779b97f4a7c15ull) ^ (b * 0xc2b2ae3d27d4eb4full);
+	uint64_t h = 0;
+	for (int i = 0; i < KEYLEN; i += 8) {
+		uint64_t w;
+		memcpy(&w, k + i, 8);
+		h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+	}
 	return (uint32_t)(h ^ (h >> 29));
 }
 
-static void add(struct stat_spec *s, const uint8_t key[16], const struct fh_flow_rec *r)
+static void add(struct stat_spec *s, const uint8_t key[KEYLEN], const struct fh_flow_rec *r)
 {
 	if ((s->n + 1) * 2 > s->idx_cap) {
 		size_t nc = s->idx_cap ? s->idx_cap * 2 : 1024;
 		uint32_t *ni = malloc(nc * sizeof(*ni));
 		memset(ni, 0xff, nc * sizeof(*ni));
 		for (size_t i = 0; i < s->n; i++) {
-			size_t k = hash16(s->v[i].key) & (nc - 1);
+			size_t k = hashkey(s->v[i].key) & (nc - 1);
 			while (ni[k] != UINT32_MAX)
 				k = (k + 1) & (nc - 1);
 			ni[k] = (uint32_t)i;
@@ -69,8 +77,8 @@ static void add(struct stat_spec *s, const uint8_t key[16], const struct fh_flow
 		s->idx = ni;
 		s->idx_cap = nc;
 	}
-	size_t k = hash16(key) & (s->idx_cap - 1);
-	while (s->idx[k] != UINT32_MAX && memcmp(s->v[s->idx[k]].key, key, 16))
+	size_t k = hashkey(key) & (s->idx_cap - 1);
+	while (s->idx[k] != UINT32_MAX && memcmp(s->v[s->idx[k]].key, key, KEYLEN))
 		k = (k + 1) & (s->idx_cap - 1);
 	if (s->idx[k] == UINT32_MAX) {
 		if (s->n == s->cap) {
@@ -79,7 +87,7 @@ static void add(struct stat_spec *s, const uint8_t key[16], const struct fh_flow
 		}
 		struct agg *a = &s->v[s->n];
 		memset(a, 0, sizeof(*a));
-		memcpy(a->key, key, 16);
+		memcpy(a->key, key, KEYLEN);
 		a->first = UINT64_MAX;
 		s->idx[k] = (uint32_t)s->n++;
 	}
@@ -93,11 +101,33 @@ static void add(struct stat_spec *s, const uint8_t key[16], const struct fh_flow
 		a->last = r->last_ms;
 }
 
-static void port_key(uint8_t k[16], uint16_t port)
+static void ip_key(uint8_t k[KEYLEN], const struct fh_ip *ip)
 {
-	memset(k, 0, 16);
+	memset(k, 0, KEYLEN);
+	memcpy(k, ip->a, 16);
+}
+
+static void port_key(uint8_t k[KEYLEN], uint16_t port)
+{
+	memset(k, 0, KEYLEN);
 	k[14] = (uint8_t)(port >> 8);
 	k[15] = (uint8_t)port;
+}
+
+/* -A: the selected fields at fixed places, the others zero */
+static void agg_key(uint8_t k[KEYLEN], unsigned fields, const struct fh_flow_rec *r)
+{
+	memset(k, 0, KEYLEN);
+	if (fields & A_SRCIP)
+		memcpy(k, r->src.a, 16);
+	if (fields & A_DSTIP)
+		memcpy(k + 16, r->dst.a, 16);
+	if (fields & A_SRCPORT)
+		k[32] = (uint8_t)(r->sport >> 8), k[33] = (uint8_t)r->sport;
+	if (fields & A_DSTPORT)
+		k[34] = (uint8_t)(r->dport >> 8), k[35] = (uint8_t)r->dport;
+	if (fields & A_PROTO)
+		k[36] = r->proto;
 }
 
 static void on_rec(void *arg, const struct fh_flow_rec *r)
@@ -118,14 +148,17 @@ static void on_rec(void *arg, const struct fh_flow_rec *r)
 	}
 	for (unsigned i = 0; i < q->nst; i++) {
 		struct stat_spec *s = &q->st[i];
-		uint8_t k[16];
+		uint8_t k[KEYLEN];
 		switch (s->key) {
-		case K_SRCIP: add(s, r->src.a, r); break;
-		case K_DSTIP: add(s, r->dst.a, r); break;
+		case K_SRCIP: ip_key(k, &r->src); add(s, k, r); break;
+		case K_DSTIP: ip_key(k, &r->dst); add(s, k, r); break;
 		case K_IP:
-			add(s, r->src.a, r);
-			if (!fh_ip_eq(&r->src, &r->dst))
-				add(s, r->dst.a, r);
+			ip_key(k, &r->src);
+			add(s, k, r);
+			if (!fh_ip_eq(&r->src, &r->dst)) {
+				ip_key(k, &r->dst);
+				add(s, k, r);
+			}
 			break;
 		case K_SRCPORT: port_key(k, r->sport); add(s, k, r); break;
 		case K_DSTPORT: port_key(k, r->dport); add(s, k, r); break;
@@ -135,6 +168,7 @@ static void on_rec(void *arg, const struct fh_flow_rec *r)
 			port_key(k, r->dport);
 			add(s, k, r);
 			break;
+		case K_AGG: agg_key(k, s->fields, r); add(s, k, r); break;
 		default: port_key(k, r->proto); add(s, k, r); break;
 		}
 	}
@@ -156,6 +190,7 @@ static uint64_t metric(const struct agg *a, int order)
 	case O_BYTES: return a->bytes;
 	case O_PPS: return dur ? a->packets * 1000 / dur : 0;
 	case O_BPS: return dur ? a->bytes * 8000 / dur : 0;
+	case O_TSTART: return a->first;
 	default: return a->packets ? a->bytes / a->packets : 0;
 	}
 }
@@ -165,11 +200,14 @@ static int sort_order;
 static int by_metric(const void *x, const void *y)
 {
 	uint64_t a = metric(x, sort_order), b = metric(y, sort_order);
+	if (sort_order == O_TSTART) /* oldest first */
+		return a < b ? -1 : a > b ? 1 : 0;
 	return a < b ? 1 : a > b ? -1 : 0;
 }
 
 static const char *keynames[] = {"srcip", "dstip", "ip", "srcport", "dstport", "port", "proto"};
-static const char *ordernames[] = {"flows", "packets", "bytes", "pps", "bps", "bpp"};
+static const char *ordernames[] = {"flows", "packets", "bytes", "pps", "bps", "bpp", "tstart"};
+static const char *fieldnames[] = {"srcip", "dstip", "srcport", "dstport", "proto"};
 
 static void val_str(const struct stat_spec *s, const struct agg *a, char *b, size_t l,
 	int numeric)
@@ -237,6 +275,101 @@ static void print_stat(struct q *q, struct stat_spec *s, unsigned top)
 		printf("\n");
 }
 
+/* one -A field of an aggregate as text; numeric protocols for csv and json */
+static void field_str(unsigned f, const struct agg *a, char *b, size_t l, int numeric)
+{
+	struct fh_ip ip;
+	const char *pn;
+	switch (f) {
+	case A_SRCIP:
+	case A_DSTIP:
+		memcpy(ip.a, a->key + (f == A_SRCIP ? 0 : 16), 16);
+		fh_ip_fmt(&ip, b, l);
+		break;
+	case A_SRCPORT: snprintf(b, l, "%u", a->key[32] << 8 | a->key[33]); break;
+	case A_DSTPORT: snprintf(b, l, "%u", a->key[34] << 8 | a->key[35]); break;
+	default:
+		pn = numeric ? NULL : fh_proto_name(a->key[36]);
+		if (pn)
+			snprintf(b, l, "%s", pn);
+		else
+			snprintf(b, l, "%u", a->key[36]);
+	}
+}
+
+/* -A: every aggregate (or the first N), ordered by -O (default: first seen) */
+static void print_agg(struct q *q, struct stat_spec *s, unsigned limit)
+{
+	sort_order = s->order;
+	qsort(s->v, s->n, sizeof(*s->v), by_metric);
+	size_t n = limit && limit < s->n ? limit : s->n;
+	if (q->csv) {
+		printf("ts,te,td");
+		for (unsigned i = 0; i < 5; i++)
+			if (s->fields & (1u << i))
+				printf(",%s", fieldnames[i]);
+		printf(",fl,pkt,byt,pps,bps,bpp\n");
+	} else if (!q->json) {
+		printf("%-23s %-23s %9s", "Date first seen", "Date last seen", "Duration");
+		for (unsigned i = 0; i < 5; i++)
+			if (s->fields & (1u << i))
+				printf(i < 2 ? " %-39s" : " %7s", fieldnames[i]);
+		printf(" %10s %12s %14s %8s %10s %6s\n", "Flows", "Packets", "Bytes", "pps", "bps",
+			"bpp");
+	}
+	for (size_t r = 0; r < n; r++) {
+		const struct agg *a = &s->v[r];
+		char t0[FH_TIME_STRLEN], t1[FH_TIME_STRLEN], v[FH_IP_STRLEN];
+		fh_time_fmt(a->first, t0, sizeof(t0));
+		fh_time_fmt(a->last, t1, sizeof(t1));
+		double dur = a->last > a->first ? (a->last - a->first) / 1000.0 : 0;
+		if (q->json)
+			printf("{\"first\":\"%s\",\"last\":\"%s\",\"duration\":%.3f", t0, t1, dur);
+		else
+			printf(q->csv ? "%s,%s,%.3f" : "%-23s %-23s %9.3f", t0, t1, dur);
+		for (unsigned i = 0; i < 5; i++) {
+			if (!(s->fields & (1u << i)))
+				continue;
+			field_str(1u << i, a, v, sizeof(v), q->csv || q->json);
+			if (q->json)
+				printf(i < 2 ? ",\"%s\":\"%s\"" : ",\"%s\":%s", fieldnames[i], v);
+			else if (q->csv)
+				printf(",%s", v);
+			else
+				printf(i < 2 ? " %-39s" : " %7s", v);
+		}
+		uint64_t pps = metric(a, O_PPS), bps = metric(a, O_BPS), bpp = metric(a, O_BPP);
+		if (q->json)
+			printf(",\"flows\":%" PRIu64 ",\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
+			       ",\"pps\":%" PRIu64 ",\"bps\":%" PRIu64 ",\"bpp\":%" PRIu64 "}\n",
+				a->flows, a->packets, a->bytes, pps, bps, bpp);
+		else
+			printf(q->csv ? ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
+					",%" PRIu64 "\n"
+				      : " %10" PRIu64 " %12" PRIu64 " %14" PRIu64 " %8" PRIu64
+					" %10" PRIu64 " %6" PRIu64 "\n",
+				a->flows, a->packets, a->bytes, pps, bps, bpp);
+	}
+}
+
+/* -A srcip,dstport,...: the A_ bits, 0 on an unknown field */
+static unsigned parse_fields(const char *arg)
+{
+	char b[128];
+	unsigned bits = 0;
+	snprintf(b, sizeof(b), "%s", arg);
+	for (char *save = NULL, *t = strtok_r(b, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		unsigned f = 0;
+		for (unsigned i = 0; i < 5; i++)
+			if (!strcmp(t, fieldnames[i]))
+				f = 1u << i;
+		if (!f)
+			return 0;
+		bits |= f;
+	}
+	return bits;
+}
+
 /* "2026/11/29.10:00:00", "2026-11-29T10:00:00", or seconds since the epoch */
 static int parse_time(const char *s, uint64_t *ms)
 {
@@ -260,24 +393,44 @@ static int parse_time(const char *s, uint64_t *ms)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: flowhound query -R DIR [-t START[-END]] [-s STAT[/ORDER]]... [-n N]\n"
-		   "                       [-o table|csv|json] [-f FILE] ['FILTER']\n"
+		   "                       [-A FIELDS [-O ORDER]] [-o table|csv|json] [-f FILE]\n"
+		   "                       ['FILTER']\n"
 		   "  STAT: srcip dstip ip srcport dstport port proto; ORDER: flows packets bytes\n"
-		   "  pps bps bpp; START/END: YYYY/MM/DD.hh:mm:ss, ISO 8601 or epoch seconds\n");
+		   "  pps bps bpp (and tstart for -O); FIELDS: srcip,dstip,srcport,dstport,proto\n"
+		   "  START/END: YYYY/MM/DD.hh:mm:ss, ISO 8601 or epoch seconds\n");
 }
 
 int fh_cmd_query(int argc, char **argv)
 {
 	struct q q = {.from = 0, .to = UINT64_MAX, .fmt = FH_FMT_TEXT};
 	const char *dir = NULL, *ffile = NULL;
-	unsigned top = 10;
-	int o;
+	unsigned top = 10, afields = 0;
+	int o, aorder = O_TSTART, top_given = 0;
 	char err[512];
 	optind = 1;
-	while ((o = getopt(argc, argv, "R:t:s:n:o:f:h")) != -1) {
+	while ((o = getopt(argc, argv, "R:t:s:n:o:f:A:O:h")) != -1) {
 		switch (o) {
 		case 'R': dir = optarg; break;
 		case 'f': ffile = optarg; break;
-		case 'n': top = (unsigned)atoi(optarg); break;
+		case 'n': top = (unsigned)atoi(optarg), top_given = 1; break;
+		case 'A':
+			if (!(afields = parse_fields(optarg))) {
+				fprintf(stderr, "query: -A: '%s' is not a list of srcip dstip srcport "
+						"dstport proto\n", optarg);
+				return FH_EXIT_USAGE;
+			}
+			break;
+		case 'O':
+			aorder = -1;
+			for (int k = 0; k < 7; k++)
+				if (!strcmp(optarg, ordernames[k]))
+					aorder = k;
+			if (aorder < 0) {
+				fprintf(stderr, "query: -O: '%s' is not flows packets bytes pps bps bpp "
+						"tstart\n", optarg);
+				return FH_EXIT_USAGE;
+			}
+			break;
 		case 't': {
 			char b[128];
 			snprintf(b, sizeof(b), "%s", optarg);
@@ -338,6 +491,14 @@ int fh_cmd_query(int argc, char **argv)
 		usage(stderr);
 		return FH_EXIT_USAGE;
 	}
+	if (afields && q.nst) {
+		fprintf(stderr, "query: -A and -s do not go together\n");
+		return FH_EXIT_USAGE;
+	}
+	if (afields) { /* one aggregate table, printed whole unless -n */
+		q.st[0] = (struct stat_spec){.key = K_AGG, .order = aorder, .fields = afields};
+		q.nst = 1;
+	}
 	/* the filter: the remaining words, or -f FILE */
 	char text[4096] = "";
 	for (int i = optind; i < argc; i++) {
@@ -359,7 +520,10 @@ int fh_cmd_query(int argc, char **argv)
 		return FH_EXIT_FAIL;
 	}
 	for (unsigned i = 0; i < q.nst; i++) {
-		print_stat(&q, &q.st[i], top);
+		if (q.st[i].key == K_AGG)
+			print_agg(&q, &q.st[i], top_given ? top : 0);
+		else
+			print_stat(&q, &q.st[i], top);
 		free(q.st[i].v);
 		free(q.st[i].idx);
 	}

@@ -17,7 +17,7 @@ static const struct command commands[] = {
 	{"run", fh_cmd_run, "[-c FILE] [--set K=V] [--listen A:P] [--dpdk ARGS]  the daemon"},
 	{"analyze", fh_cmd_analyze, "[--home-net CIDR] [--blocklist N=PATH] CAPTURE...  alerts"},
 	{"decode", fh_cmd_decode, "[--format json|csv|text] CAPTURE...  print every flow record"},
-	{"query", fh_cmd_query, "-R DIR [-t T0[-T1]] [-s STAT[/ORDER]] [-o csv] [FILTER]  search"},
+	{"query", fh_cmd_query, "-R DIR [-t T0[-T1]] [-s STAT[/ORDER]|-A FIELDS] [-o csv] [FILTER]  search"},
 	{"alerts", fh_cmd_alerts, "list|tail|show ID|ack ID [--redis URL]  alert state in Redis"},
 	{"stats", fh_cmd_stats, "[--json]  counters of a running daemon"},
 	{"reload", fh_cmd_reload, "reload a running daemon's config"},
