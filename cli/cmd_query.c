@@ -52,12 +52,17 @@ struct q {
 
 static uint32_t hashkey(const uint8_t *k)
 {
+	/* the table indexes by the low bits: fold the high bits down after every multiply, or
+	 * keys that differ only in their last bytes (ports, IPv4 in a v4-mapped address)
+	 * would all share one bucket */
 	uint64_t h = 0;
 	for (int i = 0; i < KEYLEN; i += 8) {
 		uint64_t w;
 		memcpy(&w, k + i, 8);
 		h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+		h ^= h >> 32;
 	}
+	h *= 0xc2b2ae3d27d4eb4full;
 	return (uint32_t)(h ^ (h >> 29));
 }
 

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Query speed and file size: `flowhound query` against `nfdump` on the same flows, in the same
+# run. bench/fh-gen makes a NetFlow v9 stream of FLOWS records; it is sent on loopback to
+# nfcapd (at a rate nfcapd takes without loss) and written as a pcap that
+# `flowhound analyze --write` stores. Both stores must hold the same number of flows, or the
+# run stops. Each query runs REPS times on each tool; the median wall time is shown with the
+# ratio nfdump / flowhound (above 1: flowhound is faster). Run from the repository root after
+# a build:   bench/query.sh [BUILD_DIR] [FLOWS] [REPS]
+set -euo pipefail
+B=${1:-build}
+FLOWS=${2:-2000000}
+REPS=${3:-3}
+FH=$B/flowhound
+GEN=$B/bench/fh-gen
+T=$(mktemp -d)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$T"; }
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# the same stream twice: a pcap for flowhound, datagrams for nfcapd (fh-gen is deterministic)
+$GEN --format v9 --flows "$FLOWS" --pcap "$T/gen.pcap" >/dev/null 2>&1
+"$FH" analyze --write "$T/fh" "$T/gen.pcap" >/dev/null 2>&1
+port=$(free_port)
+mkdir -p "$T/nfc"
+nfcapd -p "$port" -b 127.0.0.1 -w "$T/nfc" -t 3600 >/dev/null 2>&1 &
+pid=$!
+PIDS+=($pid)
+sleep 1
+$GEN --format v9 --flows "$FLOWS" --send 127.0.0.1:"$port" --rate 20000 >/dev/null 2>&1
+sleep 2
+kill -TERM $pid
+wait $pid 2>/dev/null || true
+
+n_fh=$("$FH" query -R "$T/fh" -o csv 2>/dev/null | tail -n +2 | wc -l)
+n_nf=$(nfdump -R "$T/nfc" -q -o csv 2>/dev/null | grep -c , || true)
+if [ "$n_fh" != "$n_nf" ]; then
+    echo "the stores differ: flowhound $n_fh flows, nfcapd $n_nf (nfcapd lost datagrams?)" >&2
+    exit 1
+fi
+size_fh=$(du -sb "$T/fh" | cut -f1)
+size_nf=$(du -sb "$T/nfc" | cut -f1)
+
+median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+timeit() { # command... -> median seconds of REPS runs, output discarded
+    for _ in $(seq "$REPS"); do
+        local t0 t1
+        t0=$(date +%s.%N)
+        "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }
+        t1=$(date +%s.%N)
+        echo "$t1 - $t0" | bc -l
+    done | median
+}
+row() { # name, filter, options (the same for both tools)
+    local name=$1 filt=$2 tf tn
+    shift 2
+    tf=$(timeit "$FH" query -R "$T/fh" "$@" "$filt")
+    tn=$(timeit nfdump -R "$T/nfc" -q "$@" "$filt")
+    printf '| %s | %.3f s | %.3f s | %.2f |\n' "$name" "$tf" "$tn" "$(echo "$tn / $tf" | bc -l)"
+}
+
+echo "flows: $n_fh in each store; nfdump $(nfdump -V 2>&1 | head -1 | awk '{print $NF}'), $(nproc) cores"
+printf '| files on disk | flowhound %s bytes (%.1f B/flow) | nfcapd %s bytes (%.1f B/flow) | %.2f |\n' \
+    "$size_fh" "$(echo "$size_fh / $n_fh" | bc -l)" "$size_nf" "$(echo "$size_nf / $n_nf" | bc -l)" \
+    "$(echo "$size_nf / $size_fh" | bc -l)"
+echo "| query | flowhound | nfdump | nfdump / flowhound |"
+echo "|---|---|---|---|"
+row "every flow as csv" any -o csv
+row "selective filter (UDP/53, > 1 MB), as csv" 'proto udp and dst port 53 and bytes > 1000000' -o csv
+row "-s srcip/bytes" any -s srcip/bytes -o csv
+row "-s dstport/flows, TCP only" 'proto tcp' -s dstport -o csv
+row "-A srcip,dstport" any -A srcip,dstport -o csv
