@@ -58,6 +58,11 @@ void fh_flowstore_add(struct fh_flowstore *s, const struct fh_flow_rec *r);
 /* Close the current file; returns the number of write errors seen (0 = all written). */
 unsigned fh_flowstore_close(struct fh_flowstore *s);
 
+/* CRC-32C (Castagnoli) of a block, as the block header stores it; _sw is the portable
+ * table version that fh_crc32c must agree with where it uses the CPU's instruction. */
+uint32_t fh_crc32c(const void *p, size_t n);
+uint32_t fh_crc32c_sw(const void *p, size_t n);
+
 /* Every complete flow file below dir (not .tmp), sorted by name, through fn. */
 int fh_flowfile_list(const char *dir, void (*fn)(void *arg, const char *path), void *arg);
 

@@ -70,6 +70,21 @@ static void count_file(void *arg, const char *path)
 	(*(int *)arg)++;
 }
 
+/* RFC 3720's check value, and the CPU and table versions on every length and alignment */
+static void test_crc32c(void **state)
+{
+	(void)state;
+	assert_int_equal(fh_crc32c("123456789", 9), 0xe3069283u);
+	assert_int_equal(fh_crc32c_sw("123456789", 9), 0xe3069283u);
+	uint8_t buf[300];
+	for (unsigned i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)(i * 131 + 7);
+	for (unsigned off = 0; off < 8; off++)
+		for (unsigned n = 0; n + off <= sizeof(buf); n += 13)
+			assert_int_equal(fh_crc32c(buf + off, n), fh_crc32c_sw(buf + off, n));
+	assert_int_equal(fh_crc32c("", 0), 0);
+}
+
 static void test_round_trip_skip_damage(void **state)
 {
 	(void)state;
@@ -138,6 +153,7 @@ static void test_round_trip_skip_damage(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_crc32c),
 		cmocka_unit_test(test_round_trip_skip_damage),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
