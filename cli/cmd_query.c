@@ -33,7 +33,7 @@ struct agg {
 
 struct stat_spec {
 	int key, order;
-	unsigned fields; /* K_AGG: the A_ bits */
+	unsigned fields; /* the A_ bits of the key (-s: one, stat_field) */
 	struct agg *v;
 	size_t n, cap;
 	uint32_t *idx;
@@ -106,20 +106,8 @@ static void add(struct stat_spec *s, const uint8_t key[KEYLEN], const struct fh_
 		a->last = r->last_ms;
 }
 
-static void ip_key(uint8_t k[KEYLEN], const struct fh_ip *ip)
-{
-	memset(k, 0, KEYLEN);
-	memcpy(k, ip->a, 16);
-}
-
-static void port_key(uint8_t k[KEYLEN], uint16_t port)
-{
-	memset(k, 0, KEYLEN);
-	k[14] = (uint8_t)(port >> 8);
-	k[15] = (uint8_t)port;
-}
-
-/* -A: the selected fields at fixed places, the others zero */
+/* The key of an aggregate: the selected fields at fixed places, the others zero. -A selects
+ * any of them, -s one (stat_field). */
 static void agg_key(uint8_t k[KEYLEN], unsigned fields, const struct fh_flow_rec *r)
 {
 	memset(k, 0, KEYLEN);
@@ -154,27 +142,16 @@ static void on_rec(void *arg, const struct fh_flow_rec *r)
 	for (unsigned i = 0; i < q->nst; i++) {
 		struct stat_spec *s = &q->st[i];
 		uint8_t k[KEYLEN];
-		switch (s->key) {
-		case K_SRCIP: ip_key(k, &r->src); add(s, k, r); break;
-		case K_DSTIP: ip_key(k, &r->dst); add(s, k, r); break;
-		case K_IP:
-			ip_key(k, &r->src);
+		agg_key(k, s->fields, r);
+		add(s, k, r);
+		/* ip and port count a flow for both ends, in the source's slot of the key; ports
+		 * even when equal, as nfdump counts them */
+		if (s->key == K_IP && !fh_ip_eq(&r->src, &r->dst)) {
+			memcpy(k, r->dst.a, 16);
 			add(s, k, r);
-			if (!fh_ip_eq(&r->src, &r->dst)) {
-				ip_key(k, &r->dst);
-				add(s, k, r);
-			}
-			break;
-		case K_SRCPORT: port_key(k, r->sport); add(s, k, r); break;
-		case K_DSTPORT: port_key(k, r->dport); add(s, k, r); break;
-		case K_PORT: /* both ports, even when equal, as nfdump counts them */
-			port_key(k, r->sport);
+		} else if (s->key == K_PORT) {
+			k[32] = (uint8_t)(r->dport >> 8), k[33] = (uint8_t)r->dport;
 			add(s, k, r);
-			port_key(k, r->dport);
-			add(s, k, r);
-			break;
-		case K_AGG: agg_key(k, s->fields, r); add(s, k, r); break;
-		default: port_key(k, r->proto); add(s, k, r); break;
 		}
 	}
 }
@@ -213,25 +190,32 @@ static int by_metric(const void *x, const void *y)
 static const char *keynames[] = {"srcip", "dstip", "ip", "srcport", "dstport", "port", "proto"};
 static const char *ordernames[] = {"flows", "packets", "bytes", "pps", "bps", "bpp", "tstart"};
 static const char *fieldnames[] = {"srcip", "dstip", "srcport", "dstport", "proto"};
+/* the key field of each -s statistic; ip and port also add the destination in that slot */
+static const unsigned stat_field[] = {A_SRCIP, A_DSTIP, A_SRCIP, A_SRCPORT, A_DSTPORT, A_SRCPORT,
+	A_PROTO};
 
-static void val_str(const struct stat_spec *s, const struct agg *a, char *b, size_t l,
-	int numeric)
+/* one field of an aggregate's key as text; protocols by name in capitals (as nfdump), as
+ * numbers for csv and json */
+static void field_str(unsigned f, const struct agg *a, char *b, size_t l, int numeric)
 {
-	if (s->key <= K_IP) {
-		struct fh_ip ip;
-		memcpy(ip.a, a->key, 16);
+	struct fh_ip ip;
+	const char *pn;
+	switch (f) {
+	case A_SRCIP:
+	case A_DSTIP:
+		memcpy(ip.a, a->key + (f == A_SRCIP ? 0 : 16), 16);
 		fh_ip_fmt(&ip, b, l);
-	} else if (s->key == K_PROTO && !numeric) {
-		const char *pn = fh_proto_name(a->key[15]);
+		break;
+	case A_SRCPORT: snprintf(b, l, "%u", a->key[32] << 8 | a->key[33]); break;
+	case A_DSTPORT: snprintf(b, l, "%u", a->key[34] << 8 | a->key[35]); break;
+	default:
+		pn = numeric ? NULL : fh_proto_name(a->key[36]);
 		if (pn) {
 			snprintf(b, l, "%s", pn);
 			for (char *c = b; *c; c++)
 				*c = (char)(*c >= 'a' && *c <= 'z' ? *c - 32 : *c);
-		} else {
-			snprintf(b, l, "%u", a->key[15]);
-		}
-	} else {
-		snprintf(b, l, "%u", a->key[14] << 8 | a->key[15]);
+		} else
+			snprintf(b, l, "%u", a->key[36]);
 	}
 }
 
@@ -251,7 +235,7 @@ static void print_stat(struct q *q, struct stat_spec *s, unsigned top)
 	for (unsigned i = 0; i < top; i++) {
 		const struct agg *a = &s->v[i];
 		char val[FH_IP_STRLEN], t0[FH_TIME_STRLEN], t1[FH_TIME_STRLEN];
-		val_str(s, a, val, sizeof(val), q->csv || q->json); /* csv: numbers, as nfdump */
+		field_str(s->fields, a, val, sizeof(val), q->csv || q->json); /* csv: numbers, as nfdump */
 		double dur = a->last > a->first ? (a->last - a->first) / 1000.0 : 0;
 		double flp = q->total_flows ? 100.0 * a->flows / q->total_flows : 0;
 		double pkp = q->total_packets ? 100.0 * a->packets / q->total_packets : 0;
@@ -278,28 +262,6 @@ static void print_stat(struct q *q, struct stat_spec *s, unsigned top)
 	}
 	if (!q->csv && !q->json)
 		printf("\n");
-}
-
-/* one -A field of an aggregate as text; numeric protocols for csv and json */
-static void field_str(unsigned f, const struct agg *a, char *b, size_t l, int numeric)
-{
-	struct fh_ip ip;
-	const char *pn;
-	switch (f) {
-	case A_SRCIP:
-	case A_DSTIP:
-		memcpy(ip.a, a->key + (f == A_SRCIP ? 0 : 16), 16);
-		fh_ip_fmt(&ip, b, l);
-		break;
-	case A_SRCPORT: snprintf(b, l, "%u", a->key[32] << 8 | a->key[33]); break;
-	case A_DSTPORT: snprintf(b, l, "%u", a->key[34] << 8 | a->key[35]); break;
-	default:
-		pn = numeric ? NULL : fh_proto_name(a->key[36]);
-		if (pn)
-			snprintf(b, l, "%s", pn);
-		else
-			snprintf(b, l, "%u", a->key[36]);
-	}
 }
 
 /* -A: every aggregate (or the first N), ordered by -O (default: first seen) */
@@ -475,6 +437,7 @@ int fh_cmd_query(int argc, char **argv)
 				usage(stderr);
 				return FH_EXIT_USAGE;
 			}
+			s->fields = stat_field[s->key];
 			q.nst++;
 			break;
 		}
