@@ -10,11 +10,7 @@ B=${1:-build}
 N=${2:-20000}
 FH=$B/flowhound
 GEN=$B/bench/fh-gen
-T=$(mktemp -d)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$T"; }
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source "$(dirname "$0")/../tests/tools/testlib.sh" # T, PIDS, free_udp_port
 
 flows=$((N * 25))
 # the records one send carries (fh-gen prints it)
@@ -23,7 +19,7 @@ sent=$($GEN --format v9 --flows $flows --pcap "$T/probe.pcap" 2>&1 | awk '{print
 want_pkts=$("$FH" decode "$T/probe.pcap" 2>/dev/null | python3 -c 'import json,sys; print(sum(json.loads(l)["packets"] for l in sys.stdin))')
 
 nfacctd_rate() { # rate -> packets counted
-    local port; port=$(free_port)
+    local port; port=$(free_udp_port)
     rm -f "$T/pm.csv"
     cat > "$T/pm.conf" <<CONF
 daemonize: false
@@ -47,7 +43,7 @@ CONF
 }
 
 fh_rate() { # rate -> records counted
-    local port; port=$(free_port)
+    local port; port=$(free_udp_port)
     "$FH" run --listen 127.0.0.1:$port --set control.socket=$T/fh.sock \
         --set flowtable.capacity=2000000 >/dev/null 2>&1 &
     local pid=$!; PIDS+=($pid)
@@ -60,7 +56,7 @@ fh_rate() { # rate -> records counted
 }
 
 nfcapd_rate() {
-    local port; port=$(free_port)
+    local port; port=$(free_udp_port)
     rm -rf "$T/nfc"; mkdir -p "$T/nfc"
     nfcapd -p $port -b 127.0.0.1 -w "$T/nfc" -t 3600 >/dev/null 2>&1 &
     local pid=$!; PIDS+=($pid)

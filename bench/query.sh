@@ -12,16 +12,12 @@ FLOWS=${2:-2000000}
 REPS=${3:-3}
 FH=$B/flowhound
 GEN=$B/bench/fh-gen
-T=$(mktemp -d)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$T"; }
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source "$(dirname "$0")/../tests/tools/testlib.sh" # T, PIDS, free_udp_port
 
 # the same stream twice: a pcap for flowhound, datagrams for nfcapd (fh-gen is deterministic)
 $GEN --format v9 --flows "$FLOWS" --pcap "$T/gen.pcap" >/dev/null 2>&1
 "$FH" analyze --write "$T/fh" "$T/gen.pcap" >/dev/null 2>&1
-port=$(free_port)
+port=$(free_udp_port)
 mkdir -p "$T/nfc"
 nfcapd -p "$port" -b 127.0.0.1 -w "$T/nfc" -t 3600 >/dev/null 2>&1 &
 pid=$!
@@ -42,14 +38,15 @@ size_fh=$(du -sb "$T/fh" | cut -f1)
 size_nf=$(du -sb "$T/nfc" | cut -f1)
 
 median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
-timeit() { # command... -> median seconds of REPS runs, output discarded
+timeit() { # command... -> median seconds of REPS runs, output discarded; a failure stops
+    local t0 t1 times=""
     for _ in $(seq "$REPS"); do
-        local t0 t1
         t0=$(date +%s.%N)
-        "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }
+        "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; return 1; }
         t1=$(date +%s.%N)
-        echo "$t1 - $t0" | bc -l
-    done | median
+        times+="$(echo "$t1 - $t0" | bc -l)"$'\n'
+    done
+    printf '%s' "$times" | median
 }
 row() { # name, filter, options (the same for both tools)
     local name=$1 filt=$2 tf tn

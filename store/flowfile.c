@@ -40,10 +40,9 @@ struct block_header {
 
 static uint32_t crc_table[256];
 
-static void crc_init(void)
+/* filled before main, so threads writing flow files never race on it */
+__attribute__((constructor)) static void crc_init(void)
 {
-	if (crc_table[1])
-		return;
 	for (uint32_t i = 0; i < 256; i++) {
 		uint32_t c = i;
 		for (int k = 0; k < 8; k++)
@@ -56,7 +55,6 @@ uint32_t fh_crc32c_sw(const void *p, size_t n)
 {
 	const uint8_t *b = p;
 	uint32_t c = 0xffffffffu;
-	crc_init();
 	for (size_t i = 0; i < n; i++)
 		c = crc_table[(c ^ b[i]) & 0xff] ^ (c >> 8);
 	return ~c;
@@ -84,10 +82,7 @@ __attribute__((target("sse4.2"))) static uint32_t crc32c_hw(const void *p, size_
 uint32_t fh_crc32c(const void *p, size_t n)
 {
 #if defined(__x86_64__)
-	static int hw = -1;
-	if (hw < 0)
-		hw = __builtin_cpu_supports("sse4.2") ? 1 : 0;
-	if (hw)
+	if (__builtin_cpu_supports("sse4.2")) /* a load of what libgcc found at start-up */
 		return crc32c_hw(p, n);
 #endif
 	return fh_crc32c_sw(p, n);
