@@ -122,12 +122,12 @@ static void rec_to_table(void *arg, const struct fh_flow_rec *rec)
 }
 
 static void on_datagram(void *arg, const struct fh_ip *src, uint16_t sport, uint16_t dport,
-	const uint8_t *buf, size_t len)
+	const uint8_t *buf, size_t len, uint64_t now)
 {
 	struct worker_ctx *w = arg;
 	(void)sport;
 	(void)dport;
-	fh_worker_datagram(w->wk, src, buf, len, now_ms());
+	fh_worker_datagram(w->wk, src, buf, len, now);
 }
 
 static void on_frame(void *arg, const uint8_t *frame, size_t len, uint64_t ts)

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dataplane/rx/socket.h"
@@ -226,6 +227,9 @@ static int drain(struct fh_sock_rx *s, struct listener *l, unsigned max, fh_sock
 			s->st.errors++;
 			return total ? total : -errno;
 		}
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME_COARSE, &ts); /* once per batch, not per datagram */
+		uint64_t now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 		for (int i = 0; i < got; i++) {
 			struct msghdr *h = &s->msgs[i].msg_hdr;
 			size_t len = s->msgs[i].msg_len;
@@ -244,7 +248,7 @@ static int drain(struct fh_sock_rx *s, struct listener *l, unsigned max, fh_sock
 			sa_to_ip(&s->from[i], &src, &sport);
 			s->st.datagrams++;
 			s->st.bytes += len;
-			fn(arg, &src, sport, l->port, s->iov[i].iov_base, len);
+			fn(arg, &src, sport, l->port, s->iov[i].iov_base, len, now);
 		}
 		total += got;
 		if ((unsigned)got < want)

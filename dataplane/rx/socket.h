@@ -27,9 +27,10 @@ struct fh_sock_rx_stats {
 	uint64_t errors; /* recvmmsg errors other than EAGAIN */
 };
 
-/* Called once per datagram. src is the exporter; dport the local port it arrived on. */
+/* Called once per datagram. src is the exporter; dport the local port it arrived on; now_ms
+ * the wall clock in ms, read once per recvmmsg batch (as the DPDK path reads it per burst). */
 typedef void (*fh_sock_rx_fn)(void *arg, const struct fh_ip *src, uint16_t sport,
-	uint16_t dport, const uint8_t *buf, size_t len);
+	uint16_t dport, const uint8_t *buf, size_t len, uint64_t now_ms);
 
 /*
  * Parse a listen address: "ADDR:PORT", "[V6ADDR]:PORT", or "PORT" / ":PORT" (IPv4 any).

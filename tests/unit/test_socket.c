@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -25,10 +26,13 @@ struct seen {
 };
 
 static void on_dgram(void *arg, const struct fh_ip *src, uint16_t sport, uint16_t dport,
-	const uint8_t *buf, size_t len)
+	const uint8_t *buf, size_t len, uint64_t now_ms)
 {
 	struct seen *s = arg;
 	(void)buf;
+	/* the batch's wall clock: within a second of now (CLOCK_REALTIME_COARSE) */
+	uint64_t t = (uint64_t)time(NULL) * 1000;
+	assert_true(now_ms + 2000 > t && now_ms < t + 2000);
 	s->n++;
 	s->bytes += len;
 	s->last_src = *src;
