@@ -72,6 +72,7 @@ struct parser {
 	char *err;
 	size_t errlen;
 	int failed;
+	unsigned depth; /* of '(' and 'not' being parsed: bounded, the parser recurses */
 	const char *name;
 	/* tree */
 	struct node {
@@ -531,14 +532,25 @@ static int primary(struct parser *p)
 	return 0;
 }
 
+#define MAX_NESTING 128
+
 static int unary(struct parser *p)
 {
+	if (p->depth == MAX_NESTING) {
+		fail(p, p->t.col, "'(' and 'not' nested deeper than %d", MAX_NESTING);
+		return 0;
+	}
+	p->depth++;
+	int r;
 	if (is(p, "not") || is(p, "!")) {
 		next(p);
 		int a = unary(p);
-		return node(p, '!', a, -1, NULL);
+		r = node(p, '!', a, -1, NULL);
+	} else {
+		r = primary(p);
 	}
-	return primary(p);
+	p->depth--;
+	return r;
 }
 
 static int and_expr(struct parser *p)

@@ -135,6 +135,25 @@ static void test_errors(void **state)
 		if (strncmp(err, bad[i].msg, strlen(bad[i].msg)))
 			fail_msg("'%s': got \"%s\", want \"%s\"", bad[i].f, err, bad[i].msg);
 	}
+	/* deep nesting is an error, not a stack overflow (found by fuzz_filter); shallower
+	 * (60 rounds: 90 levels) still compile */
+	static char deep[40000]; /* 5000 rounds: 25,000 characters and the closing parens */
+	for (int depth = 60; depth <= 5000; depth += 4940) {
+		size_t n = 0;
+		for (int i = 0; i < depth; i++)
+			n += (size_t)sprintf(deep + n, i % 2 ? "( " : "not not ");
+		n += (size_t)sprintf(deep + n, "proto tcp");
+		for (int i = 0; i < depth; i += 2)
+			n += (size_t)sprintf(deep + n, " )");
+		struct fh_filter *f = fh_filter_compile(deep, err, sizeof(err));
+		if (depth == 60) {
+			assert_non_null(f);
+			fh_filter_free(f);
+		} else {
+			assert_null(f);
+			assert_non_null(strstr(err, "nested deeper than 128"));
+		}
+	}
 }
 
 int main(void)
