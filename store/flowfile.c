@@ -198,6 +198,14 @@ int fh_flowfile_append(struct fh_flowfile_writer *w, const struct fh_flow_rec *r
 	return w->n == BLOCK_RECS ? flush_block(w) : 0;
 }
 
+int fh_flowfile_sync(struct fh_flowfile_writer *w)
+{
+	int rc = flush_block(w);
+	if (!rc && fflush(w->f))
+		rc = -errno;
+	return rc;
+}
+
 int fh_flowfile_close(struct fh_flowfile_writer *w, char *err, size_t errlen)
 {
 	int rc = flush_block(w);
@@ -261,6 +269,12 @@ void fh_flowstore_add(struct fh_flowstore *s, const struct fh_flow_rec *r)
 		store_error(s, "write failed");
 }
 
+void fh_flowstore_sync(struct fh_flowstore *s)
+{
+	if (s && s->w && fh_flowfile_sync(s->w) < 0)
+		store_error(s, "write failed");
+}
+
 unsigned fh_flowstore_close(struct fh_flowstore *s)
 {
 	char err[1200];
@@ -283,8 +297,13 @@ int fh_flowfile_read(const char *path, uint64_t from_ms, uint64_t to_ms,
 	if (!f)
 		return -errno;
 	struct file_header h;
+	size_t pl = strlen(path);
+	/* a file still being written (.tmp) may end inside a block: that is not damage */
+	int open_file = pl > 4 && !strcmp(path + pl - 4, ".tmp");
 	if (fread(&h, sizeof(h), 1, f) != 1 || memcmp(h.magic, MAGIC, 8)) {
 		fclose(f);
+		if (open_file)
+			return 0; /* its header is not written yet */
 		fprintf(stderr, "%s: not a flowhound flow file\n", path);
 		return -EINVAL;
 	}
@@ -301,23 +320,31 @@ int fh_flowfile_read(const char *path, uint64_t from_ms, uint64_t to_ms,
 	unsigned no = 0;
 	while (comp && recs && fread(&b, sizeof(b), 1, f) == 1) {
 		no++;
-		st->blocks++;
 		if (b.magic != BLOCK_MAGIC || b.count > BLOCK_RECS || b.comp_size > cap ||
 			b.raw_size != b.count * sizeof(*recs)) {
-			fprintf(stderr, "%s: block %u: bad block header; the rest of the file is "
-					"unreadable\n", path, no);
-			st->blocks_damaged++;
-			break;
-		}
-		if (fread(comp, 1, b.comp_size, f) != b.comp_size) {
-			fprintf(stderr, "%s: block %u: cut short\n", path, no);
-			st->blocks_damaged++;
+			if (!open_file) {
+				fprintf(stderr, "%s: block %u: bad block header; the rest of the file "
+						"is unreadable\n", path, no);
+				st->blocks_damaged++;
+			}
 			break;
 		}
 		if (b.max_last_ms < from_ms || b.min_first_ms >= to_ms) {
+			/* skipped without reading its bytes */
+			if (fseek(f, b.comp_size, SEEK_CUR) < 0)
+				break;
+			st->blocks++;
 			st->blocks_skipped++;
 			continue;
 		}
+		if (fread(comp, 1, b.comp_size, f) != b.comp_size) {
+			if (!open_file) {
+				fprintf(stderr, "%s: block %u: cut short\n", path, no);
+				st->blocks_damaged++;
+			}
+			break;
+		}
+		st->blocks++;
 		if (fh_crc32c(comp, b.comp_size) != b.crc) {
 			fprintf(stderr, "%s: block %u: checksum mismatch, %u records skipped\n", path,
 				no, b.count);
@@ -348,7 +375,7 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void walk(const char *dir, char ***v, size_t *n, size_t *cap)
+static void walk(const char *dir, char ***v, size_t *n, size_t *cap, int with_open)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
@@ -361,11 +388,13 @@ static void walk(const char *dir, char ***v, size_t *n, size_t *cap)
 		if (stat(p, &sb) < 0)
 			continue;
 		if (S_ISDIR(sb.st_mode)) {
-			walk(p, v, n, cap);
+			walk(p, v, n, cap, with_open);
 		} else {
 			size_t l = strlen(p);
-			if (l < 4 || strcmp(p + l - 4, ".fhf"))
-				continue; /* .tmp files are not complete */
+			/* .tmp files are not complete: only when asked for (with_open) */
+			if (!(l > 4 && !strcmp(p + l - 4, ".fhf")) &&
+				!(with_open && l > 8 && !strcmp(p + l - 8, ".fhf.tmp")))
+				continue;
 			if (*n == *cap) {
 				*cap = *cap ? *cap * 2 : 64;
 				*v = realloc(*v, *cap * sizeof(char *));
@@ -377,14 +406,15 @@ static void walk(const char *dir, char ***v, size_t *n, size_t *cap)
 		closedir(d);
 }
 
-int fh_flowfile_list(const char *dir, void (*fn)(void *arg, const char *path), void *arg)
+static int list(const char *dir, void (*fn)(void *arg, const char *path), void *arg,
+	int with_open)
 {
 	char **v = NULL;
 	size_t n = 0, cap = 0;
 	struct stat sb;
 	if (stat(dir, &sb) < 0)
 		return -errno;
-	walk(dir, &v, &n, &cap);
+	walk(dir, &v, &n, &cap, with_open);
 	if (n)
 		qsort(v, n, sizeof(char *), cmp_str);
 	for (size_t i = 0; i < n; i++) {
@@ -393,4 +423,14 @@ int fh_flowfile_list(const char *dir, void (*fn)(void *arg, const char *path), v
 	}
 	free(v);
 	return (int)n;
+}
+
+int fh_flowfile_list(const char *dir, void (*fn)(void *arg, const char *path), void *arg)
+{
+	return list(dir, fn, arg, 0);
+}
+
+int fh_flowfile_list_open(const char *dir, void (*fn)(void *arg, const char *path), void *arg)
+{
+	return list(dir, fn, arg, 1);
 }

@@ -26,6 +26,9 @@ struct fh_flowfile_writer *fh_flowfile_create_tagged(const char *dir, uint64_t s
 	const char *tag, char *err, size_t errlen);
 /* Append a record (buffered; a block is compressed and written when full). 0 or -errno. */
 int fh_flowfile_append(struct fh_flowfile_writer *w, const struct fh_flow_rec *r);
+/* Write the records buffered so far as a (short) block and hand it to the kernel, so that
+ * readers of open files see them. 0 or -errno. */
+int fh_flowfile_sync(struct fh_flowfile_writer *w);
 /* Write the last block, fsync, rename to the final name. 0 or -errno; frees w either way. */
 int fh_flowfile_close(struct fh_flowfile_writer *w, char *err, size_t errlen);
 /* The interval a writer covers (files rotate on its boundary). */
@@ -55,6 +58,9 @@ int fh_flowfile_read(const char *path, uint64_t from_ms, uint64_t to_ms,
 struct fh_flowstore;
 struct fh_flowstore *fh_flowstore_new(const char *dir, const char *tag);
 void fh_flowstore_add(struct fh_flowstore *s, const struct fh_flow_rec *r);
+/* Write what the current file buffers (fh_flowfile_sync): the daemon calls it every few
+ * seconds so that the web view sees recent flows before the file is complete. */
+void fh_flowstore_sync(struct fh_flowstore *s);
 /* Close the current file; returns the number of write errors seen (0 = all written). */
 unsigned fh_flowstore_close(struct fh_flowstore *s);
 
@@ -65,5 +71,8 @@ uint32_t fh_crc32c_sw(const void *p, size_t n);
 
 /* Every complete flow file below dir (not .tmp), sorted by name, through fn. */
 int fh_flowfile_list(const char *dir, void (*fn)(void *arg, const char *path), void *arg);
+/* The same, with the files still being written (NAME.fhf.tmp) too: their complete blocks
+ * are readable (a block cut short at their end is not reported as damage). */
+int fh_flowfile_list_open(const char *dir, void (*fn)(void *arg, const char *path), void *arg);
 
 #endif

@@ -75,5 +75,27 @@ PY
 err=$("$FH_BIN" query -R "$T/crash" 2>&1 >/dev/null)
 case $err in *"block 1: checksum mismatch"*) check "damaged block reported" ok ok ;;
 *) check "damaged block reported" "$err" "checksum mismatch" ;; esac
+
+# many files, scanned by several threads: the same listing (file order) and statistics as
+# one thread
+GEN="$FH_BUILD/bench/fh-gen"
+if [ -x "$GEN" ]; then
+    "$GEN" --format ipfix --flows 60000 --duration 3600 --start 1767225600 --seed 7 \
+        --pcap "$T/hour.pcap" >/dev/null 2>&1
+    "$FH_BIN" analyze --write "$T/hour" "$T/hour.pcap" >/dev/null 2>&1
+    nf=$(find "$T/hour" -name '*.fhf' | wc -l)
+    [ "$nf" -ge 10 ] && check "an hour of flows makes $nf files" ok ok || check "files" "$nf" ">= 10"
+    for args in "-s dstport/bytes -s srcip -n 50" "-A srcip,proto -O bytes" "proto udp" "-t 2026/01/01.00:20:00-2026/01/01.00:40:00"; do
+        # shellcheck disable=SC2086
+        one=$("$FH_BIN" query -R "$T/hour" -T 1 $args 2>/dev/null | md5sum)
+        # shellcheck disable=SC2086
+        many=$("$FH_BIN" query -R "$T/hour" -T 4 $args 2>/dev/null | md5sum)
+        check "-T 4 gives what -T 1 gives: $args" "$many" "$one"
+    done
+    # -t keeps only flows that overlap the range (each printed flow, checked)
+    bad=$("$FH_BIN" query -R "$T/hour" -o csv -t 2026/01/01.00:20:00-2026/01/01.00:40:00 2>/dev/null |
+        awk -F, 'NR > 1 && ($13 < "2026-01-01T00:20:00" || $12 >= "2026-01-01T00:40:00")' | wc -l)
+    check "-t: no flow outside the range" "$bad" 0
+fi
 echo "$pass passed, $failn failed"
 [ "$failn" = 0 ]

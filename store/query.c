@@ -1,0 +1,535 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The query engine (see query.h).
+ *
+ * Threads claim files in name order (time order). Each keeps its own aggregate tables and
+ * counters, merged when all are done, so the scan takes no lock per record. A listing must
+ * come out in file order: each file's matches wait in its slot until every earlier file has
+ * been printed, and a thread does not start a file more than `window` files ahead of the
+ * printer, so memory stays bounded.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "store/query.h"
+
+const char *const fh_query_key_names[7] = {"srcip", "dstip", "ip", "srcport", "dstport", "port",
+	"proto"};
+const char *const fh_query_order_names[7] = {"flows", "packets", "bytes", "pps", "bps", "bpp",
+	"tstart"};
+const char *const fh_query_field_names[FH_QF_COUNT] = {"srcip", "dstip", "srcport", "dstport",
+	"proto"};
+/* the key field of each -s statistic; ip and port also add the destination in that slot */
+static const unsigned stat_field[7] = {FH_QF_SRCIP, FH_QF_DSTIP, FH_QF_SRCIP, FH_QF_SRCPORT,
+	FH_QF_DSTPORT, FH_QF_SRCPORT, FH_QF_PROTO};
+
+/* ---- aggregate tables ----------------------------------------------------------------- */
+
+static uint32_t hashkey(const uint8_t *k)
+{
+	/* the table indexes by the low bits: fold the high bits down after every multiply, or
+	 * keys that differ only in their last bytes (ports, IPv4 in a v4-mapped address)
+	 * would all share one bucket */
+	uint64_t h = 0;
+	for (int i = 0; i < FH_Q_KEYLEN; i += 8) {
+		uint64_t w;
+		memcpy(&w, k + i, 8);
+		h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+		h ^= h >> 32;
+	}
+	h *= 0xc2b2ae3d27d4eb4full;
+	return (uint32_t)(h ^ (h >> 29));
+}
+
+/* The aggregate of key in t, created (zero) when absent; NULL when out of memory. */
+static struct fh_q_agg *slot_of(struct fh_q_table *t, const uint8_t *key)
+{
+	if ((t->n + 1) * 2 > t->idx_cap) {
+		size_t nc = t->idx_cap ? t->idx_cap * 2 : 1024;
+		uint32_t *ni = malloc(nc * sizeof(*ni));
+		if (!ni)
+			return NULL;
+		memset(ni, 0xff, nc * sizeof(*ni));
+		for (size_t i = 0; i < t->n; i++) {
+			size_t k = hashkey(t->v[i].key) & (nc - 1);
+			while (ni[k] != UINT32_MAX)
+				k = (k + 1) & (nc - 1);
+			ni[k] = (uint32_t)i;
+		}
+		free(t->idx);
+		t->idx = ni;
+		t->idx_cap = nc;
+	}
+	size_t k = hashkey(key) & (t->idx_cap - 1);
+	while (t->idx[k] != UINT32_MAX && memcmp(t->v[t->idx[k]].key, key, FH_Q_KEYLEN))
+		k = (k + 1) & (t->idx_cap - 1);
+	if (t->idx[k] == UINT32_MAX) {
+		if (t->n == t->cap) {
+			size_t nc = t->cap ? t->cap * 2 : 1024;
+			struct fh_q_agg *nv = realloc(t->v, nc * sizeof(*nv));
+			if (!nv)
+				return NULL;
+			t->v = nv;
+			t->cap = nc;
+		}
+		struct fh_q_agg *a = &t->v[t->n];
+		memset(a, 0, sizeof(*a));
+		memcpy(a->key, key, FH_Q_KEYLEN);
+		a->first = UINT64_MAX;
+		t->idx[k] = (uint32_t)t->n++;
+	}
+	return &t->v[t->idx[k]];
+}
+
+static void agg_add(struct fh_q_table *t, const uint8_t *key, uint64_t flows, uint64_t packets,
+	uint64_t bytes, uint64_t first, uint64_t last)
+{
+	struct fh_q_agg *a = slot_of(t, key);
+	if (!a)
+		return; /* out of memory: the statistic is incomplete, never a crash */
+	a->flows += flows;
+	a->packets += packets;
+	a->bytes += bytes;
+	if (first < a->first)
+		a->first = first;
+	if (last > a->last)
+		a->last = last;
+}
+
+/* The key of an aggregate: the selected fields at fixed places, the others zero. */
+static void agg_key(uint8_t k[FH_Q_KEYLEN], unsigned fields, const struct fh_flow_rec *r)
+{
+	memset(k, 0, FH_Q_KEYLEN);
+	if (fields & FH_QF_SRCIP)
+		memcpy(k, r->src.a, 16);
+	if (fields & FH_QF_DSTIP)
+		memcpy(k + 16, r->dst.a, 16);
+	if (fields & FH_QF_SRCPORT)
+		k[32] = (uint8_t)(r->sport >> 8), k[33] = (uint8_t)r->sport;
+	if (fields & FH_QF_DSTPORT)
+		k[34] = (uint8_t)(r->dport >> 8), k[35] = (uint8_t)r->dport;
+	if (fields & FH_QF_PROTO)
+		k[36] = r->proto;
+}
+
+static void count_rec(struct fh_q_table *st, unsigned nst, const struct fh_flow_rec *r)
+{
+	for (unsigned i = 0; i < nst; i++) {
+		struct fh_q_table *t = &st[i];
+		uint8_t k[FH_Q_KEYLEN];
+		agg_key(k, t->fields, r);
+		agg_add(t, k, 1, r->packets, r->bytes, r->first_ms, r->last_ms);
+		/* ip and port count a flow for both ends, in the source's slot of the key; ports
+		 * even when equal, as nfdump counts them */
+		if (t->key == FH_QK_IP && !fh_ip_eq(&r->src, &r->dst)) {
+			memcpy(k, r->dst.a, 16);
+			agg_add(t, k, 1, r->packets, r->bytes, r->first_ms, r->last_ms);
+		} else if (t->key == FH_QK_PORT) {
+			k[32] = (uint8_t)(r->dport >> 8), k[33] = (uint8_t)r->dport;
+			agg_add(t, k, 1, r->packets, r->bytes, r->first_ms, r->last_ms);
+		}
+	}
+}
+
+int fh_query_add_table(struct fh_query *q, int key, int order, unsigned fields)
+{
+	if (q->nst == FH_Q_MAX_STATS)
+		return -1;
+	q->st[q->nst++] = (struct fh_q_table){.key = key, .order = order,
+		.fields = key == FH_QK_AGG ? fields : stat_field[key]};
+	return 0;
+}
+
+/* ---- the scan ------------------------------------------------------------------------- */
+
+struct slot {
+	struct fh_flow_rec *r;
+	size_t n, cap;
+	int done;
+};
+
+struct job {
+	struct fh_query *q;
+	char **paths;
+	size_t n, cap;
+	atomic_size_t next;
+	/* listing */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct slot *slots;
+	size_t emitted; /* files printed so far (under mu) */
+	size_t window;
+	atomic_int stop;
+};
+
+struct tctx {
+	struct job *j;
+	pthread_t th;
+	struct fh_q_table st[FH_Q_MAX_STATS];
+	uint64_t matched, packets, bytes;
+	struct fh_flowfile_read_stats rs;
+	struct slot *cur; /* listing: the file being read */
+};
+
+static bool match(const struct fh_query *q, const struct fh_flow_rec *r)
+{
+	return r->last_ms >= q->from && r->first_ms < q->to &&
+	       (!q->filter || fh_filter_match(q->filter, r));
+}
+
+static void on_rec(void *arg, const struct fh_flow_rec *r)
+{
+	struct tctx *t = arg;
+	const struct fh_query *q = t->j->q;
+	if (q->filter && !fh_filter_match(q->filter, r))
+		return; /* the reader applied the time range */
+	t->matched++;
+	t->packets += r->packets;
+	t->bytes += r->bytes;
+	if (q->nst) {
+		count_rec(t->st, q->nst, r);
+		return;
+	}
+	struct slot *s = t->cur;
+	if (q->limit && s->n >= q->limit)
+		return; /* never printed: earlier records fill the listing first */
+	if (s->n == s->cap) {
+		size_t nc = s->cap ? s->cap * 2 : 256;
+		struct fh_flow_rec *nr = realloc(s->r, nc * sizeof(*nr));
+		if (!nr)
+			return;
+		s->r = nr;
+		s->cap = nc;
+	}
+	s->r[s->n++] = *r;
+}
+
+/* The interval a file covers from its name (flows-YYYYMMDDhhmm[-TAG].fhf); 0 if unknown.
+ * Every record in it ended before the interval's end (late ones go to later files). */
+static uint64_t file_start(const char *path)
+{
+	const char *b = strrchr(path, '/');
+	b = b ? b + 1 : path;
+	struct tm tm = {0};
+	if (strncmp(b, "flows-", 6))
+		return 0;
+	const char *e = strptime(b + 6, "%Y%m%d%H%M", &tm);
+	if (!e || (*e != '.' && *e != '-'))
+		return 0;
+	return (uint64_t)timegm(&tm) * 1000;
+}
+
+static void *scan_main(void *arg)
+{
+	struct tctx *t = arg;
+	struct job *j = t->j;
+	struct fh_query *q = j->q;
+	for (;;) {
+		size_t i = atomic_fetch_add(&j->next, 1);
+		if (i >= j->n)
+			break;
+		if (!q->nst) {
+			pthread_mutex_lock(&j->mu);
+			while (i >= j->emitted + j->window && !atomic_load(&j->stop))
+				pthread_cond_wait(&j->cv, &j->mu);
+			pthread_mutex_unlock(&j->mu);
+			t->cur = &j->slots[i];
+		}
+		uint64_t fs = file_start(j->paths[i]);
+		if (!atomic_load(&j->stop) && !(fs && fs + FH_FLOWSTORE_ROTATE_MS <= q->from))
+			fh_flowfile_read(j->paths[i], q->from, q->to, on_rec, t, &t->rs);
+		if (!q->nst) {
+			pthread_mutex_lock(&j->mu);
+			j->slots[i].done = 1;
+			pthread_cond_broadcast(&j->cv);
+			pthread_mutex_unlock(&j->mu);
+		}
+	}
+	return NULL;
+}
+
+static void collect(void *arg, const char *path)
+{
+	struct job *j = arg;
+	if (j->n == j->cap) {
+		size_t nc = j->cap ? j->cap * 2 : 64;
+		char **np = realloc(j->paths, nc * sizeof(char *));
+		if (!np)
+			return;
+		j->paths = np;
+		j->cap = nc;
+	}
+	char *p = strdup(path);
+	if (p)
+		j->paths[j->n++] = p;
+}
+
+/* print the listing in file order as files complete (calling thread) */
+static void print_in_order(struct job *j)
+{
+	struct fh_query *q = j->q;
+	uint64_t shown = 0;
+	for (size_t i = 0; i < j->n; i++) {
+		pthread_mutex_lock(&j->mu);
+		while (!j->slots[i].done)
+			pthread_cond_wait(&j->cv, &j->mu);
+		pthread_mutex_unlock(&j->mu);
+		struct slot *s = &j->slots[i];
+		for (size_t k = 0; k < s->n && !atomic_load(&j->stop); k++) {
+			if (q->limit && shown == q->limit) {
+				q->truncated = true;
+				break;
+			}
+			q->on_flow(q->arg, &s->r[k]);
+			shown++;
+		}
+		free(s->r);
+		s->r = NULL;
+		pthread_mutex_lock(&j->mu);
+		j->emitted = i + 1;
+		pthread_cond_broadcast(&j->cv);
+		pthread_mutex_unlock(&j->mu);
+	}
+}
+
+static unsigned default_threads(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 1 : n > 16 ? 16 : (unsigned)n;
+}
+
+int fh_query_run(struct fh_query *q, const char *dir)
+{
+	struct job j = {.q = q};
+	int rc = q->open_files ? fh_flowfile_list_open(dir, collect, &j)
+			       : fh_flowfile_list(dir, collect, &j);
+	if (rc < 0)
+		return rc;
+	q->files = (unsigned)j.n;
+	unsigned nt = q->threads ? q->threads : default_threads();
+	if (nt > j.n)
+		nt = j.n ? (unsigned)j.n : 1;
+	j.window = (size_t)nt * 2;
+	pthread_mutex_init(&j.mu, NULL);
+	pthread_cond_init(&j.cv, NULL);
+	if (!q->nst)
+		j.slots = calloc(j.n ? j.n : 1, sizeof(*j.slots));
+	struct tctx *t = calloc(nt, sizeof(*t));
+	for (unsigned i = 0; i < nt; i++) {
+		t[i].j = &j;
+		for (unsigned k = 0; k < q->nst; k++)
+			t[i].st[k] = (struct fh_q_table){.key = q->st[k].key,
+				.order = q->st[k].order, .fields = q->st[k].fields};
+	}
+	/* one thread: scan in the caller (a listing is printed as it goes) */
+	unsigned started = 0;
+	if (nt > 1 || !q->nst) {
+		for (unsigned i = 0; i < nt; i++)
+			if (pthread_create(&t[i].th, NULL, scan_main, &t[i]) == 0)
+				started++;
+		if (!started) { /* no thread could start: do it here, stats only */
+			if (!q->nst)
+				atomic_store(&j.stop, 1);
+			else
+				scan_main(&t[0]);
+		}
+		if (!q->nst && started)
+			print_in_order(&j);
+		for (unsigned i = 0; i < started; i++)
+			pthread_join(t[i].th, NULL);
+	} else {
+		scan_main(&t[0]);
+	}
+	for (unsigned i = 0; i < nt; i++) {
+		q->matched += t[i].matched;
+		q->packets += t[i].packets;
+		q->bytes += t[i].bytes;
+		q->rs.blocks += t[i].rs.blocks;
+		q->rs.blocks_skipped += t[i].rs.blocks_skipped;
+		q->rs.blocks_damaged += t[i].rs.blocks_damaged;
+		q->rs.records += t[i].rs.records;
+		for (unsigned k = 0; k < q->nst; k++) {
+			struct fh_q_table *src = &t[i].st[k];
+			if (i == 0 && !q->st[k].n) { /* take the first thread's table whole */
+				free(q->st[k].v);
+				free(q->st[k].idx);
+				q->st[k] = *src;
+			} else {
+				for (size_t a = 0; a < src->n; a++) {
+					const struct fh_q_agg *g = &src->v[a];
+					agg_add(&q->st[k], g->key, g->flows, g->packets, g->bytes,
+						g->first, g->last);
+				}
+				free(src->v);
+				free(src->idx);
+			}
+		}
+	}
+	for (size_t i = 0; i < j.n; i++) {
+		if (j.slots)
+			free(j.slots[i].r);
+		free(j.paths[i]);
+	}
+	free(j.slots);
+	free(j.paths);
+	free(t);
+	pthread_mutex_destroy(&j.mu);
+	pthread_cond_destroy(&j.cv);
+	return (int)j.n;
+}
+
+void fh_query_add(struct fh_query *q, const struct fh_flow_rec *r)
+{
+	if (!match(q, r))
+		return;
+	q->matched++;
+	q->packets += r->packets;
+	q->bytes += r->bytes;
+	if (q->nst)
+		count_rec(q->st, q->nst, r);
+	else if (q->on_flow && (!q->limit || q->matched <= q->limit))
+		q->on_flow(q->arg, r);
+	else if (q->on_flow)
+		q->truncated = true;
+}
+
+void fh_query_free(struct fh_query *q)
+{
+	for (unsigned i = 0; i < q->nst; i++) {
+		free(q->st[i].v);
+		free(q->st[i].idx);
+		q->st[i].v = NULL;
+		q->st[i].idx = NULL;
+		q->st[i].n = q->st[i].cap = q->st[i].idx_cap = 0;
+	}
+}
+
+/* ---- results -------------------------------------------------------------------------- */
+
+uint64_t fh_query_metric(const struct fh_q_agg *a, int order)
+{
+	uint64_t dur = a->last > a->first ? a->last - a->first : 0;
+	switch (order) {
+	case FH_QO_FLOWS: return a->flows;
+	case FH_QO_PACKETS: return a->packets;
+	case FH_QO_BYTES: return a->bytes;
+	case FH_QO_PPS: return dur ? a->packets * 1000 / dur : 0;
+	case FH_QO_BPS: return dur ? a->bytes * 8000 / dur : 0;
+	case FH_QO_TSTART: return a->first;
+	default: return a->packets ? a->bytes / a->packets : 0;
+	}
+}
+
+static _Thread_local int sort_order;
+
+static int by_metric(const void *x, const void *y)
+{
+	uint64_t a = fh_query_metric(x, sort_order), b = fh_query_metric(y, sort_order);
+	if (sort_order == FH_QO_TSTART) /* oldest first */
+		return a < b ? -1 : a > b ? 1 : 0;
+	if (a != b)
+		return a < b ? 1 : -1;
+	/* ties in key order, so that the output does not depend on the thread count */
+	return memcmp(((const struct fh_q_agg *)x)->key, ((const struct fh_q_agg *)y)->key,
+		FH_Q_KEYLEN);
+}
+
+void fh_query_sort(struct fh_q_table *t)
+{
+	sort_order = t->order;
+	if (t->n)
+		qsort(t->v, t->n, sizeof(*t->v), by_metric);
+	/* the index no longer matches the order: drop it (a sorted table is not added to) */
+	free(t->idx);
+	t->idx = NULL;
+	t->idx_cap = 0;
+}
+
+void fh_query_field_str(unsigned f, const struct fh_q_agg *a, char *b, size_t l, bool numeric)
+{
+	struct fh_ip ip;
+	const char *pn;
+	switch (f) {
+	case FH_QF_SRCIP:
+	case FH_QF_DSTIP:
+		memcpy(ip.a, a->key + (f == FH_QF_SRCIP ? 0 : 16), 16);
+		fh_ip_fmt(&ip, b, l);
+		break;
+	case FH_QF_SRCPORT: snprintf(b, l, "%u", a->key[32] << 8 | a->key[33]); break;
+	case FH_QF_DSTPORT: snprintf(b, l, "%u", a->key[34] << 8 | a->key[35]); break;
+	default:
+		pn = numeric ? NULL : fh_proto_name(a->key[36]);
+		if (pn) {
+			snprintf(b, l, "%s", pn);
+			for (char *c = b; *c; c++)
+				*c = (char)(*c >= 'a' && *c <= 'z' ? *c - 32 : *c);
+		} else
+			snprintf(b, l, "%u", a->key[36]);
+	}
+}
+
+/* ---- parsing -------------------------------------------------------------------------- */
+
+int fh_query_parse_key(const char *s)
+{
+	for (int k = 0; k < 7; k++)
+		if (!strcmp(s, fh_query_key_names[k]))
+			return k;
+	return -1;
+}
+
+int fh_query_parse_order(const char *s, bool allow_tstart)
+{
+	for (int k = 0; k < (allow_tstart ? 7 : 6); k++)
+		if (!strcmp(s, fh_query_order_names[k]))
+			return k;
+	return -1;
+}
+
+unsigned fh_query_parse_fields(const char *arg)
+{
+	char b[128];
+	unsigned bits = 0;
+	if (strlen(arg) >= sizeof(b))
+		return 0;
+	snprintf(b, sizeof(b), "%s", arg);
+	for (char *save = NULL, *t = strtok_r(b, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		unsigned f = 0;
+		for (unsigned i = 0; i < FH_QF_COUNT; i++)
+			if (!strcmp(t, fh_query_field_names[i]))
+				f = 1u << i;
+		if (!f)
+			return 0;
+		bits |= f;
+	}
+	return bits;
+}
+
+int fh_query_parse_time(const char *s, uint64_t *ms)
+{
+	static const char *const forms[] = {"%Y/%m/%d.%H:%M:%S", "%Y-%m-%dT%H:%M:%S",
+		"%Y/%m/%d.%H:%M", "%Y/%m/%d"};
+	for (unsigned i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		struct tm tm;
+		memset(&tm, 0, sizeof(tm));
+		const char *end = strptime(s, forms[i], &tm);
+		if (!end)
+			continue;
+		if (*end && strcmp(end, "Z"))
+			return -1;
+		*ms = (uint64_t)timegm(&tm) * 1000;
+		return 0;
+	}
+	char *end = NULL;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (*end || end == s || *s == '-')
+		return -1;
+	*ms = v * 1000;
+	return 0;
+}

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The query engine over flow files, shared by `flowhound query` and the web API: a filter
+ * (store/filter.h) and a time range select records; they are listed in file order, or
+ * counted into top-N statistics (-s) or aggregates (-A). Files are scanned by several
+ * threads, each with its own tables, merged at the end; listings keep file order.
+ */
+#ifndef FH_STORE_QUERY_H
+#define FH_STORE_QUERY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dataplane/flow.h"
+#include "store/filter.h"
+#include "store/flowfile.h"
+
+/* -s statistics; FH_QK_AGG is an -A aggregate */
+enum fh_q_key {
+	FH_QK_SRCIP,
+	FH_QK_DSTIP,
+	FH_QK_IP,
+	FH_QK_SRCPORT,
+	FH_QK_DSTPORT,
+	FH_QK_PORT,
+	FH_QK_PROTO,
+	FH_QK_AGG,
+};
+
+enum fh_q_order { FH_QO_FLOWS, FH_QO_PACKETS, FH_QO_BYTES, FH_QO_PPS, FH_QO_BPS, FH_QO_BPP,
+	FH_QO_TSTART };
+
+/* -A fields, in the order of the key and of the output columns */
+enum { FH_QF_SRCIP = 1, FH_QF_DSTIP = 2, FH_QF_SRCPORT = 4, FH_QF_DSTPORT = 8, FH_QF_PROTO = 16 };
+#define FH_QF_COUNT 5
+#define FH_Q_KEYLEN 40 /* src 16, dst 16, sport 2, dport 2, proto 1, padding */
+#define FH_Q_MAX_STATS 8
+
+struct fh_q_agg {
+	uint8_t key[FH_Q_KEYLEN];
+	uint64_t flows, packets, bytes, first, last;
+};
+
+/* One table of aggregates (a -s statistic or the -A table). */
+struct fh_q_table {
+	int key; /* enum fh_q_key */
+	int order; /* enum fh_q_order */
+	unsigned fields; /* FH_QF_* bits of the key */
+	struct fh_q_agg *v;
+	size_t n, cap;
+	uint32_t *idx;
+	size_t idx_cap;
+};
+
+struct fh_query {
+	/* in */
+	const struct fh_filter *filter; /* NULL: every record */
+	uint64_t from, to; /* records that overlap [from, to); 0, UINT64_MAX for all */
+	unsigned threads; /* 0: one per online CPU, at most 16 */
+	bool open_files; /* also read the written blocks of files still open (.tmp) */
+	struct fh_q_table st[FH_Q_MAX_STATS];
+	unsigned nst; /* 0: a listing, through on_flow */
+	/* listing: every match in file order (in the calling thread), until limit matches
+	 * (0 = all) */
+	void (*on_flow)(void *arg, const struct fh_flow_rec *r);
+	void *arg;
+	uint64_t limit;
+	/* out */
+	uint64_t matched, packets, bytes; /* matched flows and their counts (unscaled) */
+	unsigned files;
+	bool truncated; /* the listing stopped at limit */
+	struct fh_flowfile_read_stats rs;
+};
+
+/* Add a statistic or an aggregate table to q (fields: FH_QF_* for FH_QK_AGG, ignored
+ * otherwise). -1 when q has FH_Q_MAX_STATS already. */
+int fh_query_add_table(struct fh_query *q, int key, int order, unsigned fields);
+
+/* Scan every flow file below dir. Returns the number of files, or -errno when dir cannot be
+ * read. Damaged blocks are reported on stderr and counted in q->rs. */
+int fh_query_run(struct fh_query *q, const char *dir);
+
+/* Count one more record (one that is not in a file: live flows), in the calling thread,
+ * after fh_query_run. Applies the filter and the time range. */
+void fh_query_add(struct fh_query *q, const struct fh_flow_rec *r);
+
+/* Sort a table by its order (largest first; tstart: oldest first). */
+void fh_query_sort(struct fh_q_table *t);
+
+void fh_query_free(struct fh_query *q);
+
+/* A metric of an aggregate (pps, bps: over its first..last span). */
+uint64_t fh_query_metric(const struct fh_q_agg *a, int order);
+
+/* One field (FH_QF_*) of an aggregate as text; protocols by name in capitals (as nfdump),
+ * or as numbers when numeric. */
+void fh_query_field_str(unsigned field, const struct fh_q_agg *a, char *b, size_t l,
+	bool numeric);
+
+/* Names: "srcip"..."proto" (keys), "flows"..."tstart" (orders), fields "srcip".."proto".
+ * The parsers return -1 on an unknown name. */
+extern const char *const fh_query_key_names[7];
+extern const char *const fh_query_order_names[7];
+extern const char *const fh_query_field_names[FH_QF_COUNT];
+int fh_query_parse_key(const char *s);
+int fh_query_parse_order(const char *s, bool allow_tstart);
+/* "srcip,dstport": FH_QF_* bits, 0 on an unknown field */
+unsigned fh_query_parse_fields(const char *s);
+/* "2026/11/29.10:00:00", "2026-11-29T10:00:00[Z]", "2026/11/29.10:00", "2026/11/29" (UTC) or
+ * seconds since the epoch, to ms. -1 if none of these. */
+int fh_query_parse_time(const char *s, uint64_t *ms);
+
+#endif
