@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * `flowhound run [-c FILE] [--set KEY=VALUE]... [--listen ADDR:PORT]... [--dpdk 'EAL ARGS']
- *  [--home-net CIDR]...`: the daemon. Command-line options override the config file; --set
+ *  [--home-net CIDR]... [--redis URL] [--web ADDR:PORT]`: the daemon. Command-line options override the config file; --set
  * reaches any key. `flowhound stats [--json]` and `flowhound reload` talk to it;
  * `flowhound config` prints the configuration (the defaults, or -c FILE with overrides).
  */
@@ -27,6 +27,7 @@ static void run_usage(FILE *f)
 {
 	fprintf(f, "usage: flowhound run [-c FILE] [--set KEY=VALUE]... [--listen ADDR:PORT]...\n"
 		   "                     [--dpdk 'EAL ARGS'] [--home-net CIDR]... [--redis URL]\n"
+		   "                     [--web ADDR:PORT]\n"
 		   "       flowhound config [-c FILE] [--set KEY=VALUE]... [--markdown]\n");
 }
 
@@ -35,7 +36,8 @@ static int parse(int argc, char **argv, struct run_opts *o, char *bufs, size_t b
 {
 	static const struct option lo[] = {{"config", 1, NULL, 'c'}, {"set", 1, NULL, 's'},
 		{"listen", 1, NULL, 'l'}, {"dpdk", 1, NULL, 'd'}, {"home-net", 1, NULL, 'H'},
-		{"redis", 1, NULL, 'r'}, {"markdown", 0, NULL, 'm'}, {"help", 0, NULL, 'h'},
+		{"redis", 1, NULL, 'r'}, {"web", 1, NULL, 'w'}, {"markdown", 0, NULL, 'm'},
+		{"help", 0, NULL, 'h'},
 		{NULL, 0, NULL, 0}};
 	int c;
 	size_t used = 0;
@@ -60,6 +62,9 @@ static int parse(int argc, char **argv, struct run_opts *o, char *bufs, size_t b
 			break;
 		case 'r':
 			key = "redis.url=";
+			break;
+		case 'w':
+			key = "web.listen=";
 			break;
 		case 'm':
 			o->markdown = 1;
@@ -121,6 +126,9 @@ int fh_cmd_run(int argc, char **argv)
 	}
 	fprintf(stderr, "flowhound: running (%s input, %lld worker(s)); control socket %s\n",
 		cfg.eal_args[0] ? "DPDK" : "socket", (long long)cfg.workers, cfg.control_socket);
+	if (cfg.web_listen[0])
+		fprintf(stderr, "flowhound: web view at %s://%s/\n", cfg.web_cert[0] ? "https" : "http",
+			cfg.web_listen);
 	int rc = fh_daemon_wait(d);
 	fh_daemon_free(d);
 	return rc;

@@ -11,8 +11,9 @@
 
 #include "config/config.h"
 #include "dataplane/rx/socket.h"
+#include "store/filter.h"
 
-enum type { T_BOOL, T_INT, T_SIZE, T_DURATION, T_STRING, T_LISTEN, T_CIDR };
+enum type { T_BOOL, T_INT, T_SIZE, T_DURATION, T_STRING, T_LISTEN, T_CIDR, T_PORTS, T_PROFILE };
 
 struct row {
 	const char *key;
@@ -196,6 +197,78 @@ static int set_value(struct fh_config *c, const struct row *r, const char *v, in
 		}
 		return 0;
 	}
+	case T_PORTS: {
+		struct fh_port_list *l = field;
+		if (fresh)
+			l->n = 0;
+		char buf[1024];
+		snprintf(buf, sizeof(buf), "%s", v);
+		for (char *save = NULL, *tok = strtok_r(buf, " \t,", &save); tok;
+			tok = strtok_r(NULL, " \t,", &save)) {
+			char *end;
+			long p = strtol(tok, &end, 10);
+			if (*end || p < 0 || p > 65535) {
+				snprintf(why, wl, "'%s' is not a port number", tok);
+				return -1;
+			}
+			if (l->n == FH_CFG_MAX_LIST) {
+				snprintf(why, wl, "more than %d entries", FH_CFG_MAX_LIST);
+				return -1;
+			}
+			l->v[l->n++] = (uint16_t)p;
+		}
+		return 0;
+	}
+	case T_PROFILE: {
+		struct fh_profile_list *l = field;
+		if (fresh)
+			l->n = 0;
+		if (!*v)
+			return 0; /* none */
+		const char *colon = strchr(v, ':');
+		size_t nl = colon ? (size_t)(colon - v) : 0;
+		while (nl && v[nl - 1] == ' ')
+			nl--;
+		if (!colon || !nl || nl >= sizeof(l->v[0].name)) {
+			snprintf(why, wl, "expected 'NAME: FILTER' (a name of 1..%zu letters)",
+				sizeof(l->v[0].name) - 1);
+			return -1;
+		}
+		for (size_t i = 0; i < nl; i++)
+			if (!isalnum((unsigned char)v[i]) && v[i] != '_' && v[i] != '-') {
+				snprintf(why, wl, "profile name '%.*s': letters, digits, _ and - only",
+					(int)nl, v);
+				return -1;
+			}
+		const char *text = colon + 1;
+		while (*text == ' ')
+			text++;
+		if (strlen(text) >= sizeof(l->v[0].filter)) {
+			snprintf(why, wl, "filter longer than %zu characters",
+				sizeof(l->v[0].filter) - 1);
+			return -1;
+		}
+		char ferr[192];
+		struct fh_filter *f = fh_filter_compile(text, ferr, sizeof(ferr));
+		if (!f) {
+			snprintf(why, wl, "profile %.*s: %.192s", (int)(nl > 31 ? 31 : nl), v, ferr);
+			return -1;
+		}
+		fh_filter_free(f);
+		for (unsigned i = 0; i < l->n; i++)
+			if (strlen(l->v[i].name) == nl && !strncmp(l->v[i].name, v, nl)) {
+				snprintf(why, wl, "profile %.*s is given twice", (int)nl, v);
+				return -1;
+			}
+		if (l->n == FH_CFG_MAX_PROFILES) {
+			snprintf(why, wl, "more than %d profiles", FH_CFG_MAX_PROFILES);
+			return -1;
+		}
+		snprintf(l->v[l->n].name, sizeof(l->v[0].name), "%.*s", (int)nl, v);
+		snprintf(l->v[l->n].filter, sizeof(l->v[0].filter), "%s", text);
+		l->n++;
+		return 0;
+	}
 	}
 	return -1;
 }
@@ -376,6 +449,21 @@ void fh_config_dump(const struct fh_config *c, FILE *f)
 				fprintf(f, "%s%s", k ? " " : "", l->v[k]);
 			break;
 		}
+		case T_PORTS: {
+			const struct fh_port_list *l = field;
+			for (unsigned k = 0; k < l->n; k++)
+				fprintf(f, "%s%u", k ? " " : "", l->v[k]);
+			break;
+		}
+		case T_PROFILE: {
+			const struct fh_profile_list *l = field;
+			if (!l->n)
+				fprintf(f, "\"\"");
+			for (unsigned k = 0; k < l->n; k++)
+				fprintf(f, "%s%s%s%s: %s", k ? "\n" : "", k ? r->key : "",
+					k ? " = " : "", l->v[k].name, l->v[k].filter);
+			break;
+		}
 		case T_CIDR: {
 			const struct fh_cidr_list *l = field;
 			for (unsigned k = 0; k < l->n; k++) {
@@ -402,7 +490,7 @@ bool fh_cidr_match(const struct fh_cidr_list *l, const struct fh_ip *ip)
 static const char *type_name(int type)
 {
 	static const char *const names[] = {"bool", "int", "size (k/M/G)", "duration (ms/s/m/h)",
-		"string", "ADDR:PORT list", "CIDR list"};
+		"string", "ADDR:PORT list", "CIDR list", "port list", "NAME: FILTER (repeatable)"};
 	return names[type];
 }
 

@@ -32,6 +32,21 @@ struct fh_cidr_list {
 	unsigned n;
 };
 
+struct fh_port_list {
+	uint16_t v[FH_CFG_MAX_LIST];
+	unsigned n;
+};
+
+#define FH_CFG_MAX_PROFILES 32
+/* web.profile: named filters (nfsen's profiles), each a time series */
+struct fh_profile_list {
+	struct {
+		char name[32];
+		char filter[512];
+	} v[FH_CFG_MAX_PROFILES];
+	unsigned n;
+};
+
 struct fh_config {
 	struct fh_listen_list listen;
 	int64_t rcvbuf;
@@ -47,6 +62,10 @@ struct fh_config {
 	char redis_url[512], redis_prefix[64], redis_instance[128], redis_spool[512];
 	int64_t redis_spool_max, redis_ttl;
 	char store_dir[512];
+	char web_listen[64], web_token[128], web_basic[128], web_cert[512], web_key[512];
+	char series_file[512];
+	struct fh_port_list web_ports;
+	struct fh_profile_list profiles;
 	/* which list keys the file or --set gave (a given list replaces the default) */
 	uint64_t set_mask;
 };

@@ -26,6 +26,7 @@
 #include <urcu-qsbr.h>
 
 #include "analytics/engine.h"
+#include "analytics/sink_memory.h"
 #include "analytics/sink_redis.h"
 #include "daemon/daemon.h"
 #include "dataplane/flowtable.h"
@@ -34,6 +35,8 @@
 #include "dataplane/rx/socket.h"
 #include "dataplane/worker.h"
 #include "store/flowfile.h"
+#include "store/series.h"
+#include "web/web.h"
 
 #define MAX_THREADS 64
 #define MAX_SNAP_EXPORTERS 256
@@ -74,6 +77,7 @@ struct shard_ctx {
 	pthread_t th;
 	struct fh_analytics *engine;
 	struct fh_flowstore *store; /* store.dir: this shard's flow files */
+	struct fh_series_acc *acc; /* the web view's time series (when on) */
 	_Atomic uint64_t events, flows, packets, bytes; /* scaled by sampling */
 };
 
@@ -88,8 +92,13 @@ struct fh_daemon {
 	struct worker_ctx *w[MAX_THREADS];
 	struct shard_ctx *s[MAX_THREADS];
 	atomic_int quit;
-	struct fh_alert_sink *sinks[2]; /* JSON lines on stdout; Redis when configured */
+	/* JSON lines on stdout, in memory (web, metrics), Redis when configured */
+	struct fh_alert_sink *sinks[3];
+	struct fh_alert_sink *memsink, *redis;
 	unsigned n_sinks;
+	struct fh_series *series;
+	struct fh_filter *profile_filter[FH_CFG_MAX_PROFILES];
+	struct fh_web *web;
 	int ctl_fd;
 	pthread_t ctl;
 	_Atomic uint64_t reloads;
@@ -207,7 +216,7 @@ static void *shard_main(void *arg)
 	struct fh_daemon *d = s->d;
 	struct fh_flow_event ev[64];
 	int idle_rounds = 0;
-	uint64_t next_tick = 0;
+	uint64_t next_tick = 0, next_sync = 0;
 
 	rcu_register_thread();
 	for (;;) {
@@ -219,6 +228,8 @@ static void *shard_main(void *arg)
 				fh_analytics_event(s->engine, &ev[k]);
 				if (s->store && (ev[k].roles & FH_ROLE_SRC)) /* each flow once */
 					fh_flowstore_add(s->store, &ev[k].rec);
+				if (s->acc && (ev[k].roles & FH_ROLE_SRC))
+					fh_series_acc_add(s->acc, &ev[k].rec);
 				atomic_fetch_add_explicit(&s->events, 1, memory_order_relaxed);
 				if (ev[k].roles & FH_ROLE_SRC) {
 					atomic_fetch_add_explicit(&s->flows, 1, memory_order_relaxed);
@@ -234,6 +245,12 @@ static void *shard_main(void *arg)
 		if (now >= next_tick) {
 			/* live: the wall clock is the watermark (exporters' clocks are NTP-synced) */
 			fh_analytics_tick(s->engine, now);
+			if (s->acc)
+				fh_series_acc_flush(s->acc);
+			if (s->store && now >= next_sync) { /* the web view reads open files */
+				fh_flowstore_sync(s->store);
+				next_sync = now + 5000;
+			}
 			next_tick = now + 1000;
 		}
 		if (!got) {
@@ -251,6 +268,8 @@ static void *shard_main(void *arg)
 	fh_alert_table_flush(fh_analytics_alerts(s->engine));
 	fh_flowstore_close(s->store); /* the last file is completed (renamed) */
 	s->store = NULL;
+	if (s->acc)
+		fh_series_acc_flush(s->acc);
 	rcu_unregister_thread();
 	return NULL;
 }
@@ -342,6 +361,172 @@ static size_t stats_json(struct fh_daemon *d, char *out, size_t len)
 	return o < len ? o : len - 1;
 }
 
+/* ---- the web view: metrics and live flows ---------------------------------------------- */
+
+/* Prometheus text format: counters end in _total; labels name the worker, shard, exporter,
+ * cause or alert type (docs/web.md lists them). */
+static size_t metrics_text(void *arg, char *out, size_t len)
+{
+	struct fh_daemon *d = arg;
+	size_t o = 0;
+#define P(...) o += (size_t)snprintf(out + o, o < len ? len - o : 0, __VA_ARGS__)
+#define HDR(name, type, help) P("# HELP flowhound_" name " " help "\n# TYPE flowhound_" name " " type "\n")
+	static const char *const causes[FH_FT_CAUSE_MAX] = {"inactive", "active", "fin", "rst",
+		"evict", "flush", "exported"};
+	struct snapshot *snaps = malloc(d->nw * sizeof(*snaps));
+	if (!snaps)
+		return 0;
+	for (unsigned i = 0; i < d->nw; i++) {
+		pthread_mutex_lock(&d->w[i]->mu);
+		snaps[i] = d->w[i]->snap;
+		pthread_mutex_unlock(&d->w[i]->mu);
+	}
+#define PER_WORKER(name, type, help, expr)                                                    \
+	HDR(name, type, help);                                                                 \
+	for (unsigned i = 0; i < d->nw; i++) {                                                 \
+		const struct snapshot *sn = &snaps[i];                                         \
+		P("flowhound_" name "{worker=\"%u\"} %" PRIu64 "\n", i, (uint64_t)(expr));     \
+	}
+	PER_WORKER("frames_total", "counter", "Frames or datagrams received.", sn->ws.frames)
+	PER_WORKER("datagrams_total", "counter", "Export datagrams decoded.", sn->ws.datagrams)
+	PER_WORKER("records_total", "counter", "Flow records decoded.", sn->ws.records)
+	PER_WORKER("decode_errors_total", "counter", "Malformed export datagrams (dropped).",
+		sn->ws.decode_errors)
+	PER_WORKER("flows_active", "gauge", "Flows in the worker's flow table.", sn->fs.entries)
+	PER_WORKER("flow_inserts_total", "counter", "Flows created in the flow table.",
+		sn->fs.inserts)
+	HDR("drops_total", "counter", "Records or datagrams lost, by where.");
+	for (unsigned i = 0; i < d->nw; i++) {
+		P("flowhound_drops_total{worker=\"%u\",where=\"kernel\"} %" PRIu64 "\n", i,
+			snaps[i].ss.kernel_drops);
+		P("flowhound_drops_total{worker=\"%u\",where=\"ring\"} %" PRIu64 "\n", i,
+			snaps[i].fs.ring_drops);
+		P("flowhound_drops_total{worker=\"%u\",where=\"table_full\"} %" PRIu64 "\n", i,
+			snaps[i].fs.full_drops);
+	}
+	HDR("flows_expired_total", "counter", "Flow events by cause.");
+	for (unsigned i = 0; i < d->nw; i++)
+		for (int c = 0; c < FH_FT_CAUSE_MAX; c++)
+			P("flowhound_flows_expired_total{worker=\"%u\",cause=\"%s\"} %" PRIu64 "\n",
+				i, causes[c], snaps[i].fs.expired[c]);
+	HDR("exporter_records_total", "counter", "Flow records by exporter.");
+	for (unsigned i = 0; i < d->nw; i++)
+		for (unsigned k = 0; k < snaps[i].n_ex; k++) {
+			char ip[FH_IP_STRLEN];
+			P("flowhound_exporter_records_total{exporter=\"%s\"} %" PRIu64 "\n",
+				fh_ip_fmt(&snaps[i].ex[k].ip, ip, sizeof(ip)), snaps[i].ex[k].st.records);
+		}
+	HDR("exporter_sequence_lost_total", "counter",
+		"Records or datagrams the exporter's sequence numbers say were lost on the way.");
+	for (unsigned i = 0; i < d->nw; i++)
+		for (unsigned k = 0; k < snaps[i].n_ex; k++) {
+			char ip[FH_IP_STRLEN];
+			P("flowhound_exporter_sequence_lost_total{exporter=\"%s\"} %" PRIu64 "\n",
+				fh_ip_fmt(&snaps[i].ex[k].ip, ip, sizeof(ip)), snaps[i].ex[k].st.seq_lost);
+		}
+	free(snaps);
+	HDR("analytics_events_total", "counter", "Flow events handled by each analytics shard.");
+	for (unsigned i = 0; i < d->ns; i++)
+		P("flowhound_analytics_events_total{shard=\"%u\"} %" PRIu64 "\n", i,
+			atomic_load(&d->s[i]->events));
+	if (d->memsink) {
+		uint64_t created[FH_ALERT_TYPE_MAX], active[FH_ALERT_TYPE_MAX];
+		fh_alert_sink_memory_counts(d->memsink, created, active);
+		static const char *const tn[] = {
+#define X(e, str) str,
+			FH_ALERT_TYPES(X)
+#undef X
+		};
+		HDR("alerts_total", "counter", "Alerts raised (one per activity), by type.");
+		for (int t = 0; t < FH_ALERT_TYPE_MAX; t++)
+			P("flowhound_alerts_total{type=\"%s\"} %" PRIu64 "\n", tn[t], created[t]);
+		HDR("alerts_active", "gauge", "Alerts active now, by type.");
+		for (int t = 0; t < FH_ALERT_TYPE_MAX; t++)
+			P("flowhound_alerts_active{type=\"%s\"} %" PRIu64 "\n", tn[t], active[t]);
+	}
+	if (d->redis) {
+		struct fh_redis_stats rs;
+		fh_alert_sink_redis_stats(d->redis, &rs);
+		HDR("redis_connected", "gauge", "1 while Redis answers.");
+		P("flowhound_redis_connected %d\n", rs.connected);
+		HDR("redis_events_total", "counter", "Alert events by what became of them.");
+		P("flowhound_redis_events_total{state=\"written\"} %" PRIu64 "\n", rs.written);
+		P("flowhound_redis_events_total{state=\"spooled\"} %" PRIu64 "\n", rs.spooled);
+		P("flowhound_redis_events_total{state=\"dropped\"} %" PRIu64 "\n", rs.dropped);
+	}
+	if (d->series) {
+		struct fh_series_stats ss;
+		fh_series_get_stats(d->series, &ss);
+		HDR("series_late_dropped_total", "counter",
+			"Counts older than a time-series ring holds (not graphed).");
+		P("flowhound_series_late_dropped_total %" PRIu64 "\n", ss.late_dropped);
+	}
+	HDR("reloads_total", "counter", "Configuration reloads.");
+	P("flowhound_reloads_total %" PRIu64 "\n", atomic_load(&d->reloads));
+#undef PER_WORKER
+#undef HDR
+#undef P
+	return o < len ? o : len - 1;
+}
+
+struct live_walk {
+	void (*fn)(void *fa, const struct fh_flow_rec *r);
+	void *fa;
+};
+
+/* Flows that exporters built (NetFlow, IPFIX) were passed on when they arrived (and are in
+ * the flow files): only the flows built here from samples hold counts not passed on yet. */
+static void live_one(void *arg, const struct fh_flow_rec *r)
+{
+	const struct live_walk *lw = arg;
+	if (r->version > FH_VER_IPFIX && (r->packets || r->bytes))
+		lw->fn(lw->fa, r);
+}
+
+/* The flows still in the worker tables. Called by web server threads, which are not RCU
+ * readers otherwise: register for the walk only. */
+static void live_flows(void *arg, void (*fn)(void *fa, const struct fh_flow_rec *r), void *fa)
+{
+	struct fh_daemon *d = arg;
+	struct live_walk lw = {fn, fa};
+	rcu_register_thread();
+	for (unsigned i = 0; i < d->nw; i++)
+		if (d->w[i] && d->w[i]->ft)
+			fh_ft_foreach(d->w[i]->ft, live_one, &lw);
+	rcu_unregister_thread();
+}
+
+static int web_start(struct fh_daemon *d, char *err, size_t errlen)
+{
+	const struct fh_config *c = &d->cfg;
+	struct fh_series_profile prof[FH_CFG_MAX_PROFILES];
+	for (unsigned i = 0; i < c->profiles.n; i++) {
+		d->profile_filter[i] = fh_filter_compile(c->profiles.v[i].filter, err, errlen);
+		if (!d->profile_filter[i])
+			return -1;
+		snprintf(prof[i].name, sizeof(prof[i].name), "%s", c->profiles.v[i].name);
+		prof[i].filter = d->profile_filter[i];
+	}
+	struct fh_series_spec sp = {.ports = c->web_ports.v, .n_ports = c->web_ports.n,
+		.home_net = &c->home_net, .profiles = prof, .n_profiles = c->profiles.n};
+	d->series = fh_series_open(&sp, c->series_file[0] ? c->series_file : NULL, err, errlen);
+	if (!d->series)
+		return -1;
+	for (unsigned i = 0; i < d->ns; i++)
+		if (!(d->s[i]->acc = fh_series_acc_new(d->series))) {
+			snprintf(err, errlen, "out of memory for the time series");
+			return -1;
+		}
+	struct fh_web_source src = {.series = d->series, .store_dir = c->store_dir,
+		.alerts = d->memsink, .redis_url = c->redis_url, .redis_prefix = c->redis_prefix,
+		.profiles = &d->cfg.profiles, .home_net = &d->cfg.home_net,
+		.live_flows = live_flows, .metrics = metrics_text, .arg = d};
+	struct fh_web_cfg wc = {.listen = c->web_listen, .token = c->web_token,
+		.basic = c->web_basic, .tls_cert = c->web_cert, .tls_key = c->web_key};
+	d->web = fh_web_start(&wc, &src, err, errlen);
+	return d->web ? 0 : -1;
+}
+
 /* ---- reload --------------------------------------------------------------------------- */
 
 static int reload(struct fh_daemon *d, char *msg, size_t mlen)
@@ -389,6 +574,11 @@ static void *control_main(void *arg)
 			char msg[512];
 			if (reload(d, msg, sizeof(msg)) < 0)
 				fprintf(stderr, "flowhound: %s\n", msg);
+		}
+		static uint64_t next_msync;
+		if (d->series && now_ms() >= next_msync) { /* the graphs survive a crash, too */
+			fh_series_sync(d->series);
+			next_msync = now_ms() + 60000;
 		}
 		fd_set rf;
 		FD_ZERO(&rf);
@@ -526,6 +716,9 @@ struct fh_daemon *fh_daemon_start(const struct fh_config *cfg, const char *confi
 	d->sinks[d->n_sinks] = fh_alert_sink_json_new(stdout, false);
 	if (d->sinks[d->n_sinks])
 		d->n_sinks++;
+	d->memsink = fh_alert_sink_memory_new(4096);
+	if (d->memsink)
+		d->sinks[d->n_sinks++] = d->memsink;
 	if (cfg->redis_url[0]) {
 		struct fh_redis_cfg rc = {.url = cfg->redis_url, .prefix = cfg->redis_prefix,
 			.instance = cfg->redis_instance[0] ? cfg->redis_instance : NULL,
@@ -534,7 +727,7 @@ struct fh_daemon *fh_daemon_start(const struct fh_config *cfg, const char *confi
 		d->sinks[d->n_sinks] = fh_alert_sink_redis_new(&rc, err, errlen);
 		if (!d->sinks[d->n_sinks])
 			goto err;
-		d->n_sinks++;
+		d->redis = d->sinks[d->n_sinks++];
 	}
 	struct fh_analytics_cfg acfg = {.home_net = &d->cfg.home_net};
 	fh_detect_defaults(&acfg.detect);
@@ -598,6 +791,8 @@ struct fh_daemon *fh_daemon_start(const struct fh_config *cfg, const char *confi
 	d->ctl_fd = control_open(cfg->control_socket, err, errlen);
 	if (d->ctl_fd < 0)
 		goto err;
+	if (cfg->web_listen[0] && web_start(d, err, errlen) < 0)
+		goto err;
 
 	signal_target = d;
 	struct sigaction sa = {.sa_handler = on_signal};
@@ -626,6 +821,8 @@ int fh_daemon_wait(struct fh_daemon *d)
 {
 	while (!atomic_load(&d->quit))
 		usleep(100000);
+	fh_web_stop(d->web); /* no request may read the tables while they go */
+	d->web = NULL;
 	for (unsigned i = 0; i < d->nw; i++)
 		pthread_join(d->w[i]->th, NULL);
 	for (unsigned i = 0; i < d->ns; i++)
@@ -652,11 +849,17 @@ void fh_daemon_free(struct fh_daemon *d)
 			fh_ring_free(w->rings[s]);
 		free(w);
 	}
+	fh_web_stop(d->web);
 	for (unsigned i = 0; i < MAX_THREADS; i++) {
-		if (d->s[i])
+		if (d->s[i]) {
 			fh_analytics_free(d->s[i]->engine);
+			fh_series_acc_free(d->s[i]->acc);
+		}
 		free(d->s[i]);
 	}
+	fh_series_close(d->series);
+	for (unsigned i = 0; i < FH_CFG_MAX_PROFILES; i++)
+		fh_filter_free(d->profile_filter[i]);
 	for (unsigned i = 0; i < d->n_sinks; i++)
 		d->sinks[i]->ops->close(d->sinks[i]);
 	if (d->ctl_fd >= 0) {

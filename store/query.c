@@ -183,6 +183,18 @@ static bool match(const struct fh_query *q, const struct fh_flow_rec *r)
 	       (!q->filter || fh_filter_match(q->filter, r));
 }
 
+/* r, or its copy in buf with packets and bytes scaled by its sampling (q->scale) */
+static const struct fh_flow_rec *scaled(const struct fh_query *q, const struct fh_flow_rec *r,
+	struct fh_flow_rec *buf)
+{
+	if (!q->scale || r->sampling <= 1)
+		return r;
+	*buf = *r;
+	buf->packets *= r->sampling;
+	buf->bytes *= r->sampling;
+	return buf;
+}
+
 static void on_rec(void *arg, const struct fh_flow_rec *r)
 {
 	struct tctx *t = arg;
@@ -190,12 +202,18 @@ static void on_rec(void *arg, const struct fh_flow_rec *r)
 	if (q->filter && !fh_filter_match(q->filter, r))
 		return; /* the reader applied the time range */
 	t->matched++;
-	t->packets += r->packets;
-	t->bytes += r->bytes;
 	if (q->nst) {
+		struct fh_flow_rec sc;
+		r = scaled(q, r, &sc);
+		t->packets += r->packets;
+		t->bytes += r->bytes;
 		count_rec(t->st, q->nst, r);
 		return;
 	}
+	struct fh_flow_rec sc;
+	const struct fh_flow_rec *c = scaled(q, r, &sc);
+	t->packets += c->packets;
+	t->bytes += c->bytes;
 	struct slot *s = t->cur;
 	if (q->limit && s->n >= q->limit)
 		return; /* never printed: earlier records fill the listing first */
@@ -388,11 +406,13 @@ void fh_query_add(struct fh_query *q, const struct fh_flow_rec *r)
 {
 	if (!match(q, r))
 		return;
+	struct fh_flow_rec sc;
+	const struct fh_flow_rec *c = scaled(q, r, &sc);
 	q->matched++;
-	q->packets += r->packets;
-	q->bytes += r->bytes;
+	q->packets += c->packets;
+	q->bytes += c->bytes;
 	if (q->nst)
-		count_rec(q->st, q->nst, r);
+		count_rec(q->st, q->nst, c);
 	else if (q->on_flow && (!q->limit || q->matched <= q->limit))
 		q->on_flow(q->arg, r);
 	else if (q->on_flow)

@@ -59,6 +59,7 @@ struct fh_query {
 	uint64_t from, to; /* records that overlap [from, to); 0, UINT64_MAX for all */
 	unsigned threads; /* 0: one per online CPU, at most 16 */
 	bool open_files; /* also read the written blocks of files still open (.tmp) */
+	bool scale; /* count packets and bytes scaled by each record's sampling (as nfsen) */
 	struct fh_q_table st[FH_Q_MAX_STATS];
 	unsigned nst; /* 0: a listing, through on_flow */
 	/* listing: every match in file order (in the calling thread), until limit matches
