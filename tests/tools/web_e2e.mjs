@@ -106,11 +106,27 @@ async function scrollTop(page) {
   await waitIn(page, () => window.scrollY === 0, null, 5000);
 }
 
+async function shoot(page) {
+  await scrollTop(page);
+  await page.screenshot({ path: opts.screenshot, fullPage: true });
+  console.log(`      screenshot: ${opts.screenshot}`);
+}
+
 async function run(page, consoleErrors) {
   await page.goto(pageUrl(), { waitUntil: 'load', timeout: opts.timeout });
   const loaded = await waitIn(page, () => document.body.dataset.state === 'ready');
-  const banner = await page.locator('#banner').innerText().catch(() => '');
-  if (!check('page loaded its data', loaded, banner.trim() || 'body never reached data-state=ready')) return;
+  if (!loaded) {
+    const why = await page.evaluate(() => ['#auth', '#banner']
+      .map((id) => document.querySelector(id))
+      .filter((e) => e && !e.hidden)
+      .map((e) => e.innerText.replace(/\s+/g, ' ').trim())
+      .join(' | '));
+    check('page loaded its data', false, `${why || 'body never reached data-state=ready'}` +
+      (consoleErrors.length ? ` (console: ${consoleErrors.join(' | ')})` : ''));
+    await shoot(page);
+    return;
+  }
+  check('page loaded its data', true);
 
   // Totals: exact integers in data-value.
   for (const key of ['flows', 'packets', 'bytes']) {
@@ -138,9 +154,21 @@ async function run(page, consoleErrors) {
   if (cp) {
     const filter = filterFor(cp.by, cp.val);
     const row = page.locator(`[data-testid="top-row"][data-by="${cp.by}"][data-val="${cp.val}"]`);
-    const present = await row.count() > 0;
-    const vals = await page.$$eval(`[data-testid="top-row"][data-by="${cp.by}"]`, (els) => els.map((e) => e.dataset.val));
-    if (check(`top ${cp.by} has ${cp.val}`, present, `rows: ${vals.join(', ') || 'none'}`)) {
+    // The value may be in the top 10 by one order and not by another: try each.
+    const seen = [];
+    for (const order of ['', 'flows', 'packets', 'bytes']) {
+      if (order) {
+        await page.selectOption('[data-testid="top-order"]', order);
+        await waitIn(page, (o) => {
+          const th = document.querySelector('.top-table th.ordered');
+          return th && th.textContent === o;
+        }, order, 15000);
+      }
+      if (await row.count() > 0) break;
+      const vals = await page.$$eval(`[data-testid="top-row"][data-by="${cp.by}"]`, (els) => els.map((e) => e.dataset.val));
+      seen.push(`${order || 'default order'}: ${vals.join(', ') || 'none'}`);
+    }
+    if (check(`top ${cp.by} has ${cp.val}`, await row.count() > 0, seen.join('; '))) {
       await row.first().locator('button').first().click();
       const done = await waitIn(page, (q) => {
         const t = document.querySelector('[data-testid="flow-results"]');
@@ -160,9 +188,7 @@ async function run(page, consoleErrors) {
     }
   }
 
-  await scrollTop(page);
-  await page.screenshot({ path: opts.screenshot, fullPage: true });
-  console.log(`      screenshot: ${opts.screenshot}`);
+  await shoot(page);
   check('no console errors', consoleErrors.length === 0, consoleErrors.join(' | '));
 
   // A bad filter is shown next to the search box (the 400 it causes is logged by chromium,

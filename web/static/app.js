@@ -343,6 +343,13 @@
   async function loadGraphs(seq) {
     const range = state.range;
     const names = seriesGroups().get(state.group) || [];
+    if (!(state.status.series || []).includes('total')) {
+      destroyCharts();
+      renderTotals(null);
+      $('#charts').classList.add('empty');
+      report('graphs', { message: 'the daemon keeps no time series (no "total" in /api/status)' });
+      return;
+    }
     const stepMs = graphStepMs(range);
     const query = (list, step) => api('/api/series', {
       names: list.join(','), from: range.from, to: range.to,
@@ -433,7 +440,8 @@
         cursor: { sync: { key: 'flowhound' }, drag: { x: true, y: false, setScale: false } },
         scales: { x: { time: true }, y: { range: (u, min, max) => [0, max > 0 ? max * 1.08 : 1] } },
         axes: [
-          { stroke: '#8b95a3', grid: { stroke: '#262c35' }, ticks: { stroke: '#262c35' }, values: timeTicks },
+          { stroke: '#8b95a3', grid: { stroke: '#262c35' }, ticks: { stroke: '#262c35' }, values: timeTicks,
+            incrs: TIME_INCRS },
           { stroke: '#8b95a3', grid: { stroke: '#262c35' }, ticks: { stroke: '#262c35' }, size: 64,
             values: (u, vals) => vals.map((v) => fmtSI(v)) },
         ],
@@ -463,6 +471,10 @@
       state.charts.push(u);
     }
   }
+
+  // Tick spacings of the time axis (seconds): never finer than the one-minute step.
+  const TIME_INCRS = [60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200,
+    86400, 2 * 86400, 7 * 86400, 14 * 86400, 30 * 86400];
 
   // Axis labels in UTC, 24-hour: "HH:MM", with the date under the first tick and at midnight.
   function timeTicks(u, splits, axisIdx, space, incr) {
@@ -584,8 +596,7 @@
       const rows = res.rows || [];
       $('tbody', table).replaceChildren(...rows.map(flowRow));
       matched.dataset.value = String(res.matched);
-      matched.textContent = `${fmtInt(rows.length)} of ${fmtInt(res.matched)} matched` +
-        (res.truncated ? ' (the search stopped early)' : '');
+      matched.textContent = `${fmtInt(rows.length)} of ${fmtInt(res.matched)} matched`;
       table.dataset.state = 'done';
     } catch (err) {
       if (seq !== state.flowSeq) return;
@@ -597,8 +608,18 @@
     }
   }
 
+  // TCP flags as nfdump prints them, "CEUAPRSF" with a dot for each flag not set.
+  function tcpFlags(f) {
+    if (typeof f.tcp_flags !== 'number') return f.tcp_flags || '';
+    if (f.proto !== 6) return '';
+    return Array.from('CEUAPRSF', (c, i) => ((f.tcp_flags >> (7 - i)) & 1 ? c : '.')).join('');
+  }
+
   function flowRow(f) {
-    const proto = protoName(f.proto);
+    let proto = protoName(f.proto);
+    const icmp = f.proto === 1 || f.proto === 58;
+    // ICMP carries type << 8 | code in the destination port.
+    if (icmp && f.dport != null) proto += ` ${f.dport >> 8}/${f.dport & 255}`;
     return el('tr', {
       dataset: { testid: 'flow-row', sport: f.sport, dport: f.dport, proto: f.proto, src: f.src, dst: f.dst },
     },
@@ -606,9 +627,9 @@
     el('td', { class: 'time' }, fmtIsoTime(f.last)),
     el('td', { class: 'mono' }, f.exporter || ''),
     el('td', null, proto),
-    el('td', { class: 'mono' }, hostPort(f.src, f.sport)),
-    el('td', { class: 'mono' }, hostPort(f.dst, f.dport)),
-    el('td', { class: 'mono' }, f.tcp_flags || ''),
+    el('td', { class: 'mono' }, icmp ? f.src : hostPort(f.src, f.sport)),
+    el('td', { class: 'mono' }, icmp ? f.dst : hostPort(f.dst, f.dport)),
+    el('td', { class: 'mono' }, tcpFlags(f)),
     el('td', { class: 'num', title: fmtInt(f.packets) }, fmtSI(f.packets)),
     el('td', { class: 'num', title: fmtInt(f.bytes) }, fmtSI(f.bytes, 'B')));
   }
