@@ -108,7 +108,11 @@ async function scrollTop(page) {
 
 async function shoot(page) {
   await scrollTop(page);
+  // Chromium draws the sticky header of a full-page capture below its place, over the
+  // totals: keep it in the flow for the picture.
+  const style = await page.addStyleTag({ content: 'header.top { position: static !important; }' });
   await page.screenshot({ path: opts.screenshot, fullPage: true });
+  await style.evaluate((node) => node.remove());
   console.log(`      screenshot: ${opts.screenshot}`);
 }
 

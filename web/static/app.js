@@ -729,13 +729,15 @@
     return s;
   }
 
-  async function loadRange() {
+  // Load every panel for state.range. A live refresh leaves the flow search alone: its rows
+  // would change under the reader's eyes every 30 s.
+  async function loadRange({ flows = true } = {}) {
     const seq = ++state.rangeSeq;
     document.body.dataset.state = 'loading';
     renderRange();
     renderAlerts();
     const jobs = [loadGraphs(seq), loadTops(seq)];
-    if (state.flowFilter != null) jobs.push(runFlowSearch(state.flowFilter));
+    if (flows && state.flowFilter != null) jobs.push(runFlowSearch(state.flowFilter));
     await Promise.all(jobs);
     if (seq !== state.rangeSeq) return;
     document.body.dataset.state = 'ready';
@@ -747,7 +749,7 @@
     try { await loadStatus(); } catch (err) { report('status', err); return; }
     if (!isLive()) { renderRange(); return; }
     state.range = presetRange(state.range.preset);
-    loadRange();
+    loadRange({ flows: false });
   }
 
   let started = false;
