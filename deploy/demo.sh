@@ -2,8 +2,11 @@
 # The main job on the bundled defaults (README): install what flowhound needs, build it, make
 # an IPFIX export stream with activities injected into ordinary traffic (bench/fh-gen), then
 #   1. `flowhound analyze` it: the alerts, one line each;
-#   2. run the daemon on a loopback port, send it the stream live, and show the alert events
-#      it streams and its counters (`flowhound stats`).
+#   2. run the daemon on a loopback port with the web view on, send it the stream live, and
+#      show the alert events it streams and its counters (`flowhound stats`);
+#   3. leave the daemon running with its web page (graphs, top-N, flow search, alerts) at
+#      http://127.0.0.1:8080/ until Ctrl-C (FH_DEMO_WEB=ADDR:PORT for another address;
+#      FH_DEMO_WAIT=0 to stop at once, as when stdin is not a terminal).
 # Takes about a minute on a fresh Debian 12 machine after the packages are installed.
 #   deploy/demo.sh            (as root)
 set -euo pipefail
@@ -30,8 +33,14 @@ $FH analyze --format text --home-net 198.18.0.0/15 "$T/demo.pcap"
 echo
 echo "== flowhound run: the same stream sent live to 127.0.0.1:$((20000 + RANDOM % 20000))"
 PORT=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+WEB=${FH_DEMO_WEB:-127.0.0.1:8080}
+if python3 -c 'import socket,sys; h,p=sys.argv[1].rsplit(":",1); s=socket.socket(); s.bind((h,int(p)))' "$WEB" 2>/dev/null; then :; else
+    WEB=127.0.0.1:$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+fi
 $FH run --listen 127.0.0.1:$PORT --home-net 198.18.0.0/15 --set control.socket=$T/ctl.sock \
-    --set flowtable.capacity=200000 >"$T/alerts.json" 2>"$T/run.err" &
+    --set flowtable.capacity=200000 --web "$WEB" --set store.dir="$T/flows" \
+    --set series.file="$T/series.db" --set 'web.profile=dns: proto udp and port 53' \
+    --set flowtable.inactive_timeout=5s >"$T/alerts.json" 2>"$T/run.err" &
 RUN=$!
 for _ in $(seq 50); do [ -S "$T/ctl.sock" ] && break; sleep 0.1; done
 $GEN --format ipfix --flows 50000 --hosts 2000 --inject $INJECT --send 127.0.0.1:$PORT \
@@ -49,4 +58,10 @@ for l in open(sys.argv[1]):
 ' "$T/alerts.json"
 echo "== flowhound stats"
 $FH stats --control "$T/ctl.sock" | head -n 1
-kill -TERM $RUN; wait $RUN 2>/dev/null || true; RUN=
+echo "== the web view: http://$WEB/   (graphs by protocol, port, network and profile; top-N;"
+echo "   flow search; the alerts above with their evidence; Prometheus metrics at /metrics)"
+if [ "${FH_DEMO_WAIT:-1}" != 0 ] && [ -t 0 ]; then
+    echo "   the daemon keeps running: press Ctrl-C to stop it"
+    wait $RUN || true
+fi
+kill -TERM $RUN 2>/dev/null; wait $RUN 2>/dev/null || true; RUN=

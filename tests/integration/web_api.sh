@@ -185,7 +185,7 @@ ok "the page and its assets (uPlot included) are served"
 # /metrics: valid exposition format, agreeing with stats --json
 curl -s "$U/metrics" > "$T/metrics"
 "$FH_BIN" stats --json --control "$T/ctl.sock" > "$T/stats.json"
-python3 - "$T/metrics" "$T/stats.json" "$T/labels" <<'PY' || fail "/metrics"
+python3 - "$T/metrics" "$T/stats.json" "$T/labels" "$FH_SRC/deploy/grafana-dashboard.json" <<'PY' || fail "/metrics"
 import json, re, sys
 text = open(sys.argv[1]).read()
 stats = json.load(open(sys.argv[2]))
@@ -220,8 +220,14 @@ assert total("flowhound_web_requests_total") > 10
 for n in ("flowhound_flows_active", "flowhound_drops_total", "flowhound_alerts_active",
           "flowhound_analytics_events_total", "flowhound_exporter_records_total"):
     assert n in values, n
+# every metric the Grafana dashboard graphs exists (Redis's only with Redis)
+dash = json.load(open(sys.argv[4]))
+for p in dash["panels"]:
+    for t in p["targets"]:
+        for n in re.findall(r"flowhound_[a-z_]+", t["expr"]):
+            assert n in typed or n.startswith("flowhound_redis_"), ("dashboard", n)
 PY
-ok "/metrics parses (HELP, TYPE, samples, _total counters) and equals stats --json"
+ok "/metrics parses (HELP, TYPE, samples, _total counters), equals stats --json, has what the Grafana dashboard graphs"
 
 # the series survive a restart
 kill -TERM "$DPID"; wait "$DPID" 2>/dev/null || true
