@@ -10,7 +10,11 @@ PKGS=(
     redis-server redis-tools wireshark-common
     nfdump softflowd pmacct tshark tcpdump nmap hping3 python3-scapy
     python3 iproute2 procps psmisc
+    curl openssl chromium
 )
+# Node.js and npm (the page's graph library, uPlot, and the browser test's playwright-core
+# come from the npm registry): Debian's, unless a node with npm is already installed.
+command -v npm >/dev/null 2>&1 || PKGS+=(nodejs npm)
 
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
@@ -19,7 +23,16 @@ missing=()
 for p in "${PKGS[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+npm_ci() { # the page's npm packages, pinned by web/package-lock.json
+    local web
+    web="$(cd "$(dirname "$0")/.." && pwd)/web"
+    if [ ! -d "$web/node_modules/uplot" ] || [ ! -d "$web/node_modules/playwright-core" ] ||
+        [ "$web/package-lock.json" -nt "$web/node_modules" ]; then
+        (cd "$web" && npm ci --no-audit --no-fund --loglevel=error) && touch "$web/node_modules"
+    fi
+}
 if [ ${#missing[@]} -eq 0 ]; then
+    npm_ci
     exit 0
 fi
 echo "install-deps: installing ${missing[*]}"
@@ -32,3 +45,4 @@ $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 for svc in redis-server nfdump pmacct softflowd; do
     $SUDO systemctl disable --now "$svc" >/dev/null 2>&1 || true
 done
+npm_ci

@@ -47,8 +47,8 @@ label_args=()
 [ -n "${FH_TEST_LABELS:-}" ] && label_args=(-L "$FH_TEST_LABELS")
 echo "== Release build: the whole suite"
 ctest --test-dir build-test/release --output-on-failure -j "$JOBS" "${label_args[@]}" || rc=1
-echo "== ASan/UBSan build: unit tests, and the integration tests of analyze, query and filters"
-ctest --test-dir build-test/asan --output-on-failure -j "$JOBS" -L 'unit|detect|filter' || rc=1
+echo "== ASan/UBSan build: unit tests, and the integration tests of analyze, query, filters and the web view"
+ctest --test-dir build-test/asan --output-on-failure -j "$JOBS" -L 'unit|detect|filter|web' || rc=1
 echo "== libFuzzer targets, ${FH_FUZZ_SECONDS}s each"
 ctest --test-dir build-test/fuzz --output-on-failure -L fuzz || rc=1
 exit $rc
