@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# The web view on a day of data: API latency against nfdump answering the same question on
+# the same flows, and the page's load time in headless Chromium. bench/fh-gen makes an IPFIX
+# stream of FLOWS flows spread over 24 hours; it is sent on loopback to `flowhound run --web`
+# (flow files and time series) and to nfcapd. Both must hold the same number of flows, or
+# the run stops. Each request runs REPS times; medians, and the ratio nfdump / flowhound
+# (above 1: flowhound is faster). Run from the repository root after a build:
+#   bench/web.sh [BUILD_DIR] [FLOWS] [REPS]
+set -euo pipefail
+B=${1:-build}
+FLOWS=${2:-500000}
+REPS=${3:-5}
+FH=$B/flowhound
+GEN=$B/bench/fh-gen
+source "$(dirname "$0")/../tests/tools/testlib.sh" # T, PIDS, free ports
+
+START=$(( $(date +%s) / 3600 * 3600 - 86400 ))
+ARGS=(--format ipfix --flows "$FLOWS" --hosts 20000 --duration 86400 --start "$START" --seed 3)
+UDP=$(free_udp_port)
+NFP=$(free_udp_port)
+WEB=$(free_tcp_port)
+U="http://127.0.0.1:$WEB"
+"$FH" run --listen 127.0.0.1:$UDP --home-net 198.18.0.0/15 --web 127.0.0.1:$WEB \
+    --set control.socket="$T/ctl.sock" --set store.dir="$T/store" --set series.file= \
+    --set flowtable.capacity=2000000 >/dev/null 2>"$T/run.err" &
+PIDS+=($!)
+mkdir -p "$T/nfc"
+nfcapd -p "$NFP" -b 127.0.0.1 -w "$T/nfc" -t 3600 >/dev/null 2>&1 &
+NPID=$!
+PIDS+=($NPID)
+sleep 1
+"$GEN" "${ARGS[@]}" --send 127.0.0.1:$UDP --rate 20000 >/dev/null 2>&1
+"$GEN" "${ARGS[@]}" --send 127.0.0.1:$NFP --rate 20000 >/dev/null 2>&1
+sleep 2
+kill -TERM $NPID; wait $NPID 2>/dev/null || true
+FROM=$((START * 1000)); TO=$(((START + 86400) * 1000))
+R="from=$FROM&to=$TO"
+n_nf=$(nfdump -R "$T/nfc" -q -o csv 2>/dev/null | grep -c , || true)
+n_fh=0
+for _ in $(seq 60); do
+    n_fh=$(curl -s "$U/api/top?by=proto&$R" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"]["flows"])')
+    [ "$n_fh" = "$n_nf" ] && break
+    sleep 1
+done
+if [ "$n_fh" != "$n_nf" ]; then
+    echo "the stores differ: flowhound $n_fh flows, nfcapd $n_nf" >&2
+    exit 1
+fi
+
+median() { sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+t_curl() { # url -> median seconds
+    for _ in $(seq "$REPS"); do curl -s -o /dev/null -w '%{time_total}\n' "$1"; done | median
+}
+t_cmd() { # command... -> median seconds
+    for _ in $(seq "$REPS"); do
+        local t0 t1
+        t0=$(date +%s.%N); "$@" >/dev/null 2>&1; t1=$(date +%s.%N)
+        echo "$t1 - $t0" | bc -l
+    done | median
+}
+enc() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$1"; }
+row() { # name, api path+args, nfdump args...
+    local name=$1 api=$2 tf tn
+    shift 2
+    tf=$(t_curl "$U/api/$api&$R")
+    tn=$(t_cmd nfdump -R "$T/nfc" -q "$@")
+    printf '| %s | %.3f s | %.3f s | %.2f |\n' "$name" "$tf" "$tn" "$(echo "$tn / $tf" | bc -l)"
+}
+echo "flows: $n_fh over 24 h in each store; $(find "$T/store" -name '*.fhf*' | wc -l) flow files; $(nproc) cores; nfdump $(nfdump -V 2>&1 | head -1 | awk '{print $NF}')"
+echo
+echo "| request (a day of flows) | flowhound API | nfdump | nfdump / flowhound |"
+echo "|---|---|---|---|"
+row "top 10 dst ports by bytes" "top?by=dstport&order=bytes&n=10" -s dstport/bytes -n 10
+row "top 10 src IPs by flows, UDP only" "top?by=srcip&order=flows&n=10&filter=$(enc 'proto udp')" -s srcip -n 10 'proto udp'
+row "first 100 flows of udp/53 > 500 bytes" "flows?limit=100&filter=$(enc 'proto udp and port 53 and bytes > 500')" -c 100 'proto udp and port 53 and bytes > 500'
+echo
+echo "| request | median |"
+echo "|---|---|"
+printf '| /api/status (baseline) | %.1f ms |\n' "$(echo "$(t_curl "$U/api/status?x=1") * 1000" | bc -l)"
+printf '| /api/series, 5 series x 1,440 minutes | %.1f ms |\n' "$(echo "$(t_curl "$U/api/series?names=total,proto.tcp,proto.udp,proto.icmp,proto.other&$R") * 1000" | bc -l)"
+printf '| /api/alerts | %.1f ms |\n' "$(echo "$(t_curl "$U/api/alerts?status=all&x=1") * 1000" | bc -l)"
+if [ -d web/node_modules/playwright-core ] && [ -x /usr/bin/chromium ]; then
+    read -r med lo hi < <(node bench/web_load.mjs "$U/" "$FROM" "$TO" "$REPS")
+    echo "| page load to totals and top-10 shown (Chromium, day range) | $med ms ($lo .. $hi) |"
+fi
