@@ -145,9 +145,23 @@ static int name_list(const struct fh_series_spec *sp, struct fh_series *s, char 
 	return 0;
 }
 
+/* the directories above path (/var/lib/flowhound on a fresh machine) */
+static void make_parents(const char *path)
+{
+	char b[1200];
+	snprintf(b, sizeof(b), "%s", path);
+	for (char *p = b + 1; *p; p++)
+		if (*p == '/') {
+			*p = 0;
+			mkdir(b, 0755); /* EEXIST is fine; open reports what matters */
+			*p = '/';
+		}
+}
+
 /* map a file of exactly len bytes (created, sparse, when absent) */
 static uint8_t *map_file(const char *path, size_t len, int *fdp, char *err, size_t errlen)
 {
+	make_parents(path);
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0 || ftruncate(fd, (off_t)len) < 0) {
 		snprintf(err, errlen, "series file %s: %s", path, strerror(errno));
