@@ -102,6 +102,7 @@ struct fh_daemon {
 	int ctl_fd;
 	pthread_t ctl;
 	_Atomic uint64_t reloads;
+	_Atomic uint64_t files_expired, store_bytes; /* retention */
 };
 
 static struct fh_daemon *signal_target;
@@ -461,6 +462,10 @@ static size_t metrics_text(void *arg, char *out, size_t len)
 			"Counts older than a time-series ring holds (not graphed).");
 		P("flowhound_series_late_dropped_total %" PRIu64 "\n", ss.late_dropped);
 	}
+	HDR("store_files_expired_total", "counter", "Flow files deleted by retention.");
+	P("flowhound_store_files_expired_total %" PRIu64 "\n", atomic_load(&d->files_expired));
+	HDR("store_bytes", "gauge", "Bytes the complete flow files take (at the last retention check).");
+	P("flowhound_store_bytes %" PRIu64 "\n", atomic_load(&d->store_bytes));
 	HDR("reloads_total", "counter", "Configuration reloads.");
 	P("flowhound_reloads_total %" PRIu64 "\n", atomic_load(&d->reloads));
 #undef PER_WORKER
@@ -554,6 +559,8 @@ static int reload(struct fh_daemon *d, char *msg, size_t mlen)
 	next.ft_inactive = n->ft_inactive;
 	next.ft_active = n->ft_active;
 	next.pending_timeout = n->pending_timeout;
+	next.store_max_age = n->store_max_age;
+	next.store_max_size = n->store_max_size;
 	*n = next;
 	old = rcu_xchg_pointer(&d->live, n);
 	synchronize_rcu(); /* the control thread may wait; no poll loop does */
@@ -574,6 +581,19 @@ static void *control_main(void *arg)
 			char msg[512];
 			if (reload(d, msg, sizeof(msg)) < 0)
 				fprintf(stderr, "flowhound: %s\n", msg);
+		}
+		static uint64_t next_expire;
+		if (d->cfg.store_dir[0] && now_ms() >= next_expire) {
+			const struct fh_config *c = d->live; /* written only by this thread */
+			if (c->store_max_age || c->store_max_size) {
+				uint64_t left;
+				unsigned n = fh_flowstore_expire(d->cfg.store_dir,
+					(uint64_t)c->store_max_age, (uint64_t)c->store_max_size,
+					now_ms(), &left);
+				atomic_fetch_add(&d->files_expired, n);
+				atomic_store(&d->store_bytes, left);
+			}
+			next_expire = now_ms() + 60000;
 		}
 		static uint64_t next_msync;
 		if (d->series && now_ms() >= next_msync) { /* the graphs survive a crash, too */

@@ -434,3 +434,80 @@ int fh_flowfile_list_open(const char *dir, void (*fn)(void *arg, const char *pat
 {
 	return list(dir, fn, arg, 1);
 }
+
+/* ---- retention ------------------------------------------------------------------------ */
+
+struct expire_list {
+	char **path;
+	uint64_t *size, *end_ms;
+	size_t n, cap;
+};
+
+static void expire_collect(void *arg, const char *path)
+{
+	struct expire_list *l = arg;
+	struct stat sb;
+	const char *b = strrchr(path, '/');
+	struct tm tm = {0};
+	b = b ? b + 1 : path;
+	if (stat(path, &sb) < 0 || strncmp(b, "flows-", 6) || !strptime(b + 6, "%Y%m%d%H%M", &tm))
+		return; /* not a name we gave: left alone */
+	if (l->n == l->cap) {
+		size_t nc = l->cap ? l->cap * 2 : 256;
+		char **np = realloc(l->path, nc * sizeof(*np));
+		uint64_t *ns = np ? realloc(l->size, nc * sizeof(*ns)) : NULL;
+		uint64_t *ne = ns ? realloc(l->end_ms, nc * sizeof(*ne)) : NULL;
+		if (np)
+			l->path = np;
+		if (ns)
+			l->size = ns;
+		if (!ne)
+			return;
+		l->end_ms = ne;
+		l->cap = nc;
+	}
+	l->path[l->n] = strdup(path);
+	if (!l->path[l->n])
+		return;
+	l->size[l->n] = (uint64_t)sb.st_size;
+	l->end_ms[l->n] = (uint64_t)timegm(&tm) * 1000 + FH_FLOWSTORE_ROTATE_MS;
+	l->n++;
+}
+
+unsigned fh_flowstore_expire(const char *dir, uint64_t max_age_ms, uint64_t max_bytes,
+	uint64_t now_ms, uint64_t *bytes_left)
+{
+	struct expire_list l = {0};
+	unsigned deleted = 0;
+	uint64_t total = 0;
+	if (list(dir, expire_collect, &l, 0) < 0) {
+		if (bytes_left)
+			*bytes_left = 0;
+		return 0;
+	}
+	/* names sort by interval: oldest first (shards' files of one interval side by side) */
+	for (size_t i = 0; i < l.n; i++)
+		total += l.size[i];
+	for (size_t i = 0; i < l.n; i++) {
+		int old = max_age_ms && l.end_ms[i] + max_age_ms < now_ms;
+		int big = max_bytes && total > max_bytes;
+		if ((old || big) && unlink(l.path[i]) == 0) {
+			deleted++;
+			total -= l.size[i];
+			char *slash = strrchr(l.path[i], '/'); /* DIR/YYYY/MM/DD: drop emptied days */
+			for (int up = 0; up < 3 && slash && slash > l.path[i]; up++) {
+				*slash = 0;
+				if (strlen(l.path[i]) <= strlen(dir) || rmdir(l.path[i]) < 0)
+					break;
+				slash = strrchr(l.path[i], '/');
+			}
+		}
+		free(l.path[i]);
+	}
+	free(l.path);
+	free(l.size);
+	free(l.end_ms);
+	if (bytes_left)
+		*bytes_left = total;
+	return deleted;
+}

@@ -64,6 +64,16 @@ void fh_flowstore_sync(struct fh_flowstore *s);
 /* Close the current file; returns the number of write errors seen (0 = all written). */
 unsigned fh_flowstore_close(struct fh_flowstore *s);
 
+/*
+ * Retention: delete the complete flow files below dir whose interval ended more than
+ * max_age_ms before now_ms, then the oldest ones until the files take at most max_bytes
+ * (0: no limit of that kind). Files still open (.tmp) are never touched; emptied day
+ * directories are removed. Returns the number of files deleted; bytes_left (may be NULL)
+ * gets what the complete files take afterwards.
+ */
+unsigned fh_flowstore_expire(const char *dir, uint64_t max_age_ms, uint64_t max_bytes,
+	uint64_t now_ms, uint64_t *bytes_left);
+
 /* CRC-32C (Castagnoli) of a block, as the block header stores it; _sw is the portable
  * table version that fh_crc32c must agree with where it uses the CPU's instruction. */
 uint32_t fh_crc32c(const void *p, size_t n);

@@ -150,11 +150,62 @@ static void test_round_trip_skip_damage(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* Retention: by age, then by size, oldest first; open files and foreign files untouched;
+ * emptied day directories removed. */
+static void test_retention(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/fh-ret-XXXXXX", err[256], path[1200];
+	assert_non_null(mkdtemp(dir));
+	const uint64_t day = 86400000ull, t0 = 1767225600000ull; /* 2026-01-01 */
+	for (int d = 0; d < 4; d++) { /* one file a day, 10 records each */
+		struct fh_flowfile_writer *w = fh_flowfile_create(dir, t0 + (uint64_t)d * day, err,
+			sizeof(err));
+		assert_non_null(w);
+		for (unsigned i = 0; i < 10; i++) {
+			struct fh_flow_rec r = mk(i);
+			assert_int_equal(fh_flowfile_append(w, &r), 0);
+		}
+		assert_int_equal(fh_flowfile_close(w, err, sizeof(err)), 0);
+	}
+	struct fh_flowfile_writer *open_w = fh_flowfile_create(dir, t0, err, sizeof(err));
+	assert_non_null(open_w); /* a .tmp of the oldest interval: never deleted */
+	snprintf(path, sizeof(path), "%s/notes.txt", dir);
+	FILE *f = fopen(path, "w");
+	fputs("mine\n", f);
+	fclose(f);
+	uint64_t left = 0;
+	/* nothing is old enough, no size limit */
+	assert_int_equal(fh_flowstore_expire(dir, 10 * day, 0, t0 + 4 * day, &left), 0);
+	uint64_t all = left;
+	assert_true(all > 0);
+	/* older than 2 days at the start of day 4: days 0 and 1 go */
+	assert_int_equal(fh_flowstore_expire(dir, 2 * day, 0, t0 + 4 * day, &left), 2);
+	snprintf(path, sizeof(path), "%s/2026/01/02", dir);
+	assert_int_not_equal(access(path, F_OK), 0); /* its emptied day directory too */
+	snprintf(path, sizeof(path), "%s/2026/01/01", dir);
+	assert_int_equal(access(path, F_OK), 0); /* still holds the open file */
+	snprintf(path, sizeof(path), "%s/2026/01/03", dir);
+	assert_int_equal(access(path, F_OK), 0);
+	/* then by size: room for one file keeps the newest */
+	assert_int_equal(fh_flowstore_expire(dir, 0, all / 4 + 1, t0 + 4 * day, &left), 1);
+	assert_true(left <= all / 4 + 1);
+	snprintf(path, sizeof(path), "%s/2026/01/04", dir);
+	assert_int_equal(access(path, F_OK), 0);
+	snprintf(path, sizeof(path), "%s/notes.txt", dir);
+	assert_int_equal(access(path, F_OK), 0);
+	assert_int_equal(fh_flowfile_close(open_w, err, sizeof(err)), 0);
+	char cmd[1300];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_crc32c),
 		cmocka_unit_test(test_round_trip_skip_damage),
+		cmocka_unit_test(test_retention),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
