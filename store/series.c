@@ -439,6 +439,10 @@ int fh_series_plan(const struct fh_series *s, uint64_t from, uint64_t to, uint32
 		snprintf(err, errlen, "the range is empty (to must be after from)");
 		return -1;
 	}
+	if (to - from > 100ull * 366 * 86400000) {
+		snprintf(err, errlen, "the range is longer than 100 years");
+		return -1;
+	}
 	if (!max_points)
 		max_points = 10000;
 	uint64_t last = s->h->last_ms > to ? s->h->last_ms : to;
@@ -480,18 +484,33 @@ void fh_series_read(struct fh_series *s, unsigned idx, const struct fh_series_ra
 				break;
 			}
 		}
-	uint32_t ls = fh_series_level_step[l], per = r->step / ls;
+	uint64_t ls = fh_series_level_step[l], per = r->step / ls;
 	pthread_mutex_lock(&s->mu);
 	const struct slot *rg = ring(s->map, idx, l);
-	for (size_t i = 0; i < r->n; i++) {
+	uint64_t slots = fh_series_level_slots[l], base = r->from / 1000 / ls;
+	for (size_t i = 0; i < r->n; i++)
 		for (int k = 0; k < FH_SV_MAX; k++)
 			out[k][i] = 0;
-		uint64_t p0 = r->from / 1000 / ls + i * per;
-		for (uint32_t j = 0; j < per; j++) {
-			const struct slot *sl = &rg[(p0 + j) % fh_series_level_slots[l]];
-			if (sl->tag == p0 + j + 1)
-				for (int k = 0; k < FH_SV_MAX; k++)
-					out[k][i] += sl->v[k];
+	if ((uint64_t)r->n * per > slots) {
+		/* more periods than the ring holds: one pass over the ring, each slot into its point
+		 * (the work stays bounded however long the range) */
+		for (uint64_t j = 0; j < slots; j++) {
+			const struct slot *sl = &rg[j];
+			if (!sl->tag || sl->tag - 1 < base || (sl->tag - 1 - base) / per >= r->n)
+				continue;
+			size_t i = (size_t)((sl->tag - 1 - base) / per);
+			for (int k = 0; k < FH_SV_MAX; k++)
+				out[k][i] += sl->v[k];
+		}
+	} else {
+		for (size_t i = 0; i < r->n; i++) {
+			uint64_t p0 = base + i * per;
+			for (uint64_t p = p0; p < p0 + per; p++) {
+				const struct slot *sl = &rg[p % slots];
+				if (sl->tag == p + 1)
+					for (int k = 0; k < FH_SV_MAX; k++)
+						out[k][i] += sl->v[k];
+			}
 		}
 	}
 	pthread_mutex_unlock(&s->mu);
