@@ -142,74 +142,6 @@ struct fh_analytics {
 	struct fh_analytics_stats st;
 };
 
-/* ---- defaults ------------------------------------------------------------------------- */
-
-void fh_detect_defaults(struct fh_detect_cfg *c)
-{
-	*c = (struct fh_detect_cfg){
-		.window_ms = 60000,
-		.scan_h_targets = 50,
-		.scan_v_ports = 100,
-		.scan_fail_ratio = 0.6,
-		.scan_slow_targets = 50,
-		.scan_slow_window_ms = 3600000,
-		.worm_sources = 3,
-		.flood_pps = 1000,
-		.flood_sources = 100,
-		.resolver_clients = 20,
-		.dns_tunnel_queries = 60,
-		.dns_tunnel_avg_bytes = 90,
-		.tunnel_http_ms = 3600000,
-		.tunnel_http_bps = 100,
-		.tunnel_ssh_ms = 1800000,
-		.tunnel_ssh_bytes = 100u << 20,
-		.spam_targets = 20,
-		.p2p_peers = 3,
-		.hosts = 16384,
-	};
-}
-
-int fh_detect_cfg_set(struct fh_detect_cfg *c, const char *kv, char *err, size_t errlen)
-{
-	static const struct {
-		const char *name;
-		size_t off;
-		int kind; /* 4: uint32, 8: uint64, 0: double */
-	} keys[] = {
-#define K(f, k) {#f, offsetof(struct fh_detect_cfg, f), k}
-		K(window_ms, 8), K(scan_h_targets, 4), K(scan_v_ports, 4), K(scan_fail_ratio, 0),
-		K(scan_slow_targets, 4), K(scan_slow_window_ms, 8), K(worm_sources, 4),
-		K(flood_pps, 8), K(flood_sources, 4), K(resolver_clients, 4),
-		K(dns_tunnel_queries, 4), K(dns_tunnel_avg_bytes, 4), K(tunnel_http_ms, 8),
-		K(tunnel_http_bps, 4), K(tunnel_ssh_ms, 8), K(tunnel_ssh_bytes, 8),
-		K(spam_targets, 4), K(p2p_peers, 4), K(hosts, 4),
-#undef K
-	};
-	const char *eq = strchr(kv, '=');
-	size_t kl = eq ? (size_t)(eq - kv) : strlen(kv);
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		if (strlen(keys[i].name) != kl || strncmp(keys[i].name, kv, kl))
-			continue;
-		char *end;
-		double v = eq ? strtod(eq + 1, &end) : -1;
-		if (!eq || end == eq + 1 || *end || v < 0) {
-			snprintf(err, errlen, "detect.%.*s: expected a non-negative number", (int)kl,
-				kv);
-			return -1;
-		}
-		void *f = (char *)c + keys[i].off;
-		if (keys[i].kind == 4)
-			*(uint32_t *)f = (uint32_t)v;
-		else if (keys[i].kind == 8)
-			*(uint64_t *)f = (uint64_t)v;
-		else
-			*(double *)f = v;
-		return 0;
-	}
-	snprintf(err, errlen, "detect.%.*s: unknown detector setting", (int)kl, kv);
-	return -1;
-}
-
 /* ---- host table ----------------------------------------------------------------------- */
 
 static uint32_t bucket_of(const struct fh_analytics *a, const struct fh_ip *ip)
@@ -279,6 +211,8 @@ static void raise_alert(struct fh_analytics *a, uint8_t type, uint8_t sev,
 	uint64_t t, uint64_t flows, uint64_t pkts, uint64_t bytes, uint64_t targets,
 	const struct fh_ip *exporter, const char *list, const char *evidence)
 {
+	if (a->cfg.detect.suppress & (1u << type))
+		return; /* detect.suppress */
 	struct fh_alert al;
 	memset(&al, 0, sizeof(al));
 	al.type = type;
@@ -734,6 +668,15 @@ struct fh_analytics *fh_analytics_new(const struct fh_analytics_cfg *cfg,
 	a->free_head = 0;
 	a->rng = 0x853c49e6748fea9bull;
 	return a;
+}
+
+void fh_analytics_reconfigure(struct fh_analytics *a, const struct fh_analytics_cfg *cfg)
+{
+	uint32_t hosts = a->cfg.detect.hosts;
+	struct fh_alert_table_cfg alerts = a->cfg.alerts;
+	a->cfg = *cfg;
+	a->cfg.detect.hosts = hosts; /* the host pool is sized once */
+	a->cfg.alerts = alerts;
 }
 
 void fh_analytics_free(struct fh_analytics *a)

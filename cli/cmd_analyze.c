@@ -137,32 +137,30 @@ int fh_cmd_analyze(int argc, char **argv)
 		fprintf(stderr, "flowhound: %s\n", err);
 		return FH_EXIT_USAGE;
 	}
-	struct fh_analytics_cfg acfg = {0};
-	fh_detect_defaults(&acfg.detect);
-	for (unsigned i = 0; i < n_sets; i++) {
-		if (!strncmp(sets[i], "detect.", 7)) {
-			if (fh_detect_cfg_set(&acfg.detect, sets[i] + 7, err, sizeof(err)) < 0) {
-				fprintf(stderr, "flowhound: --set: %s\n", err);
-				return FH_EXIT_USAGE;
-			}
-			continue;
-		}
+	for (unsigned i = 0; i < n_sets; i++)
 		if (fh_config_set(&cfg, sets[i], err, sizeof(err)) < 0) {
 			fprintf(stderr, "flowhound: %s\n", err);
 			return FH_EXIT_USAGE;
 		}
+	for (unsigned i = 0; i < n_lists; i++) { /* --blocklist NAME=PATH: one more list */
+		char kv[700];
+		const char *eq = strchr(lists[i], '=');
+		snprintf(kv, sizeof(kv), "blocklist=%.*s: %s", (int)(eq - lists[i]), lists[i], eq + 1);
+		if (fh_config_set(&cfg, kv, err, sizeof(err)) < 0) {
+			fprintf(stderr, "flowhound: --blocklist: %s\n", err);
+			return FH_EXIT_USAGE;
+		}
 	}
 	struct fh_blocklist_set *bl = NULL;
-	if (n_lists) {
+	if (cfg.blocklists.n) {
 		bl = fh_blocklist_set_new();
-		for (unsigned i = 0; i < n_lists; i++) {
-			char name[64];
-			const char *eq = strchr(lists[i], '=');
-			snprintf(name, sizeof(name), "%.*s", (int)(eq - lists[i]), lists[i]);
+		for (unsigned i = 0; i < cfg.blocklists.n; i++) {
+			const char *name = cfg.blocklists.v[i].name;
 			unsigned bad;
-			int n = fh_blocklist_load(bl, name, eq + 1, &bad, err, sizeof(err));
+			int n = fh_blocklist_load(bl, name, cfg.blocklists.v[i].value, &bad, err,
+				sizeof(err));
 			if (n < 0) {
-				fprintf(stderr, "flowhound: --blocklist %s: %s\n", name, err);
+				fprintf(stderr, "flowhound: blocklist %s: %s\n", name, err);
 				fh_blocklist_set_free(bl);
 				return FH_EXIT_USAGE;
 			}
@@ -170,8 +168,9 @@ int fh_cmd_analyze(int argc, char **argv)
 				fprintf(stderr, "flowhound: %s (%u bad lines skipped)\n", err, bad);
 		}
 	}
-	acfg.home_net = &cfg.home_net;
-	acfg.blocklists = bl;
+	struct fh_analytics_cfg acfg = {.detect = cfg.detect, .home_net = &cfg.home_net,
+		.allow_scanners = &cfg.allow_scanners, .allow_resolvers = &cfg.allow_resolvers,
+		.allow_mail = &cfg.allow_mail, .blocklists = bl};
 	struct fh_alert_sink *rsink = NULL;
 	if (cfg.redis_url[0]) {
 		struct fh_redis_cfg rc = {.url = cfg.redis_url, .prefix = cfg.redis_prefix,

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * `flowhound run [-c FILE] [--set KEY=VALUE]... [--listen ADDR:PORT]... [--dpdk 'EAL ARGS']
- *  [--home-net CIDR]... [--redis URL] [--web ADDR:PORT]`: the daemon. Command-line options override the config file; --set
+ *  [--home-net CIDR]... [--redis URL] [--web ADDR:PORT] [--blocklist NAME=PATH]...`: the
+ * daemon. Command-line options override the config file; --set
  * reaches any key. `flowhound stats [--json]` and `flowhound reload` talk to it;
  * `flowhound config` prints the configuration (the defaults, or -c FILE with overrides).
  */
@@ -27,7 +28,7 @@ static void run_usage(FILE *f)
 {
 	fprintf(f, "usage: flowhound run [-c FILE] [--set KEY=VALUE]... [--listen ADDR:PORT]...\n"
 		   "                     [--dpdk 'EAL ARGS'] [--home-net CIDR]... [--redis URL]\n"
-		   "                     [--web ADDR:PORT]\n"
+		   "                     [--web ADDR:PORT] [--blocklist NAME=PATH]...\n"
 		   "       flowhound config [-c FILE] [--set KEY=VALUE]... [--markdown]\n");
 }
 
@@ -36,7 +37,8 @@ static int parse(int argc, char **argv, struct run_opts *o, char *bufs, size_t b
 {
 	static const struct option lo[] = {{"config", 1, NULL, 'c'}, {"set", 1, NULL, 's'},
 		{"listen", 1, NULL, 'l'}, {"dpdk", 1, NULL, 'd'}, {"home-net", 1, NULL, 'H'},
-		{"redis", 1, NULL, 'r'}, {"web", 1, NULL, 'w'}, {"markdown", 0, NULL, 'm'},
+		{"redis", 1, NULL, 'r'}, {"web", 1, NULL, 'w'}, {"blocklist", 1, NULL, 'b'},
+		{"markdown", 0, NULL, 'm'},
 		{"help", 0, NULL, 'h'},
 		{NULL, 0, NULL, 0}};
 	int c;
@@ -66,6 +68,9 @@ static int parse(int argc, char **argv, struct run_opts *o, char *bufs, size_t b
 		case 'w':
 			key = "web.listen=";
 			break;
+		case 'b':
+			key = "blocklist=";
+			break;
 		case 'm':
 			o->markdown = 1;
 			continue;
@@ -76,13 +81,24 @@ static int parse(int argc, char **argv, struct run_opts *o, char *bufs, size_t b
 			run_usage(stderr);
 			return -1;
 		}
-		size_t need = strlen(key) + strlen(optarg) + 1;
+		char nb[600];
+		const char *val = optarg;
+		if (c == 'b') { /* NAME=PATH on the command line, NAME: PATH in the config */
+			const char *eq = strchr(optarg, '=');
+			if (!eq || eq == optarg) {
+				fprintf(stderr, "flowhound: --blocklist takes NAME=PATH\n");
+				return -1;
+			}
+			snprintf(nb, sizeof(nb), "%.*s: %s", (int)(eq - optarg), optarg, eq + 1);
+			val = nb;
+		}
+		size_t need = strlen(key) + strlen(val) + 1;
 		if (o->n_sets == MAX_SETS || used + need > bl) {
 			fprintf(stderr, "flowhound: too many options\n");
 			return -1;
 		}
 		char *s = bufs + used;
-		snprintf(s, need, "%s%s", key, optarg);
+		snprintf(s, need, "%s%s", key, val);
 		used += need;
 		o->sets[o->n_sets++] = s;
 	}

@@ -13,7 +13,8 @@
 #include "dataplane/rx/socket.h"
 #include "store/filter.h"
 
-enum type { T_BOOL, T_INT, T_SIZE, T_DURATION, T_STRING, T_LISTEN, T_CIDR, T_PORTS, T_PROFILE };
+enum type { T_BOOL, T_INT, T_SIZE, T_DURATION, T_STRING, T_LISTEN, T_CIDR, T_PORTS, T_PROFILE,
+	T_NAMEPATH };
 
 struct row {
 	const char *key;
@@ -219,8 +220,11 @@ static int set_value(struct fh_config *c, const struct row *r, const char *v, in
 		}
 		return 0;
 	}
-	case T_PROFILE: {
-		struct fh_profile_list *l = field;
+	case T_PROFILE:
+	case T_NAMEPATH: {
+		/* NAME: FILTER (a profile) or NAME: PATH (a blocklist) */
+		const char *what = r->type == T_PROFILE ? "profile" : "list";
+		struct fh_named_list *l = field;
 		if (fresh)
 			l->n = 0;
 		if (!*v)
@@ -230,42 +234,45 @@ static int set_value(struct fh_config *c, const struct row *r, const char *v, in
 		while (nl && v[nl - 1] == ' ')
 			nl--;
 		if (!colon || !nl || nl >= sizeof(l->v[0].name)) {
-			snprintf(why, wl, "expected 'NAME: FILTER' (a name of 1..%zu letters)",
-				sizeof(l->v[0].name) - 1);
+			snprintf(why, wl, "expected 'NAME: %s' (a name of 1..%zu letters)",
+				r->type == T_PROFILE ? "FILTER" : "PATH", sizeof(l->v[0].name) - 1);
 			return -1;
 		}
 		for (size_t i = 0; i < nl; i++)
 			if (!isalnum((unsigned char)v[i]) && v[i] != '_' && v[i] != '-') {
-				snprintf(why, wl, "profile name '%.*s': letters, digits, _ and - only",
+				snprintf(why, wl, "%s name '%.*s': letters, digits, _ and - only", what,
 					(int)nl, v);
 				return -1;
 			}
 		const char *text = colon + 1;
 		while (*text == ' ')
 			text++;
-		if (strlen(text) >= sizeof(l->v[0].filter)) {
-			snprintf(why, wl, "filter longer than %zu characters",
-				sizeof(l->v[0].filter) - 1);
+		if (!*text || strlen(text) >= sizeof(l->v[0].value)) {
+			snprintf(why, wl, "%s %.*s: empty, or longer than %zu characters", what,
+				(int)nl, v, sizeof(l->v[0].value) - 1);
 			return -1;
 		}
-		char ferr[192];
-		struct fh_filter *f = fh_filter_compile(text, ferr, sizeof(ferr));
-		if (!f) {
-			snprintf(why, wl, "profile %.*s: %.192s", (int)(nl > 31 ? 31 : nl), v, ferr);
-			return -1;
-		}
-		fh_filter_free(f);
-		for (unsigned i = 0; i < l->n; i++)
-			if (strlen(l->v[i].name) == nl && !strncmp(l->v[i].name, v, nl)) {
-				snprintf(why, wl, "profile %.*s is given twice", (int)nl, v);
+		if (r->type == T_PROFILE) {
+			char ferr[192];
+			struct fh_filter *f = fh_filter_compile(text, ferr, sizeof(ferr));
+			if (!f) {
+				snprintf(why, wl, "profile %.*s: %.192s", (int)(nl > 31 ? 31 : nl), v,
+					ferr);
 				return -1;
 			}
-		if (l->n == FH_CFG_MAX_PROFILES) {
-			snprintf(why, wl, "more than %d profiles", FH_CFG_MAX_PROFILES);
+			fh_filter_free(f);
+		}
+		for (unsigned i = 0; i < l->n; i++)
+			if (strlen(l->v[i].name) == nl && !strncmp(l->v[i].name, v, nl)) {
+				snprintf(why, wl, "%s %.*s is given twice", what, (int)nl, v);
+				return -1;
+			}
+		if (l->n == FH_CFG_MAX_NAMED) {
+			snprintf(why, wl, "more than %d of them", FH_CFG_MAX_NAMED);
 			return -1;
 		}
 		snprintf(l->v[l->n].name, sizeof(l->v[0].name), "%.*s", (int)nl, v);
-		snprintf(l->v[l->n].filter, sizeof(l->v[0].filter), "%s", text);
+		snprintf(l->v[l->n].value, sizeof(l->v[0].value), "%s", text);
 		l->n++;
 		return 0;
 	}
@@ -278,6 +285,15 @@ static int apply(struct fh_config *c, const char *where, const char *key, const 
 {
 	char why[256];
 	const struct row *r = find(key);
+	if (!r && !strncmp(key, "detect.", 7)) { /* the detectors' own table */
+		char kv[1200];
+		snprintf(kv, sizeof(kv), "%s=%s", key + 7, val);
+		if (fh_detect_cfg_set(&c->detect, kv, why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "%s: %s", where, why);
+			return -1;
+		}
+		return 0;
+	}
 	if (!r) {
 		const char *best = NULL;
 		unsigned bd = 4;
@@ -311,6 +327,7 @@ void fh_config_defaults(struct fh_config *c)
 {
 	char why[256];
 	memset(c, 0, sizeof(*c));
+	fh_detect_defaults(&c->detect);
 	for (size_t i = 0; i < NROWS; i++)
 		if (rows[i].def[0] || rows[i].type == T_STRING)
 			set_value(c, &rows[i], rows[i].def, 1, why, sizeof(why));
@@ -455,13 +472,14 @@ void fh_config_dump(const struct fh_config *c, FILE *f)
 				fprintf(f, "%s%u", k ? " " : "", l->v[k]);
 			break;
 		}
-		case T_PROFILE: {
-			const struct fh_profile_list *l = field;
+		case T_PROFILE:
+		case T_NAMEPATH: {
+			const struct fh_named_list *l = field;
 			if (!l->n)
 				fprintf(f, "\"\"");
 			for (unsigned k = 0; k < l->n; k++)
 				fprintf(f, "%s%s%s%s: %s", k ? "\n" : "", k ? r->key : "",
-					k ? " = " : "", l->v[k].name, l->v[k].filter);
+					k ? " = " : "", l->v[k].name, l->v[k].value);
 			break;
 		}
 		case T_CIDR: {
@@ -477,6 +495,7 @@ void fh_config_dump(const struct fh_config *c, FILE *f)
 		}
 		fprintf(f, "\n\n");
 	}
+	fh_detect_cfg_dump(&c->detect, f);
 }
 
 bool fh_cidr_match(const struct fh_cidr_list *l, const struct fh_ip *ip)
@@ -490,7 +509,8 @@ bool fh_cidr_match(const struct fh_cidr_list *l, const struct fh_ip *ip)
 static const char *type_name(int type)
 {
 	static const char *const names[] = {"bool", "int", "size (k/M/G)", "duration (ms/s/m/h)",
-		"string", "ADDR:PORT list", "CIDR list", "port list", "NAME: FILTER (repeatable)"};
+		"string", "ADDR:PORT list", "CIDR list", "port list", "NAME: FILTER (repeatable)",
+		"NAME: PATH (repeatable)"};
 	return names[type];
 }
 

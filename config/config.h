@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "analytics/detect_cfg.h"
 #include "dataplane/flow.h"
 
 #define FH_CFG_MAX_LIST 64
@@ -37,13 +38,13 @@ struct fh_port_list {
 	unsigned n;
 };
 
-#define FH_CFG_MAX_PROFILES 32
-/* web.profile: named filters (nfsen's profiles), each a time series */
-struct fh_profile_list {
+#define FH_CFG_MAX_NAMED 32
+/* NAME: VALUE lines: web.profile (NAME: FILTER), blocklist (NAME: PATH) */
+struct fh_named_list {
 	struct {
 		char name[32];
-		char filter[512];
-	} v[FH_CFG_MAX_PROFILES];
+		char value[512];
+	} v[FH_CFG_MAX_NAMED];
 	unsigned n;
 };
 
@@ -66,7 +67,10 @@ struct fh_config {
 	char web_listen[64], web_token[128], web_basic[128], web_cert[512], web_key[512];
 	char series_file[512];
 	struct fh_port_list web_ports;
-	struct fh_profile_list profiles;
+	struct fh_named_list profiles;
+	struct fh_cidr_list allow_scanners, allow_resolvers, allow_mail;
+	struct fh_named_list blocklists;
+	struct fh_detect_cfg detect; /* detect.NAME keys (analytics/detect_cfg.h) */
 	/* which list keys the file or --set gave (a given list replaces the default) */
 	uint64_t set_mask;
 };

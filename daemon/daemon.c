@@ -78,12 +78,15 @@ struct shard_ctx {
 	struct fh_analytics *engine;
 	struct fh_flowstore *store; /* store.dir: this shard's flow files */
 	struct fh_series_acc *acc; /* the web view's time series (when on) */
+	const struct fh_config *seen_cfg; /* what the engine was last configured from */
+	const struct fh_blocklist_set *seen_bl;
 	_Atomic uint64_t events, flows, packets, bytes; /* scaled by sampling */
 };
 
 struct fh_daemon {
 	struct fh_config cfg; /* as started */
 	struct fh_config *live; /* RCU: what reload may change */
+	struct fh_blocklist_set *bl; /* RCU: the lists of live->blocklists (NULL: none) */
 	char config_path[512];
 	char *sets[64];
 	unsigned n_sets;
@@ -97,7 +100,7 @@ struct fh_daemon {
 	struct fh_alert_sink *memsink, *redis;
 	unsigned n_sinks;
 	struct fh_series *series;
-	struct fh_filter *profile_filter[FH_CFG_MAX_PROFILES];
+	struct fh_filter *profile_filter[FH_CFG_MAX_NAMED];
 	struct fh_web *web;
 	int ctl_fd;
 	pthread_t ctl;
@@ -211,6 +214,44 @@ static void *worker_main(void *arg)
 
 /* ---- analytics shards ----------------------------------------------------------------- */
 
+/* The engine's settings from a config and its blocklists (pointers into both). */
+static void analytics_cfg(const struct fh_config *c, const struct fh_blocklist_set *bl,
+	struct fh_analytics_cfg *a)
+{
+	*a = (struct fh_analytics_cfg){.detect = c->detect, .home_net = &c->home_net,
+		.allow_scanners = &c->allow_scanners, .allow_resolvers = &c->allow_resolvers,
+		.allow_mail = &c->allow_mail, .blocklists = bl};
+}
+
+/* Every `blocklist = NAME: PATH` of c; NULL when there are none, or on an error (err set).
+ * Bad lines are skipped with a warning on stderr. */
+static struct fh_blocklist_set *load_blocklists(const struct fh_config *c, char *err,
+	size_t errlen)
+{
+	err[0] = 0;
+	if (!c->blocklists.n)
+		return NULL;
+	struct fh_blocklist_set *bl = fh_blocklist_set_new();
+	if (!bl) {
+		snprintf(err, errlen, "blocklists: out of memory");
+		return NULL;
+	}
+	for (unsigned i = 0; i < c->blocklists.n; i++) {
+		char e[400];
+		unsigned bad = 0;
+		if (fh_blocklist_load(bl, c->blocklists.v[i].name, c->blocklists.v[i].value, &bad,
+			    e, sizeof(e)) < 0) {
+			snprintf(err, errlen, "blocklist %s: %s", c->blocklists.v[i].name, e);
+			fh_blocklist_set_free(bl);
+			return NULL;
+		}
+		if (bad)
+			fprintf(stderr, "flowhound: blocklist %s: %u bad lines skipped, the first: %s\n",
+				c->blocklists.v[i].name, bad, e);
+	}
+	return bl;
+}
+
 static void *shard_main(void *arg)
 {
 	struct shard_ctx *s = arg;
@@ -222,6 +263,17 @@ static void *shard_main(void *arg)
 	rcu_register_thread();
 	for (;;) {
 		unsigned got = 0;
+		/* a reload: take the new settings before this thread's next quiescent state, after
+		 * which the old ones may be freed */
+		const struct fh_config *lc = rcu_dereference(d->live);
+		const struct fh_blocklist_set *lb = rcu_dereference(d->bl);
+		if (lc != s->seen_cfg || lb != s->seen_bl) {
+			struct fh_analytics_cfg ac;
+			analytics_cfg(lc, lb, &ac);
+			fh_analytics_reconfigure(s->engine, &ac);
+			s->seen_cfg = lc;
+			s->seen_bl = lb;
+		}
 		for (unsigned i = 0; i < d->nw; i++) {
 			uint32_t n = fh_ring_dequeue_burst(d->w[i]->rings[s->id], ev, 64);
 			for (uint32_t k = 0; k < n; k++) {
@@ -504,9 +556,9 @@ static void live_flows(void *arg, void (*fn)(void *fa, const struct fh_flow_rec 
 static int web_start(struct fh_daemon *d, char *err, size_t errlen)
 {
 	const struct fh_config *c = &d->cfg;
-	struct fh_series_profile prof[FH_CFG_MAX_PROFILES];
+	struct fh_series_profile prof[FH_CFG_MAX_NAMED];
 	for (unsigned i = 0; i < c->profiles.n; i++) {
-		d->profile_filter[i] = fh_filter_compile(c->profiles.v[i].filter, err, errlen);
+		d->profile_filter[i] = fh_filter_compile(c->profiles.v[i].value, err, errlen);
 		if (!d->profile_filter[i])
 			return -1;
 		snprintf(prof[i].name, sizeof(prof[i].name), "%s", c->profiles.v[i].name);
@@ -551,6 +603,13 @@ static int reload(struct fh_daemon *d, char *msg, size_t mlen)
 			free(n);
 			return -1;
 		}
+	char blerr[512];
+	struct fh_blocklist_set *nbl = load_blocklists(n, blerr, sizeof(blerr));
+	if (blerr[0]) {
+		snprintf(msg, mlen, "reload: %s", blerr);
+		free(n);
+		return -1;
+	}
 	/* only reloadable keys change; the rest stay as started */
 	struct fh_config *old = d->live;
 	struct fh_config next = *old;
@@ -561,10 +620,18 @@ static int reload(struct fh_daemon *d, char *msg, size_t mlen)
 	next.pending_timeout = n->pending_timeout;
 	next.store_max_age = n->store_max_age;
 	next.store_max_size = n->store_max_size;
+	next.allow_scanners = n->allow_scanners;
+	next.allow_resolvers = n->allow_resolvers;
+	next.allow_mail = n->allow_mail;
+	next.blocklists = n->blocklists;
+	next.detect = n->detect;
+	next.detect.hosts = old->detect.hosts; /* the host pools are sized at start */
 	*n = next;
 	old = rcu_xchg_pointer(&d->live, n);
+	struct fh_blocklist_set *obl = rcu_xchg_pointer(&d->bl, nbl);
 	synchronize_rcu(); /* the control thread may wait; no poll loop does */
 	free(old);
+	fh_blocklist_set_free(obl);
 	atomic_fetch_add(&d->reloads, 1);
 	snprintf(msg, mlen, "reloaded\n");
 	return 0;
@@ -615,8 +682,13 @@ static void *control_main(void *arg)
 		if (n > 0 && !strncmp(cmd, "stats", 5)) {
 			olen = stats_json(d, out, sizeof(out));
 		} else if (n > 0 && !strncmp(cmd, "reload", 6)) {
-			if (reload(d, out, sizeof(out) - 1) < 0)
-				strcat(out, "\n");
+			char msg[1024];
+			if (reload(d, msg, sizeof(msg)) < 0) { /* `flowhound reload` exits 1 */
+				snprintf(out, sizeof(out), "error: %s\n", msg);
+				fprintf(stderr, "flowhound: %s\n", msg);
+			} else {
+				snprintf(out, sizeof(out), "%s", msg);
+			}
 			olen = strlen(out);
 		} else {
 			olen = (size_t)snprintf(out, sizeof(out), "error: unknown command\n");
@@ -749,8 +821,11 @@ struct fh_daemon *fh_daemon_start(const struct fh_config *cfg, const char *confi
 			goto err;
 		d->redis = d->sinks[d->n_sinks++];
 	}
-	struct fh_analytics_cfg acfg = {.home_net = &d->cfg.home_net};
-	fh_detect_defaults(&acfg.detect);
+	d->bl = load_blocklists(cfg, err, errlen);
+	if (err[0])
+		goto err;
+	struct fh_analytics_cfg acfg;
+	analytics_cfg(d->live, d->bl, &acfg); /* each shard re-reads the live config */
 	for (unsigned i = 0; i < d->ns; i++) {
 		d->s[i] = calloc(1, sizeof(*d->s[i]));
 		d->s[i]->id = i;
@@ -878,7 +953,7 @@ void fh_daemon_free(struct fh_daemon *d)
 		free(d->s[i]);
 	}
 	fh_series_close(d->series);
-	for (unsigned i = 0; i < FH_CFG_MAX_PROFILES; i++)
+	for (unsigned i = 0; i < FH_CFG_MAX_NAMED; i++)
 		fh_filter_free(d->profile_filter[i]);
 	for (unsigned i = 0; i < d->n_sinks; i++)
 		d->sinks[i]->ops->close(d->sinks[i]);
@@ -889,5 +964,6 @@ void fh_daemon_free(struct fh_daemon *d)
 	if (d->dpdk)
 		fh_dpdk_cleanup();
 	free(d->live);
+	fh_blocklist_set_free(d->bl);
 	free(d);
 }

@@ -128,7 +128,7 @@ static void api_status(const struct fh_web_source *src, struct fh_api_reply *r)
 		fh_sb_printf(b, "%s{\"name\":", i ? "," : "");
 		fh_sb_json_str(b, src->profiles->v[i].name);
 		fh_sb_puts(b, ",\"filter\":");
-		fh_sb_json_str(b, src->profiles->v[i].filter);
+		fh_sb_json_str(b, src->profiles->v[i].value);
 		fh_sb_puts(b, "}");
 	}
 	fh_sb_puts(b, "],\"home_nets\":");

@@ -25,7 +25,7 @@ struct fh_web_source {
 	const char *store_dir; /* flow files; NULL or "" when none */
 	struct fh_alert_sink *alerts; /* the in-memory sink (analytics/sink_memory.h) */
 	const char *redis_url, *redis_prefix; /* active alerts from Redis when set */
-	const struct fh_profile_list *profiles;
+	const struct fh_named_list *profiles;
 	const struct fh_cidr_list *home_net;
 	/* Visit every flow still in the live tables (not in a flow file yet). Any thread. */
 	void (*live_flows)(void *arg, void (*fn)(void *fa, const struct fh_flow_rec *r), void *fa);

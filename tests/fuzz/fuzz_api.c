@@ -33,10 +33,10 @@ static struct fh_web_source src;
 static void setup(void)
 {
 	static const uint16_t ports[] = {53, 443};
-	static struct fh_profile_list prof = {.n = 1};
+	static struct fh_named_list prof = {.n = 1};
 	char err[256];
 	snprintf(prof.v[0].name, sizeof(prof.v[0].name), "dns");
-	snprintf(prof.v[0].filter, sizeof(prof.v[0].filter), "port 53");
+	snprintf(prof.v[0].value, sizeof(prof.v[0].value), "port 53");
 	struct fh_series_profile sp = {.name = "dns",
 		.filter = fh_filter_compile("port 53", err, sizeof(err))};
 	struct fh_series_spec spec = {.ports = ports, .n_ports = 2, .profiles = &sp,
