@@ -5,7 +5,11 @@
  * random outside peers (web, DNS, mail, a few failed connections), as an analytics shard
  * would receive them from the rings.
  *
- *   bench_engine [HOSTS] [SECONDS]      (default 100000 hosts, 3 s)
+ *   bench_engine [HOSTS] [SECONDS] [EVENTS]      (default 100000 hosts, 3 s)
+ *
+ * With EVENTS, exactly that many events instead of SECONDS, and a digest of the alert table
+ * (every alert's key, counts, times and evidence) that must not change when the engine is
+ * made faster: the same events give the same alerts.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +20,28 @@
 #include "benchlib.h"
 
 static uint64_t rs = 0x9e3779b97f4a7c15ull;
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ull;
+	return h;
+}
+
+/* Order-independent: the sum of one hash per alert. */
+static void digest(void *arg, const struct fh_alert *al)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	h = fnv(h, al->id, strlen(al->id));
+	h = fnv(h, &al->severity, 1);
+	uint64_t v[] = {al->first_seen, al->last_seen, al->detected_at, al->flows, al->packets,
+		al->bytes, al->targets};
+	h = fnv(h, v, sizeof(v));
+	h = fnv(h, al->evidence, strlen(al->evidence));
+	*(uint64_t *)arg += h;
+}
+
 static uint32_t rnd(void)
 {
 	rs ^= rs << 13;
@@ -28,6 +54,7 @@ int main(int argc, char **argv)
 {
 	unsigned hosts = argc > 1 ? (unsigned)atoi(argv[1]) : 100000;
 	double secs = argc > 2 ? atof(argv[2]) : 3;
+	uint64_t events = argc > 3 ? strtoull(argv[3], NULL, 10) : 0;
 	static struct fh_cidr_list home;
 	bool v4;
 	fh_cidr_parse("10.0.0.0/8", &home.v[0].net, &home.v[0].plen128, &v4);
@@ -64,13 +91,13 @@ int main(int argc, char **argv)
 	uint64_t t = 1764374400000ull, n = 0;
 	double t0 = now_s(), el;
 	do {
-		for (unsigned i = 0; i < NEV; i++) {
+		for (unsigned i = 0; i < NEV && (!events || n < events); i++) {
 			ev[i].rec.first_ms = ev[i].rec.last_ms = t + n / 100; /* 100 k events/s */
 			fh_analytics_event(a, &ev[i]);
 			n++;
 		}
 		el = now_s() - t0;
-	} while (el < secs);
+	} while (events ? n < events : el < secs);
 	long after = rss_kb();
 	struct fh_analytics_stats st;
 	fh_analytics_get_stats(a, &st);
@@ -83,6 +110,11 @@ int main(int argc, char **argv)
 	printf("memory: %.1f MiB for %llu host states: %.0f bytes per host\n",
 		(after - before) / 1024.0, (unsigned long long)st.hosts,
 		st.hosts ? (after - before) * 1024.0 / (double)st.hosts : 0);
+	if (events) {
+		uint64_t d = 0;
+		fh_alert_table_foreach(fh_analytics_alerts(a), digest, &d);
+		printf("alerts digest: %016llx\n", (unsigned long long)d);
+	}
 	fh_analytics_free(a);
 	free(ev);
 	return 0;
