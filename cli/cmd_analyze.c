@@ -186,6 +186,7 @@ int fh_cmd_analyze(int argc, char **argv)
 	}
 	struct actx c = {.a = fh_analytics_new(&acfg, &rsink, rsink ? 1 : 0),
 		.store = write_dir ? fh_flowstore_new(write_dir, NULL) : NULL};
+	fh_flowstore_set_codec(c.store, fh_codec_parse(cfg.store_codec));
 	if (!c.a) {
 		fprintf(stderr, "flowhound: out of memory\n");
 		return FH_EXIT_FAIL;

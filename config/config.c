@@ -12,6 +12,7 @@
 #include "config/config.h"
 #include "dataplane/rx/socket.h"
 #include "store/filter.h"
+#include "store/flowfile.h"
 
 enum type { T_BOOL, T_INT, T_SIZE, T_DURATION, T_STRING, T_LISTEN, T_CIDR, T_PORTS, T_PROFILE,
 	T_NAMEPATH };
@@ -150,6 +151,10 @@ static int set_value(struct fh_config *c, const struct row *r, const char *v, in
 		}
 		if (strlen(v) >= r->size) {
 			snprintf(why, wl, "longer than %zu characters", r->size - 1);
+			return -1;
+		}
+		if (r->off == offsetof(struct fh_config, store_codec) && fh_codec_parse(v) < 0) {
+			snprintf(why, wl, "'%s' is not zstd, lz4 or lz4hc", v);
 			return -1;
 		}
 		strcpy(field, v);

@@ -62,7 +62,7 @@ struct fh_config {
 	char control_socket[256];
 	char redis_url[512], redis_prefix[64], redis_instance[128], redis_spool[512];
 	int64_t redis_spool_max, redis_ttl;
-	char store_dir[512];
+	char store_dir[512], store_codec[16];
 	int64_t store_max_age, store_max_size;
 	char web_listen[64], web_token[128], web_basic[128], web_cert[512], web_key[512];
 	char series_file[512];

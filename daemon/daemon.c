@@ -835,6 +835,7 @@ struct fh_daemon *fh_daemon_start(const struct fh_config *cfg, const char *confi
 			char tag[16];
 			snprintf(tag, sizeof(tag), "s%u", i);
 			d->s[i]->store = fh_flowstore_new(cfg->store_dir, tag);
+			fh_flowstore_set_codec(d->s[i]->store, fh_codec_parse(cfg->store_codec));
 		}
 		if (!d->s[i]->engine) {
 			snprintf(err, errlen, "out of memory for the analytics shards");

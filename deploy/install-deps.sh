@@ -6,7 +6,7 @@ set -euo pipefail
 PKGS=(
     build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev llvm
     libdpdk-dev dpdk-dev liburcu-dev libhiredis-dev libpcap-dev libcmocka-dev
-    libzstd-dev libmicrohttpd-dev
+    libzstd-dev liblz4-dev libmicrohttpd-dev
     redis-server redis-tools wireshark-common
     nfdump softflowd pmacct tshark tcpdump nmap hping3 python3-scapy
     python3 iproute2 procps psmisc

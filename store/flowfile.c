@@ -11,12 +11,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <lz4.h>
+#include <lz4hc.h>
 #include <zstd.h>
 
 #include "store/flowfile.h"
 
 #define MAGIC "FHFLOWS1"
-#define VERSION 1
+#define VERSION 2 /* 2: a codec per block (the header's former padding); 1: zstd only */
 #define BLOCK_RECS 4096
 #define BLOCK_MAGIC 0x464842u /* "FHB" */
 
@@ -31,7 +33,7 @@ struct block_header {
 	uint32_t magic, count;
 	uint32_t raw_size, comp_size;
 	uint32_t crc; /* CRC-32C of the compressed bytes */
-	uint32_t pad;
+	uint32_t codec; /* enum fh_codec (version 1 files: 0, zstd) */
 	uint64_t min_first_ms, max_last_ms;
 	uint8_t protos[32]; /* bitmap of the protocols in the block */
 };
@@ -88,6 +90,38 @@ uint32_t fh_crc32c(const void *p, size_t n)
 	return fh_crc32c_sw(p, n);
 }
 
+/* ---- codecs --------------------------------------------------------------------------- */
+
+const char *const fh_codec_names[FH_CODEC_MAX] = {"zstd", "lz4", "lz4hc"};
+
+int fh_codec_parse(const char *name)
+{
+	for (int i = 0; i < FH_CODEC_MAX; i++)
+		if (!strcmp(name, fh_codec_names[i]))
+			return i;
+	return -1;
+}
+
+/* room for the largest compressed block, whatever the codec */
+static size_t comp_bound(void)
+{
+	size_t z = ZSTD_compressBound(BLOCK_RECS * sizeof(struct fh_flow_rec));
+	size_t l = (size_t)LZ4_compressBound((int)(BLOCK_RECS * sizeof(struct fh_flow_rec)));
+	return z > l ? z : l;
+}
+
+static int decompress(uint32_t codec, void *dst, size_t dst_len, const void *src,
+	size_t src_len, void *zctx)
+{
+	if (codec == FH_CODEC_ZSTD) {
+		size_t got = ZSTD_decompressDCtx(zctx, dst, dst_len, src, src_len);
+		return ZSTD_isError(got) ? -1 : (int)got;
+	}
+	if (codec == FH_CODEC_LZ4 || codec == FH_CODEC_LZ4HC)
+		return LZ4_decompress_safe(src, dst, (int)src_len, (int)dst_len);
+	return -1;
+}
+
 /* ---- writer --------------------------------------------------------------------------- */
 
 struct fh_flowfile_writer {
@@ -98,6 +132,7 @@ struct fh_flowfile_writer {
 	unsigned n;
 	void *comp;
 	size_t comp_cap;
+	int codec;
 };
 
 static int mkdirs(const char *path)
@@ -143,7 +178,8 @@ struct fh_flowfile_writer *fh_flowfile_create_tagged(const char *dir, uint64_t s
 	snprintf(w->tmp, sizeof(w->tmp), "%s.tmp", w->path);
 	w->f = fopen(w->tmp, "wb");
 	w->recs = malloc(BLOCK_RECS * sizeof(*w->recs));
-	w->comp_cap = ZSTD_compressBound(BLOCK_RECS * sizeof(*w->recs));
+	w->comp_cap = comp_bound();
+	w->codec = FH_CODEC_DEFAULT;
 	w->comp = malloc(w->comp_cap);
 	if (!w->f || !w->recs || !w->comp) {
 		snprintf(err, errlen, "%s: %s", w->tmp, strerror(errno));
@@ -160,6 +196,12 @@ struct fh_flowfile_writer *fh_flowfile_create_tagged(const char *dir, uint64_t s
 	memcpy(h.magic, MAGIC, 8);
 	fwrite(&h, sizeof(h), 1, w->f);
 	return w;
+}
+
+void fh_flowfile_set_codec(struct fh_flowfile_writer *w, int codec)
+{
+	if (codec >= 0 && codec < FH_CODEC_MAX)
+		w->codec = codec;
 }
 
 uint64_t fh_flowfile_start(const struct fh_flowfile_writer *w)
@@ -181,9 +223,22 @@ static int flush_block(struct fh_flowfile_writer *w)
 			b.max_last_ms = r->last_ms;
 		b.protos[r->proto / 8] |= (uint8_t)(1u << (r->proto % 8));
 	}
-	size_t c = ZSTD_compress(w->comp, w->comp_cap, w->recs, b.raw_size, 3);
-	if (ZSTD_isError(c))
-		return -EIO;
+	size_t c;
+	b.codec = (uint32_t)w->codec;
+	if (w->codec == FH_CODEC_ZSTD) {
+		c = ZSTD_compress(w->comp, w->comp_cap, w->recs, b.raw_size, 3);
+		if (ZSTD_isError(c))
+			return -EIO;
+	} else {
+		int n = w->codec == FH_CODEC_LZ4HC
+				? LZ4_compress_HC((const char *)w->recs, w->comp, (int)b.raw_size,
+					  (int)w->comp_cap, 2)
+				: LZ4_compress_default((const char *)w->recs, w->comp,
+					  (int)b.raw_size, (int)w->comp_cap);
+		if (n <= 0)
+			return -EIO;
+		c = (size_t)n;
+	}
 	b.comp_size = (uint32_t)c;
 	b.crc = fh_crc32c(w->comp, c);
 	if (fwrite(&b, sizeof(b), 1, w->f) != 1 || fwrite(w->comp, 1, c, w->f) != c)
@@ -227,6 +282,7 @@ int fh_flowfile_close(struct fh_flowfile_writer *w, char *err, size_t errlen)
 
 struct fh_flowstore {
 	char dir[1024], tag[32];
+	int codec;
 	struct fh_flowfile_writer *w;
 	unsigned errors;
 };
@@ -237,6 +293,7 @@ struct fh_flowstore *fh_flowstore_new(const char *dir, const char *tag)
 	if (!s)
 		return NULL;
 	snprintf(s->dir, sizeof(s->dir), "%s", dir);
+	s->codec = FH_CODEC_DEFAULT;
 	if (tag)
 		snprintf(s->tag, sizeof(s->tag), "%s", tag);
 	return s;
@@ -264,9 +321,16 @@ void fh_flowstore_add(struct fh_flowstore *s, const struct fh_flow_rec *r)
 			store_error(s, err);
 			return;
 		}
+		fh_flowfile_set_codec(s->w, s->codec);
 	}
 	if (fh_flowfile_append(s->w, r) < 0)
 		store_error(s, "write failed");
+}
+
+void fh_flowstore_set_codec(struct fh_flowstore *s, int codec)
+{
+	if (s && codec >= 0 && codec < FH_CODEC_MAX)
+		s->codec = codec;
 }
 
 void fh_flowstore_sync(struct fh_flowstore *s)
@@ -289,72 +353,127 @@ unsigned fh_flowstore_close(struct fh_flowstore *s)
 
 /* ---- reader --------------------------------------------------------------------------- */
 
-int fh_flowfile_read(const char *path, uint64_t from_ms, uint64_t to_ms,
-	void (*fn)(void *arg, const struct fh_flow_rec *r), void *arg,
-	struct fh_flowfile_read_stats *st)
+/* Open a flow file and check its header. NULL with errno set (0 for an open file whose
+ * header is not written yet: nothing to read), reporting a foreign or newer file. */
+static FILE *ff_open(const char *path, int *open_file)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f)
-		return -errno;
+		return NULL;
 	struct file_header h;
 	size_t pl = strlen(path);
 	/* a file still being written (.tmp) may end inside a block: that is not damage */
-	int open_file = pl > 4 && !strcmp(path + pl - 4, ".tmp");
+	*open_file = pl > 4 && !strcmp(path + pl - 4, ".tmp");
 	if (fread(&h, sizeof(h), 1, f) != 1 || memcmp(h.magic, MAGIC, 8)) {
 		fclose(f);
-		if (open_file)
-			return 0; /* its header is not written yet */
+		if (*open_file) {
+			errno = 0;
+			return NULL;
+		}
 		fprintf(stderr, "%s: not a flowhound flow file\n", path);
-		return -EINVAL;
+		errno = EINVAL;
+		return NULL;
 	}
-	if (h.version != VERSION || h.rec_size != sizeof(struct fh_flow_rec)) {
+	if (h.version < 1 || h.version > VERSION || h.rec_size != sizeof(struct fh_flow_rec)) {
 		fclose(f);
 		fprintf(stderr, "%s: flow file version %u (record size %u) is not readable here\n",
 			path, h.version, h.rec_size);
-		return -EPROTO;
+		errno = EPROTO;
+		return NULL;
 	}
-	size_t cap = ZSTD_compressBound(BLOCK_RECS * sizeof(struct fh_flow_rec));
+	return f;
+}
+
+int fh_flowfile_index(const char *path, struct fh_flowfile_block **out,
+	struct fh_flowfile_read_stats *st)
+{
+	int open_file;
+	*out = NULL;
+	FILE *f = ff_open(path, &open_file);
+	if (!f)
+		return errno ? -errno : 0;
+	size_t cap = comp_bound();
+	struct fh_flowfile_block *v = NULL;
+	size_t n = 0, vcap = 0;
+	struct block_header b;
+	long off = (long)sizeof(struct file_header);
+	struct stat sb;
+	long size = fstat(fileno(f), &sb) == 0 ? (long)sb.st_size : 0;
+	while (fread(&b, sizeof(b), 1, f) == 1) {
+		if (b.magic != BLOCK_MAGIC || b.count > BLOCK_RECS || b.comp_size > cap ||
+			b.raw_size != b.count * sizeof(struct fh_flow_rec)) {
+			if (!open_file) {
+				fprintf(stderr, "%s: block %zu: bad block header; the rest of the file "
+						"is unreadable\n", path, n + 1);
+				st->blocks_damaged++;
+			}
+			break;
+		}
+		/* the block's bytes must all be there (a file cut short, or being written) */
+		if (fseek(f, b.comp_size, SEEK_CUR) < 0)
+			break;
+		if (size < off + (long)sizeof(b) + (long)b.comp_size) {
+			if (!open_file) {
+				fprintf(stderr, "%s: block %zu: cut short\n", path, n + 1);
+				st->blocks_damaged++;
+			}
+			break;
+		}
+		if (n == vcap) {
+			vcap = vcap ? vcap * 2 : 64;
+			struct fh_flowfile_block *nv = realloc(v, vcap * sizeof(*nv));
+			if (!nv)
+				break;
+			v = nv;
+		}
+		v[n] = (struct fh_flowfile_block){.offset = (uint64_t)off, .count = b.count,
+			.comp_size = b.comp_size, .min_first_ms = b.min_first_ms,
+			.max_last_ms = b.max_last_ms, .no = (uint32_t)(n + 1)};
+		n++;
+		off += (long)sizeof(b) + (long)b.comp_size;
+	}
+	fclose(f);
+	*out = v;
+	return (int)n;
+}
+
+int fh_flowfile_read_blocks(const char *path, const struct fh_flowfile_block *blk, size_t nb,
+	uint64_t from_ms, uint64_t to_ms, void (*fn)(void *arg, const struct fh_flow_rec *r),
+	void *arg, struct fh_flowfile_read_stats *st)
+{
+	int open_file;
+	FILE *f = ff_open(path, &open_file);
+	if (!f)
+		return errno ? -errno : 0;
+	size_t cap = comp_bound();
 	uint8_t *comp = malloc(cap);
 	struct fh_flow_rec *recs = malloc(BLOCK_RECS * sizeof(*recs));
-	struct block_header b;
-	unsigned no = 0;
-	while (comp && recs && fread(&b, sizeof(b), 1, f) == 1) {
-		no++;
-		if (b.magic != BLOCK_MAGIC || b.count > BLOCK_RECS || b.comp_size > cap ||
-			b.raw_size != b.count * sizeof(*recs)) {
-			if (!open_file) {
-				fprintf(stderr, "%s: block %u: bad block header; the rest of the file "
-						"is unreadable\n", path, no);
-				st->blocks_damaged++;
-			}
-			break;
-		}
-		if (b.max_last_ms < from_ms || b.min_first_ms >= to_ms) {
-			/* skipped without reading its bytes */
-			if (fseek(f, b.comp_size, SEEK_CUR) < 0)
-				break;
-			st->blocks++;
-			st->blocks_skipped++;
+	ZSTD_DCtx *zctx = ZSTD_createDCtx(); /* one per read: no allocation per block */
+	for (size_t k = 0; comp && recs && zctx && k < nb; k++) {
+		const struct fh_flowfile_block *bk = &blk[k];
+		st->blocks++;
+		if (bk->max_last_ms < from_ms || bk->min_first_ms >= to_ms) {
+			st->blocks_skipped++; /* not read at all */
 			continue;
 		}
-		if (fread(comp, 1, b.comp_size, f) != b.comp_size) {
-			if (!open_file) {
-				fprintf(stderr, "%s: block %u: cut short\n", path, no);
-				st->blocks_damaged++;
-			}
+		struct block_header b;
+		if (fseek(f, (long)bk->offset, SEEK_SET) < 0 || fread(&b, sizeof(b), 1, f) != 1 ||
+			fread(comp, 1, bk->comp_size, f) != bk->comp_size) {
+			fprintf(stderr, "%s: block %u: cut short\n", path, bk->no);
+			st->blocks_damaged++;
 			break;
 		}
-		st->blocks++;
 		if (fh_crc32c(comp, b.comp_size) != b.crc) {
 			fprintf(stderr, "%s: block %u: checksum mismatch, %u records skipped\n", path,
-				no, b.count);
+				bk->no, b.count);
 			st->blocks_damaged++;
 			continue;
 		}
-		size_t got = ZSTD_decompress(recs, BLOCK_RECS * sizeof(*recs), comp, b.comp_size);
-		if (ZSTD_isError(got) || got != b.raw_size) {
+		int got = decompress(b.codec, recs, BLOCK_RECS * sizeof(*recs), comp, b.comp_size,
+			zctx);
+		if (got < 0 || (size_t)got != b.raw_size) {
 			fprintf(stderr, "%s: block %u: does not decompress, %u records skipped\n",
-				path, no, b.count);
+				path, bk->no, b.count);
 			st->blocks_damaged++;
 			continue;
 		}
@@ -364,10 +483,24 @@ int fh_flowfile_read(const char *path, uint64_t from_ms, uint64_t to_ms,
 				fn(arg, &recs[i]);
 			}
 	}
+	ZSTD_freeDCtx(zctx);
 	free(comp);
 	free(recs);
 	fclose(f);
 	return 0;
+}
+
+int fh_flowfile_read(const char *path, uint64_t from_ms, uint64_t to_ms,
+	void (*fn)(void *arg, const struct fh_flow_rec *r), void *arg,
+	struct fh_flowfile_read_stats *st)
+{
+	struct fh_flowfile_block *blk;
+	int n = fh_flowfile_index(path, &blk, st);
+	if (n < 0)
+		return n;
+	int rc = fh_flowfile_read_blocks(path, blk, (size_t)n, from_ms, to_ms, fn, arg, st);
+	free(blk);
+	return rc;
 }
 
 static int cmp_str(const void *a, const void *b)

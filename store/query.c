@@ -2,10 +2,11 @@
 /*
  * The query engine (see query.h).
  *
- * Threads claim files in name order (time order). Each keeps its own aggregate tables and
+ * The files (in name order: time order) are indexed and their blocks cut into units of a
+ * few blocks; threads claim units in order. Each thread keeps its own aggregate tables and
  * counters, merged when all are done, so the scan takes no lock per record. A listing must
- * come out in file order: each file's matches wait in its slot until every earlier file has
- * been printed, and a thread does not start a file more than `window` files ahead of the
+ * come out in file order: each unit's matches wait in its slot until every earlier unit has
+ * been printed, and a thread does not start a unit more than `window` units ahead of the
  * printer, so memory stays bounded.
  */
 #include <errno.h>
@@ -154,16 +155,26 @@ struct slot {
 	int done;
 };
 
+/* A unit of work: up to UNIT_BLOCKS consecutive blocks of one file (about 32 k records),
+ * so that threads share a big file too. */
+#define UNIT_BLOCKS 8
+struct unit {
+	size_t file, first, n;
+};
+
 struct job {
 	struct fh_query *q;
 	char **paths;
-	size_t n, cap;
-	atomic_size_t next;
+	size_t n, cap; /* files */
+	struct fh_flowfile_block **idx; /* each file's blocks */
+	struct unit *units;
+	size_t n_units, units_cap;
+	atomic_size_t next; /* the next unit to claim */
 	/* listing */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	struct slot *slots;
-	size_t emitted; /* files printed so far (under mu) */
+	struct slot *slots; /* one per unit */
+	size_t emitted; /* units printed so far (under mu) */
 	size_t window;
 	atomic_int stop;
 };
@@ -250,7 +261,7 @@ static void *scan_main(void *arg)
 	struct fh_query *q = j->q;
 	for (;;) {
 		size_t i = atomic_fetch_add(&j->next, 1);
-		if (i >= j->n)
+		if (i >= j->n_units)
 			break;
 		if (!q->nst) {
 			pthread_mutex_lock(&j->mu);
@@ -259,9 +270,10 @@ static void *scan_main(void *arg)
 			pthread_mutex_unlock(&j->mu);
 			t->cur = &j->slots[i];
 		}
-		uint64_t fs = file_start(j->paths[i]);
-		if (!atomic_load(&j->stop) && !(fs && fs + FH_FLOWSTORE_ROTATE_MS <= q->from))
-			fh_flowfile_read(j->paths[i], q->from, q->to, on_rec, t, &t->rs);
+		const struct unit *u = &j->units[i];
+		if (!atomic_load(&j->stop))
+			fh_flowfile_read_blocks(j->paths[u->file], j->idx[u->file] + u->first, u->n,
+				q->from, q->to, on_rec, t, &t->rs);
 		if (!q->nst) {
 			pthread_mutex_lock(&j->mu);
 			j->slots[i].done = 1;
@@ -270,6 +282,33 @@ static void *scan_main(void *arg)
 		}
 	}
 	return NULL;
+}
+
+/* Index every file the range may need and cut their blocks into units. */
+static void make_units(struct job *j)
+{
+	struct fh_query *q = j->q;
+	j->idx = calloc(j->n ? j->n : 1, sizeof(*j->idx));
+	if (!j->idx)
+		return;
+	for (size_t f = 0; f < j->n; f++) {
+		uint64_t fs = file_start(j->paths[f]);
+		if (fs && fs + FH_FLOWSTORE_ROTATE_MS <= q->from)
+			continue; /* every record in it ended before the range */
+		int nb = fh_flowfile_index(j->paths[f], &j->idx[f], &q->rs);
+		for (int b = 0; b < nb; b += UNIT_BLOCKS) {
+			if (j->n_units == j->units_cap) {
+				size_t nc = j->units_cap ? j->units_cap * 2 : 256;
+				struct unit *nu = realloc(j->units, nc * sizeof(*nu));
+				if (!nu)
+					return;
+				j->units = nu;
+				j->units_cap = nc;
+			}
+			j->units[j->n_units++] = (struct unit){.file = f, .first = (size_t)b,
+				.n = (size_t)(nb - b < UNIT_BLOCKS ? nb - b : UNIT_BLOCKS)};
+		}
+	}
 }
 
 static void collect(void *arg, const char *path)
@@ -293,7 +332,7 @@ static void print_in_order(struct job *j)
 {
 	struct fh_query *q = j->q;
 	uint64_t shown = 0;
-	for (size_t i = 0; i < j->n; i++) {
+	for (size_t i = 0; i < j->n_units; i++) {
 		pthread_mutex_lock(&j->mu);
 		while (!j->slots[i].done)
 			pthread_cond_wait(&j->cv, &j->mu);
@@ -330,14 +369,15 @@ int fh_query_run(struct fh_query *q, const char *dir)
 	if (rc < 0)
 		return rc;
 	q->files = (unsigned)j.n;
+	make_units(&j);
 	unsigned nt = q->threads ? q->threads : default_threads();
-	if (nt > j.n)
-		nt = j.n ? (unsigned)j.n : 1;
+	if (nt > j.n_units)
+		nt = j.n_units ? (unsigned)j.n_units : 1;
 	j.window = (size_t)nt * 2;
 	pthread_mutex_init(&j.mu, NULL);
 	pthread_cond_init(&j.cv, NULL);
 	if (!q->nst)
-		j.slots = calloc(j.n ? j.n : 1, sizeof(*j.slots));
+		j.slots = calloc(j.n_units ? j.n_units : 1, sizeof(*j.slots));
 	struct tctx *t = calloc(nt, sizeof(*t));
 	for (unsigned i = 0; i < nt; i++) {
 		t[i].j = &j;
@@ -389,13 +429,18 @@ int fh_query_run(struct fh_query *q, const char *dir)
 			}
 		}
 	}
-	for (size_t i = 0; i < j.n; i++) {
+	for (size_t i = 0; i < j.n_units; i++)
 		if (j.slots)
 			free(j.slots[i].r);
+	for (size_t i = 0; i < j.n; i++) {
 		free(j.paths[i]);
+		if (j.idx)
+			free(j.idx[i]);
 	}
 	free(j.slots);
 	free(j.paths);
+	free(j.idx);
+	free(j.units);
 	free(t);
 	pthread_mutex_destroy(&j.mu);
 	pthread_cond_destroy(&j.cv);
