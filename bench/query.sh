@@ -3,9 +3,10 @@
 # run. bench/fh-gen makes a NetFlow v9 stream of FLOWS records; it is sent on loopback to
 # nfcapd (at a rate nfcapd takes without loss) and written as a pcap that
 # `flowhound analyze --write` stores. Both stores must hold the same number of flows, or the
-# run stops. Each query runs REPS times on each tool; the median wall time is shown with the
-# ratio nfdump / flowhound (above 1: flowhound is faster). Run from the repository root after
-# a build:   bench/query.sh [BUILD_DIR] [FLOWS] [REPS]
+# run stops. Each query runs REPS times on each tool, the two alternating; the median wall time
+# is shown with its spread (min .. max), and the ratio nfdump / flowhound of the medians (above
+# 1: flowhound is faster) with the spread of the ratios of each pair. Run from the repository
+# root after a build:   bench/query.sh [BUILD_DIR] [FLOWS] [REPS]
 set -euo pipefail
 B=${1:-build}
 FLOWS=${2:-2000000}
@@ -13,6 +14,7 @@ REPS=${3:-3}
 FH=$B/flowhound
 GEN=$B/bench/fh-gen
 source "$(dirname "$0")/../tests/tools/testlib.sh" # T, PIDS, free_udp_port
+source "$(dirname "$0")/timing.sh"                  # wall, side_by_side
 
 # the same stream twice: a pcap for flowhound, datagrams for nfcapd (fh-gen is deterministic)
 $GEN --format v9 --flows "$FLOWS" --pcap "$T/gen.pcap" >/dev/null 2>&1
@@ -37,30 +39,23 @@ fi
 size_fh=$(du -sb "$T/fh" | cut -f1)
 size_nf=$(du -sb "$T/nfc" | cut -f1)
 
-median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
-timeit() { # command... -> median seconds of REPS runs, output discarded; a failure stops
-    local t0 t1 times=""
-    for _ in $(seq "$REPS"); do
-        t0=$(date +%s.%N)
-        "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; return 1; }
-        t1=$(date +%s.%N)
-        times+="$(echo "$t1 - $t0" | bc -l)"$'\n'
-    done
-    printf '%s' "$times" | median
-}
-row() { # name, filter, options (the same for both tools)
-    local name=$1 filt=$2 tf tn
+row() { # name, filter, options (the same for both tools); the tools alternate, REPS runs each
+    local name=$1 filt=$2 cells
     shift 2
-    tf=$(timeit "$FH" query -R "$T/fh" "$@" "$filt")
-    tn=$(timeit nfdump -R "$T/nfc" -q "$@" "$filt")
-    printf '| %s | %.3f s | %.3f s | %.2f |\n' "$name" "$tf" "$tn" "$(echo "$tn / $tf" | bc -l)"
+    cells=$(side_by_side "$REPS" 1 3 s wall "$FH" query -R "$T/fh" "$@" "$filt" \
+        --vs-- wall nfdump -R "$T/nfc" -q "$@" "$filt")
+    echo "| $name | $cells |"
 }
 
 echo "flows: $n_fh in each store; nfdump $(nfdump -V 2>&1 | head -1 | awk '{print $NF}'), $(nproc) cores"
-printf '| files on disk | flowhound %s bytes (%.1f B/flow) | nfcapd %s bytes (%.1f B/flow) | %.2f |\n' \
+echo
+echo "| | flowhound | nfcapd | nfcapd / flowhound |"
+echo "|---|---|---|---|"
+printf '| files on disk | %s bytes (%.1f B/flow) | %s bytes (%.1f B/flow) | %.2f |\n' \
     "$size_fh" "$(echo "$size_fh / $n_fh" | bc -l)" "$size_nf" "$(echo "$size_nf / $n_nf" | bc -l)" \
     "$(echo "$size_nf / $size_fh" | bc -l)"
-echo "| query | flowhound | nfdump | nfdump / flowhound |"
+echo
+echo "| query (median of $REPS, min .. max) | flowhound | nfdump | nfdump / flowhound |"
 echo "|---|---|---|---|"
 row "every flow as csv" any -o csv
 row "selective filter (UDP/53, > 1 MB), as csv" 'proto udp and dst port 53 and bytes > 1000000' -o csv

@@ -3,8 +3,10 @@
 # the same flows, and the page's load time in headless Chromium. bench/fh-gen makes an IPFIX
 # stream of FLOWS flows spread over 24 hours; it is sent on loopback to `flowhound run --web`
 # (flow files and time series) and to nfcapd. Both must hold the same number of flows, or
-# the run stops. Each request runs REPS times; medians, and the ratio nfdump / flowhound
-# (above 1: flowhound is faster). Run from the repository root after a build:
+# the run stops. Each request runs REPS times, alternating with nfdump's command where there is
+# one; medians with their spread (min .. max), and the ratio nfdump / flowhound of the medians
+# (above 1: flowhound is faster) with the spread of the ratios of each pair. Run from the
+# repository root after a build:
 #   bench/web.sh [BUILD_DIR] [FLOWS] [REPS]
 set -euo pipefail
 B=${1:-build}
@@ -13,6 +15,7 @@ REPS=${3:-5}
 FH=$B/flowhound
 GEN=$B/bench/fh-gen
 source "$(dirname "$0")/../tests/tools/testlib.sh" # T, PIDS, free ports
+source "$(dirname "$0")/timing.sh"                  # wall, curl_time, spread, side_by_side
 
 START=$(( $(date +%s) / 3600 * 3600 - 86400 ))
 ARGS=(--format ipfix --flows "$FLOWS" --hosts 20000 --duration 86400 --start "$START" --seed 3)
@@ -47,38 +50,33 @@ if [ "$n_fh" != "$n_nf" ]; then
     exit 1
 fi
 
-median() { sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
-t_curl() { # url -> median seconds
-    for _ in $(seq "$REPS"); do curl -s -o /dev/null -w '%{time_total}\n' "$1"; done | median
-}
-t_cmd() { # command... -> median seconds
-    for _ in $(seq "$REPS"); do
-        local t0 t1
-        t0=$(date +%s.%N); "$@" >/dev/null 2>&1; t1=$(date +%s.%N)
-        echo "$t1 - $t0" | bc -l
-    done | median
+t_api() { # url -> median ms with the spread, REPS requests
+    local i
+    for ((i = 0; i < REPS; i++)); do curl_time "$1" || return 1; done | spread 1000 1 ms
 }
 enc() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$1"; }
-row() { # name, api path+args, nfdump args...
-    local name=$1 api=$2 tf tn
+row() { # name, api path+args, nfdump args...; request and command alternate, REPS runs each
+    local name=$1 api=$2 cells
     shift 2
-    tf=$(t_curl "$U/api/$api&$R")
-    tn=$(t_cmd nfdump -R "$T/nfc" -q "$@")
-    printf '| %s | %.3f s | %.3f s | %.2f |\n' "$name" "$tf" "$tn" "$(echo "$tn / $tf" | bc -l)"
+    cells=$(side_by_side "$REPS" 1 3 s curl_time "$U/api/$api&$R" --vs-- wall nfdump -R "$T/nfc" -q "$@")
+    echo "| $name | $cells |"
 }
 echo "flows: $n_fh over 24 h in each store; $(find "$T/store" -name '*.fhf*' | wc -l) flow files; $(nproc) cores; nfdump $(nfdump -V 2>&1 | head -1 | awk '{print $NF}')"
 echo
-echo "| request (a day of flows) | flowhound API | nfdump | nfdump / flowhound |"
+echo "| request (a day of flows; median of $REPS, min .. max) | flowhound API | nfdump | nfdump / flowhound |"
 echo "|---|---|---|---|"
 row "top 10 dst ports by bytes" "top?by=dstport&order=bytes&n=10" -s dstport/bytes -n 10
 row "top 10 src IPs by flows, UDP only" "top?by=srcip&order=flows&n=10&filter=$(enc 'proto udp')" -s srcip -n 10 'proto udp'
 row "first 100 flows of udp/53 > 500 bytes" "flows?limit=100&filter=$(enc 'proto udp and port 53 and bytes > 500')" -c 100 'proto udp and port 53 and bytes > 500'
 echo
-echo "| request | median |"
+echo "| request | median of $REPS (min .. max) |"
 echo "|---|---|"
-printf '| /api/status (baseline) | %.1f ms |\n' "$(echo "$(t_curl "$U/api/status?x=1") * 1000" | bc -l)"
-printf '| /api/series, 5 series x 1,440 minutes | %.1f ms |\n' "$(echo "$(t_curl "$U/api/series?names=total,proto.tcp,proto.udp,proto.icmp,proto.other&$R") * 1000" | bc -l)"
-printf '| /api/alerts | %.1f ms |\n' "$(echo "$(t_curl "$U/api/alerts?status=all&x=1") * 1000" | bc -l)"
+for req in "/api/status (baseline)|status?x=1" \
+    "/api/series, 5 series x 1,440 minutes|series?names=total,proto.tcp,proto.udp,proto.icmp,proto.other&$R" \
+    "/api/alerts|alerts?status=all&x=1"; do
+    cell=$(t_api "$U/api/${req#*|}")
+    echo "| ${req%%|*} | $cell |"
+done
 if [ -d web/node_modules/playwright-core ] && [ -x /usr/bin/chromium ]; then
     read -r med lo hi < <(node bench/web_load.mjs "$U/" "$FROM" "$TO" "$REPS")
     echo "| page load to totals and top-10 shown (Chromium, day range) | $med ms ($lo .. $hi) |"
