@@ -19,35 +19,103 @@
 /* ---- distinct counting ---------------------------------------------------------------- */
 
 #define LC_BITS 1024
+#define LC_SPARSE 7 /* bit positions held inline before a set takes a bitmap */
 
+/*
+ * A set in its sparse form holds the positions of its bits (at most LC_SPARSE, distinct);
+ * past that it holds the index of a 128-byte bitmap in the engine's pool. Either way `ones` is
+ * the number of bits set, so the estimate is the same as with a bitmap from the start: a
+ * host that talks to a handful of peers costs 16 bytes a set, not 130.
+ */
 struct lc {
-	uint8_t b[LC_BITS / 8];
-	uint16_t ones; /* bits set, kept as they are set: the estimate is a table look-up */
+	uint16_t ones;
+	uint16_t pos[LC_SPARSE]; /* ones > LC_SPARSE: pos[1..2] hold the bitmap's pool index */
+};
+
+static inline uint32_t lc_bm(const struct lc *l)
+{
+	uint32_t i;
+	memcpy(&i, &l->pos[1], sizeof(i));
+	return i;
+}
+
+struct lc_pool {
+	uint8_t (*bm)[LC_BITS / 8];
+	uint32_t cap, used, free_head; /* used: handed out from the top; freed ones are listed
+					 * through their first 4 bytes */
 };
 
 /* The estimate for each number of bits set: -m ln(zeros / m), the floor when saturated. */
 static uint32_t lc_tab[LC_BITS + 1];
 
-static inline int lc_add(struct lc *l, uint64_t h)
+static uint32_t bm_alloc(struct lc_pool *p)
+{
+	uint32_t i;
+	if (p->free_head != UINT32_MAX) {
+		i = p->free_head;
+		memcpy(&p->free_head, p->bm[i], sizeof(p->free_head));
+		memset(p->bm[i], 0, sizeof(p->bm[i]));
+	} else {
+		i = p->used++; /* fresh from calloc: zero, and not resident until touched */
+	}
+	return i;
+}
+
+static inline int lc_add(struct lc_pool *p, struct lc *l, uint64_t h)
 {
 	unsigned i = (unsigned)(h % LC_BITS);
-	uint8_t bit = (uint8_t)(1u << (i % 8));
-	if (l->b[i / 8] & bit)
-		return 0;
-	l->b[i / 8] |= bit;
+	if (l->ones > LC_SPARSE) {
+		uint8_t *b = p->bm[lc_bm(l)], bit = (uint8_t)(1u << (i % 8));
+		if (b[i / 8] & bit)
+			return 0;
+		b[i / 8] |= bit;
+		l->ones++;
+		return 1;
+	}
+	for (unsigned k = 0; k < l->ones; k++)
+		if (l->pos[k] == i)
+			return 0;
+	if (l->ones < LC_SPARSE) {
+		l->pos[l->ones++] = (uint16_t)i;
+		return 1;
+	}
+	uint32_t bi = bm_alloc(p); /* the pool has a bitmap for every set: never fails */
+	uint8_t *b = p->bm[bi];
+	for (unsigned k = 0; k < LC_SPARSE; k++)
+		b[l->pos[k] / 8] |= (uint8_t)(1u << (l->pos[k] % 8));
+	b[i / 8] |= (uint8_t)(1u << (i % 8));
+	memcpy(&l->pos[1], &bi, sizeof(bi));
 	l->ones++;
 	return 1;
 }
 
-static inline int lc_has(const struct lc *l, uint64_t h)
+static inline void lc_reset(struct lc_pool *p, struct lc *l)
 {
-	unsigned i = (unsigned)(h % LC_BITS);
-	return l->b[i / 8] >> (i % 8) & 1;
+	if (l->ones > LC_SPARSE) {
+		uint32_t i = lc_bm(l);
+		memcpy(p->bm[i], &p->free_head, sizeof(p->free_head));
+		p->free_head = i;
+	}
+	l->ones = 0;
 }
 
 static inline uint32_t lc_count(const struct lc *l)
 {
 	return lc_tab[l->ones];
+}
+
+/* The worm table's sets: always a bitmap (64 of them per engine). */
+struct lc_dense {
+	uint8_t b[LC_BITS / 8];
+	uint16_t ones;
+};
+
+static inline void lcd_add(struct lc_dense *l, uint64_t h)
+{
+	unsigned i = (unsigned)(h % LC_BITS);
+	uint8_t bit = (uint8_t)(1u << (i % 8));
+	l->ones += !(l->b[i / 8] & bit);
+	l->b[i / 8] |= bit;
 }
 
 #define FNV_BASIS 0xcbf29ce484222325ull
@@ -100,36 +168,53 @@ static inline uint64_t ip_h(const struct fh_ip *ip)
 #define SLOTS 2
 
 struct port_slot { /* horizontal scan: one source, one port, many hosts */
+	uint64_t first;
 	uint16_t port;
 	uint8_t proto, used;
 	uint32_t flows, failed;
-	uint64_t first;
 	struct lc dsts;
 };
 
 struct dst_slot { /* vertical scan: one source, one host, many ports */
 	struct fh_ip dst;
-	uint8_t used;
 	uint32_t flows, failed;
 	uint64_t first;
 	struct lc ports;
+	uint8_t used;
 };
 
+/*
+ * Ordered by use: the first cache line is what every event reads (the lookup, the windows,
+ * the source's counters), then what most of a source's events touch (first contacts, the
+ * scan slots, the long flow), then the victim's flood counters, and last the state of the
+ * detectors that only some ports reach.
+ */
 struct host {
 	struct fh_ip ip;
 	uint32_t next; /* hash chain */
-	uint8_t used;
-	uint64_t last_seen;
-	struct fh_ip exporter;
-	/* as a source, per window */
-	uint64_t win_start;
-	uint32_t flows, failed;
-	struct port_slot hp[SLOTS];
-	struct dst_slot vp[SLOTS];
-	double trw; /* log likelihood ratio, first contacts */
+	uint32_t flows, failed; /* as a source, this window */
 	uint8_t trw_scanner;
 	uint8_t fast_scanner; /* a horizontal scan fired: the slow detector stays quiet */
+	uint8_t bt_port, p2p_tcp, p2p_udp;
+	uint64_t last_seen;
+	uint64_t win_start; /* the source's window */
+	uint64_t vwin_start; /* the victim's flood window */
+	/* a source's first contacts and scan slots */
+	double trw; /* log likelihood ratio, first contacts */
 	struct lc contacted;
+	struct port_slot hp[SLOTS];
+	struct dst_slot vp[SLOTS];
+	struct { /* the longest current web/ssh flow */
+		struct fh_ip dst;
+		uint16_t port;
+		uint64_t first, last, bytes, pkts;
+	} lf;
+	/* as a destination (victim), per flood window */
+	uint64_t syn_pkts, synack_pkts, udp_pkts, icmp_pkts, vfirst;
+	uint32_t vflows;
+	struct lc flood_srcs, flood_ports;
+	struct fh_ip flood_src1;
+	/* port-specific detectors */
 	uint64_t slow_start;
 	uint32_t slow_failed;
 	struct lc slow_dsts;
@@ -140,26 +225,16 @@ struct host {
 	struct lc smtp_dsts;
 	uint64_t smtp_first;
 	struct lc p2p_peers;
-	uint8_t bt_port, p2p_tcp, p2p_udp;
 	uint64_t p2p_first;
-	struct { /* the longest current web/ssh flow */
-		struct fh_ip dst;
-		uint16_t port;
-		uint64_t first, last, bytes, pkts;
-	} lf;
-	/* as a destination (victim), per flood window */
-	uint64_t vwin_start;
-	uint64_t syn_pkts, synack_pkts, udp_pkts, icmp_pkts, vfirst;
-	uint32_t vflows;
-	struct lc flood_srcs, flood_ports;
-	struct fh_ip flood_src1;
-};
+} __attribute__((aligned(64)));
+
+#define HOST_SETS 11 /* struct lc in a host: the bitmap pool has room for all of them */
 
 struct worm_port {
 	uint16_t port;
 	uint8_t used;
 	uint64_t first;
-	struct lc scanners;
+	struct lc_dense scanners;
 };
 
 struct fh_analytics {
@@ -167,45 +242,55 @@ struct fh_analytics {
 	struct fh_alert_table *alerts;
 	struct host *hosts;
 	uint32_t *buckets, bmask, n_hosts, cap;
-	uint32_t free_head;
 	uint64_t rng;
+	struct lc_pool pool;
 	struct worm_port worm[64];
 	struct fh_analytics_stats st;
 };
 
 /* ---- host table ----------------------------------------------------------------------- */
 
-static uint32_t bucket_of(const struct fh_analytics *a, const struct fh_ip *ip)
-{
-	return (uint32_t)ip_h(ip) & a->bmask;
-}
-
 static void host_unlink(struct fh_analytics *a, uint32_t idx)
 {
-	uint32_t *pp = &a->buckets[bucket_of(a, &a->hosts[idx].ip)];
+	uint32_t *pp = &a->buckets[(uint32_t)ip_h(&a->hosts[idx].ip) & a->bmask];
 	while (*pp != idx)
 		pp = &a->hosts[*pp].next;
 	*pp = a->hosts[idx].next;
 }
 
+/* Return an evicted host's bitmaps to the pool. */
+static void host_release(struct fh_analytics *a, struct host *h)
+{
+	struct lc *sets[HOST_SETS] = {&h->contacted, &h->hp[0].dsts, &h->hp[1].dsts,
+		&h->vp[0].ports, &h->vp[1].ports, &h->flood_srcs, &h->flood_ports, &h->slow_dsts,
+		&h->resolver_clients, &h->smtp_dsts, &h->p2p_peers};
+	for (int i = 0; i < HOST_SETS; i++)
+		lc_reset(&a->pool, sets[i]);
+}
+
+static inline uint32_t host_find(const struct fh_analytics *a, const struct fh_ip *ip,
+	uint64_t hash)
+{
+	uint32_t i = a->buckets[(uint32_t)hash & a->bmask];
+	while (i != NIL && !fh_ip_eq(&a->hosts[i].ip, ip))
+		i = a->hosts[i].next;
+	return i;
+}
+
 static struct host *host_get(struct fh_analytics *a, const struct fh_ip *ip, uint64_t hash,
 	uint64_t t)
 {
-	uint32_t b = (uint32_t)hash & a->bmask;
-	for (uint32_t i = a->buckets[b]; i != NIL; i = a->hosts[i].next)
-		if (fh_ip_eq(&a->hosts[i].ip, ip)) {
-			if (t > a->hosts[i].last_seen)
-				a->hosts[i].last_seen = t;
-			return &a->hosts[i];
-		}
-	uint32_t idx;
-	if (a->free_head != NIL) {
-		idx = a->free_head;
-		a->free_head = a->hosts[idx].next;
-		a->n_hosts++;
+	uint32_t idx = host_find(a, ip, hash);
+	if (idx != NIL) {
+		struct host *h = &a->hosts[idx];
+		if (t > h->last_seen)
+			h->last_seen = t;
+		return h;
+	}
+	if (a->n_hosts < a->cap) {
+		idx = a->n_hosts++; /* the pool is taken in order: untouched pages stay unmapped */
 	} else {
 		/* full: evict the idlest of 8 sampled hosts */
-		idx = NIL;
 		for (int k = 0; k < 8; k++) {
 			a->rng = a->rng * 6364136223846793005ull + 1442695040888963407ull;
 			uint32_t c = (uint32_t)(a->rng >> 33) % a->cap;
@@ -213,13 +298,14 @@ static struct host *host_get(struct fh_analytics *a, const struct fh_ip *ip, uin
 				idx = c;
 		}
 		host_unlink(a, idx);
+		host_release(a, &a->hosts[idx]);
 		a->st.evictions++;
 	}
 	struct host *h = &a->hosts[idx];
 	memset(h, 0, sizeof(*h));
 	h->ip = *ip;
-	h->used = 1;
 	h->last_seen = t;
+	uint32_t b = (uint32_t)hash & a->bmask;
 	h->next = a->buckets[b];
 	a->buckets[b] = idx;
 	a->st.hosts = a->n_hosts;
@@ -295,24 +381,30 @@ static void roll_src_window(struct fh_analytics *a, struct host *h, uint64_t t)
 {
 	if (t < h->win_start + a->cfg.detect.window_ms)
 		return;
+	struct lc_pool *p = &a->pool;
 	h->win_start = t;
 	h->flows = h->failed = 0;
+	for (int i = 0; i < SLOTS; i++) {
+		lc_reset(p, &h->hp[i].dsts);
+		lc_reset(p, &h->vp[i].ports);
+	}
 	memset(h->hp, 0, sizeof(h->hp));
 	memset(h->vp, 0, sizeof(h->vp));
 	h->dns_q = h->dns_bytes = 0;
-	memset(&h->resolver_clients, 0, sizeof(h->resolver_clients));
-	memset(&h->smtp_dsts, 0, sizeof(h->smtp_dsts));
-	memset(&h->p2p_peers, 0, sizeof(h->p2p_peers));
+	lc_reset(p, &h->resolver_clients);
+	lc_reset(p, &h->smtp_dsts);
+	lc_reset(p, &h->p2p_peers);
 	h->bt_port = h->p2p_tcp = h->p2p_udp = 0;
 	if (t >= h->slow_start + a->cfg.detect.scan_slow_window_ms) {
 		h->slow_start = t;
 		h->fast_scanner = 0;
 		h->slow_failed = 0;
-		memset(&h->slow_dsts, 0, sizeof(h->slow_dsts));
+		lc_reset(p, &h->slow_dsts);
 	}
 }
 
-static struct port_slot *port_slot(struct host *h, uint16_t port, uint8_t proto, uint64_t t)
+static struct port_slot *port_slot(struct lc_pool *p, struct host *h, uint16_t port,
+	uint8_t proto, uint64_t t)
 {
 	struct port_slot *victim = &h->hp[0];
 	for (int i = 0; i < SLOTS; i++) {
@@ -321,6 +413,7 @@ static struct port_slot *port_slot(struct host *h, uint16_t port, uint8_t proto,
 		if (!h->hp[i].used || h->hp[i].failed < victim->failed)
 			victim = &h->hp[i];
 	}
+	lc_reset(p, &victim->dsts);
 	memset(victim, 0, sizeof(*victim));
 	victim->used = 1;
 	victim->port = port;
@@ -329,7 +422,8 @@ static struct port_slot *port_slot(struct host *h, uint16_t port, uint8_t proto,
 	return victim;
 }
 
-static struct dst_slot *dst_slot(struct host *h, const struct fh_ip *dst, uint64_t t)
+static struct dst_slot *dst_slot(struct lc_pool *p, struct host *h, const struct fh_ip *dst,
+	uint64_t t)
 {
 	struct dst_slot *victim = &h->vp[0];
 	for (int i = 0; i < SLOTS; i++) {
@@ -338,6 +432,7 @@ static struct dst_slot *dst_slot(struct host *h, const struct fh_ip *dst, uint64
 		if (!h->vp[i].used || h->vp[i].failed < victim->failed)
 			victim = &h->vp[i];
 	}
+	lc_reset(p, &victim->ports);
 	memset(victim, 0, sizeof(*victim));
 	victim->used = 1;
 	victim->dst = *dst;
@@ -361,8 +456,8 @@ static void worm_note(struct fh_analytics *a, uint64_t src_h, uint16_t port, uin
 		w->port = port;
 		w->first = t;
 	}
-	lc_add(&w->scanners, src_h);
-	uint32_t n = lc_count(&w->scanners);
+	lcd_add(&w->scanners, src_h);
+	uint32_t n = lc_tab[w->scanners.ones];
 	if (n >= a->cfg.detect.worm_sources) {
 		char ev[160];
 		snprintf(ev, sizeof(ev), "{\"scanning_sources\":%u,\"port\":%u}", n, port);
@@ -379,7 +474,6 @@ static void src_view(struct fh_analytics *a, const struct fh_flow_rec *r, uint64
 	uint64_t t = r->last_ms;
 	struct host *h = host_get(a, &r->src, sh, t);
 	roll_src_window(a, h, t);
-	h->exporter = r->exporter;
 	uint64_t pk = r->packets * m, by = r->bytes * m;
 	int failed = is_failed(r);
 	h->flows++;
@@ -387,8 +481,8 @@ static void src_view(struct fh_analytics *a, const struct fh_flow_rec *r, uint64
 	char ev[FH_ALERT_EVIDENCE];
 
 	/* first contacts: Threshold Random Walk (Jung et al. 2004) */
-	if ((r->proto == 6 || r->proto == 17) && !lc_has(&h->contacted, dh)) {
-		lc_add(&h->contacted, dh);
+	struct lc_pool *p = &a->pool;
+	if ((r->proto == 6 || r->proto == 17) && lc_add(p, &h->contacted, dh)) {
 		if (r->proto == 6 && (failed || (r->tcp_flags & 0x10))) {
 			h->trw += failed ? LN4 : LNQ;
 			if (h->trw >= ETA1)
@@ -401,11 +495,11 @@ static void src_view(struct fh_analytics *a, const struct fh_flow_rec *r, uint64
 	int allow_scan = allowed(a->cfg.allow_scanners, &r->src);
 	if ((r->proto == 6 || r->proto == 17) && !allow_scan) {
 		/* horizontal: one port, many hosts */
-		struct port_slot *ps = port_slot(h, r->dport, r->proto, t);
+		struct port_slot *ps = port_slot(p, h, r->dport, r->proto, t);
 		ps->flows++;
 		ps->failed += (uint32_t)failed;
 		if (failed)
-			lc_add(&ps->dsts, dh);
+			lc_add(p, &ps->dsts, dh);
 		uint32_t nd = lc_count(&ps->dsts);
 		if (ps->failed >= 5 && ps->failed >= c->scan_fail_ratio * ps->flows &&
 			(nd >= c->scan_h_targets || (h->trw_scanner && nd >= 5))) {
@@ -422,10 +516,10 @@ static void src_view(struct fh_analytics *a, const struct fh_flow_rec *r, uint64
 			h->fast_scanner = 1;
 		}
 		/* vertical: one host, many ports */
-		struct dst_slot *vs = dst_slot(h, &r->dst, t);
+		struct dst_slot *vs = dst_slot(p, h, &r->dst, t);
 		vs->flows++;
 		vs->failed += (uint32_t)failed;
-		lc_add(&vs->ports, (uint64_t)r->dport * 0x9e3779b97f4a7c15ull + r->proto);
+		lc_add(p, &vs->ports, (uint64_t)r->dport * 0x9e3779b97f4a7c15ull + r->proto);
 		uint32_t np = lc_count(&vs->ports);
 		if (np >= c->scan_v_ports && vs->failed >= c->scan_fail_ratio * vs->flows) {
 			snprintf(ev, sizeof(ev),
@@ -437,7 +531,7 @@ static void src_view(struct fh_analytics *a, const struct fh_flow_rec *r, uint64
 		}
 		/* slow: the same over a long window, far fewer targets a minute */
 		if (failed) {
-			lc_add(&h->slow_dsts, dh);
+			lc_add(p, &h->slow_dsts, dh);
 			h->slow_failed++;
 			uint32_t ns = lc_count(&h->slow_dsts);
 			if (ns >= c->scan_slow_targets && h->slow_failed >= ns / 2 &&
@@ -478,7 +572,7 @@ static void src_view(struct fh_analytics *a, const struct fh_flow_rec *r, uint64
 		!allowed(a->cfg.allow_resolvers, &r->src)) {
 		if (!h->resolver_first)
 			h->resolver_first = r->first_ms;
-		lc_add(&h->resolver_clients, dh);
+		lc_add(p, &h->resolver_clients, dh);
 		uint32_t n = lc_count(&h->resolver_clients);
 		if (n >= c->resolver_clients) {
 			snprintf(ev, sizeof(ev), "{\"outside_clients\":%u,\"window_s\":%llu}", n,
@@ -494,7 +588,7 @@ static void src_view(struct fh_analytics *a, const struct fh_flow_rec *r, uint64
 		!allowed(a->cfg.allow_mail, &r->src)) {
 		if (!h->smtp_first)
 			h->smtp_first = r->first_ms;
-		lc_add(&h->smtp_dsts, dh);
+		lc_add(p, &h->smtp_dsts, dh);
 		uint32_t n = lc_count(&h->smtp_dsts);
 		if (n >= c->spam_targets) {
 			snprintf(ev, sizeof(ev), "{\"smtp_servers\":%u,\"window_s\":%llu}", n,
@@ -510,7 +604,7 @@ static void src_view(struct fh_analytics *a, const struct fh_flow_rec *r, uint64
 			6969, 51413};
 		if (!h->p2p_first)
 			h->p2p_first = r->first_ms;
-		lc_add(&h->p2p_peers, dh);
+		lc_add(p, &h->p2p_peers, dh);
 		h->p2p_tcp |= r->proto == 6;
 		h->p2p_udp |= r->proto == 17;
 		for (size_t i = 0; i < sizeof(bt) / sizeof(bt[0]); i++)
@@ -615,8 +709,8 @@ static void dst_view(struct fh_analytics *a, const struct fh_flow_rec *r, uint64
 		h->vfirst = r->first_ms;
 		h->syn_pkts = h->synack_pkts = h->udp_pkts = h->icmp_pkts = 0;
 		h->vflows = 0;
-		memset(&h->flood_srcs, 0, sizeof(h->flood_srcs));
-		memset(&h->flood_ports, 0, sizeof(h->flood_ports));
+		lc_reset(&a->pool, &h->flood_srcs);
+		lc_reset(&a->pool, &h->flood_ports);
 		h->flood_src1 = r->src;
 	}
 	uint64_t pk = r->packets * m;
@@ -638,8 +732,8 @@ static void dst_view(struct fh_analytics *a, const struct fh_flow_rec *r, uint64
 		return;
 	*ctr += pk;
 	h->vflows++;
-	lc_add(&h->flood_srcs, sh);
-	lc_add(&h->flood_ports, (uint64_t)r->dport * 0x9e3779b97f4a7c15ull);
+	lc_add(&a->pool, &h->flood_srcs, sh);
+	lc_add(&a->pool, &h->flood_ports, (uint64_t)r->dport * 0x9e3779b97f4a7c15ull);
 	uint64_t span = t > h->vfirst ? t - h->vfirst : 0;
 	if (r->last_ms - r->first_ms > span) /* one long flow: its packets were spread out */
 		span = r->last_ms - r->first_ms;
@@ -689,18 +783,24 @@ struct fh_analytics *fh_analytics_new(const struct fh_analytics_cfg *cfg,
 	while (nb < a->cap)
 		nb <<= 1;
 	a->bmask = nb - 1;
-	a->hosts = calloc(a->cap, sizeof(*a->hosts));
+	/* Both pools are reserved at their full size and filled in order: a page costs memory
+	 * when a host or a bitmap first lands on it. Hosts are cleared as they are taken. */
+	if (a->cap > (UINT32_MAX - 1) / HOST_SETS) {
+		free(a);
+		return NULL;
+	}
+	a->hosts = aligned_alloc(64, (size_t)a->cap * sizeof(*a->hosts));
+	a->pool.cap = a->cap * HOST_SETS;
+	a->pool.bm = calloc(a->pool.cap, sizeof(*a->pool.bm));
+	a->pool.free_head = NIL;
 	a->buckets = malloc(nb * sizeof(*a->buckets));
 	a->alerts = fh_alert_table_new(&a->cfg.alerts, sinks, n_sinks);
-	if (!a->hosts || !a->buckets || !a->alerts) {
+	if (!a->hosts || !a->pool.bm || !a->buckets || !a->alerts) {
 		fh_analytics_free(a);
 		return NULL;
 	}
 	for (uint32_t i = 0; i < nb; i++)
 		a->buckets[i] = NIL;
-	for (uint32_t i = 0; i < a->cap; i++)
-		a->hosts[i].next = i + 1 < a->cap ? i + 1 : NIL;
-	a->free_head = 0;
 	a->rng = 0x853c49e6748fea9bull;
 	return a;
 }
@@ -720,6 +820,7 @@ void fh_analytics_free(struct fh_analytics *a)
 		return;
 	fh_alert_table_free(a->alerts);
 	free(a->hosts);
+	free(a->pool.bm);
 	free(a->buckets);
 	free(a);
 }
