@@ -36,7 +36,7 @@ static void print_flow(void *arg, const struct fh_flow_rec *r)
 static void print_stat(const struct fh_query *q, const struct out *o, struct fh_q_table *s,
 	unsigned top)
 {
-	fh_query_sort(s);
+	fh_query_sort_top(s, top);
 	if (s->n < top)
 		top = (unsigned)s->n;
 	if (o->csv)
@@ -82,7 +82,7 @@ static void print_stat(const struct fh_query *q, const struct out *o, struct fh_
 /* -A: every aggregate (or the first N), ordered by -O (default: first seen) */
 static void print_agg(const struct out *o, struct fh_q_table *s, unsigned limit)
 {
-	fh_query_sort(s);
+	fh_query_sort_top(s, limit);
 	size_t n = limit && limit < s->n ? limit : s->n;
 	if (o->csv) {
 		printf("ts,te,td");

@@ -49,49 +49,77 @@ static uint32_t hashkey(const uint8_t *k)
 }
 
 /* The aggregate of key in t, created (zero) when absent; NULL when out of memory. */
-static struct fh_q_agg *slot_of(struct fh_q_table *t, const uint8_t *key)
+/* The index: open addressing over slots holding (hash << 32 | position in v), so that a
+ * probe compares hashes without touching v, and growing needs no hashing. */
+#define EMPTY UINT64_MAX
+
+static struct fh_q_agg *slot_of(struct fh_q_table *t, const uint8_t *key, uint64_t h)
 {
-	if ((t->n + 1) * 2 > t->idx_cap) {
-		size_t nc = t->idx_cap ? t->idx_cap * 2 : 1024;
-		uint32_t *ni = malloc(nc * sizeof(*ni));
+	if (!t->idx && t->n) { /* sorted or merged: index v again */
+		size_t nc = 1024;
+		while (nc < (t->n + 1) * 2)
+			nc *= 2;
+		uint64_t *ni = malloc(nc * sizeof(*ni));
 		if (!ni)
 			return NULL;
 		memset(ni, 0xff, nc * sizeof(*ni));
 		for (size_t i = 0; i < t->n; i++) {
-			size_t k = hashkey(t->v[i].key) & (nc - 1);
-			while (ni[k] != UINT32_MAX)
+			uint64_t hi = hashkey(t->v[i].key);
+			size_t k = hi & (nc - 1);
+			while (ni[k] != EMPTY)
 				k = (k + 1) & (nc - 1);
-			ni[k] = (uint32_t)i;
+			ni[k] = hi << 32 | i;
+		}
+		t->idx = ni;
+		t->idx_cap = nc;
+	}
+	if ((t->n + 1) * 2 > t->idx_cap) {
+		size_t nc = t->idx_cap ? t->idx_cap * 2 : 1024;
+		uint64_t *ni = malloc(nc * sizeof(*ni));
+		if (!ni)
+			return NULL;
+		memset(ni, 0xff, nc * sizeof(*ni));
+		for (size_t i = 0; i < t->idx_cap; i++) {
+			if (t->idx[i] == EMPTY)
+				continue;
+			size_t k = (t->idx[i] >> 32) & (nc - 1);
+			while (ni[k] != EMPTY)
+				k = (k + 1) & (nc - 1);
+			ni[k] = t->idx[i];
 		}
 		free(t->idx);
 		t->idx = ni;
 		t->idx_cap = nc;
 	}
-	size_t k = hashkey(key) & (t->idx_cap - 1);
-	while (t->idx[k] != UINT32_MAX && memcmp(t->v[t->idx[k]].key, key, FH_Q_KEYLEN))
-		k = (k + 1) & (t->idx_cap - 1);
-	if (t->idx[k] == UINT32_MAX) {
-		if (t->n == t->cap) {
-			size_t nc = t->cap ? t->cap * 2 : 1024;
-			struct fh_q_agg *nv = realloc(t->v, nc * sizeof(*nv));
-			if (!nv)
-				return NULL;
-			t->v = nv;
-			t->cap = nc;
-		}
-		struct fh_q_agg *a = &t->v[t->n];
-		memset(a, 0, sizeof(*a));
-		memcpy(a->key, key, FH_Q_KEYLEN);
-		a->first = UINT64_MAX;
-		t->idx[k] = (uint32_t)t->n++;
+	size_t k = h & (t->idx_cap - 1);
+	for (; t->idx[k] != EMPTY; k = (k + 1) & (t->idx_cap - 1))
+		if ((t->idx[k] >> 32) == h &&
+			!memcmp(t->v[(uint32_t)t->idx[k]].key, key, FH_Q_KEYLEN))
+			return &t->v[(uint32_t)t->idx[k]];
+	if (t->n == t->cap) {
+		size_t nc = t->cap ? t->cap * 2 : 1024;
+		struct fh_q_agg *nv = realloc(t->v, nc * sizeof(*nv));
+		if (!nv)
+			return NULL;
+		t->v = nv;
+		t->cap = nc;
 	}
-	return &t->v[t->idx[k]];
+	struct fh_q_agg *a = &t->v[t->n];
+	memset(a, 0, sizeof(*a));
+	memcpy(a->key, key, FH_Q_KEYLEN);
+	a->first = UINT64_MAX;
+	t->idx[k] = h << 32 | t->n++;
+	return a;
 }
 
-static void agg_add(struct fh_q_table *t, const uint8_t *key, uint64_t flows, uint64_t packets,
-	uint64_t bytes, uint64_t first, uint64_t last)
+/* A table in parts: a key goes to the part its hash's high bits choose (the index uses the
+ * low bits), so that threads can merge the parts separately. */
+static void agg_add(struct fh_q_table *parts, unsigned np, const uint8_t *key, uint64_t flows,
+	uint64_t packets, uint64_t bytes, uint64_t first, uint64_t last)
 {
-	struct fh_q_agg *a = slot_of(t, key);
+	uint32_t h = hashkey(key);
+	struct fh_q_table *t = &parts[np > 1 ? ((uint64_t)h * np) >> 32 : 0];
+	struct fh_q_agg *a = slot_of(t, key, h);
 	if (!a)
 		return; /* out of memory: the statistic is incomplete, never a crash */
 	a->flows += flows;
@@ -119,21 +147,23 @@ static void agg_key(uint8_t k[FH_Q_KEYLEN], unsigned fields, const struct fh_flo
 		k[36] = r->proto;
 }
 
-static void count_rec(struct fh_q_table *st, unsigned nst, const struct fh_flow_rec *r)
+/* Count r in every statistic: st[i] is statistic i in np parts. */
+static void count_rec(struct fh_q_table *const *st, unsigned nst, unsigned np,
+	const struct fh_flow_rec *r)
 {
 	for (unsigned i = 0; i < nst; i++) {
-		struct fh_q_table *t = &st[i];
+		struct fh_q_table *t = st[i];
 		uint8_t k[FH_Q_KEYLEN];
 		agg_key(k, t->fields, r);
-		agg_add(t, k, 1, r->packets, r->bytes, r->first_ms, r->last_ms);
+		agg_add(t, np, k, 1, r->packets, r->bytes, r->first_ms, r->last_ms);
 		/* ip and port count a flow for both ends, in the source's slot of the key; ports
 		 * even when equal, as nfdump counts them */
 		if (t->key == FH_QK_IP && !fh_ip_eq(&r->src, &r->dst)) {
 			memcpy(k, r->dst.a, 16);
-			agg_add(t, k, 1, r->packets, r->bytes, r->first_ms, r->last_ms);
+			agg_add(t, np, k, 1, r->packets, r->bytes, r->first_ms, r->last_ms);
 		} else if (t->key == FH_QK_PORT) {
 			k[32] = (uint8_t)(r->dport >> 8), k[33] = (uint8_t)r->dport;
-			agg_add(t, k, 1, r->packets, r->bytes, r->first_ms, r->last_ms);
+			agg_add(t, np, k, 1, r->packets, r->bytes, r->first_ms, r->last_ms);
 		}
 	}
 }
@@ -182,7 +212,8 @@ struct job {
 struct tctx {
 	struct job *j;
 	pthread_t th;
-	struct fh_q_table st[FH_Q_MAX_STATS];
+	struct fh_q_table *st[FH_Q_MAX_STATS]; /* each statistic in np parts */
+	unsigned np;
 	uint64_t matched, packets, bytes;
 	struct fh_flowfile_read_stats rs;
 	struct slot *cur; /* listing: the file being read */
@@ -218,7 +249,7 @@ static void on_rec(void *arg, const struct fh_flow_rec *r)
 		r = scaled(q, r, &sc);
 		t->packets += r->packets;
 		t->bytes += r->bytes;
-		count_rec(t->st, q->nst, r);
+		count_rec(t->st, q->nst, t->np, r);
 		return;
 	}
 	struct fh_flow_rec sc;
@@ -355,6 +386,84 @@ static void print_in_order(struct job *j)
 	}
 }
 
+/* Merging the threads' tables: every scan thread kept each statistic in one part per
+ * thread, by hash, so merge thread p merges part p of every scan thread's table alone (a
+ * statistic over a million addresses costs about as much to merge as to count). The parts
+ * hold disjoint keys and are then laid end to end. */
+struct merge_ctx {
+	struct tctx *t;
+	unsigned nt, k, p;
+	struct fh_q_table out;
+	pthread_t th;
+	int started;
+};
+
+static void *merge_main(void *arg)
+{
+	struct merge_ctx *m = arg;
+	m->out = m->t[0].st[m->k][m->p]; /* the first scan thread's part, taken whole */
+	memset(&m->t[0].st[m->k][m->p], 0, sizeof(struct fh_q_table));
+	for (unsigned i = 1; i < m->nt; i++) {
+		struct fh_q_table *src = &m->t[i].st[m->k][m->p];
+		for (size_t a = 0; a < src->n; a++) {
+			const struct fh_q_agg *g = &src->v[a];
+			agg_add(&m->out, 1, g->key, g->flows, g->packets, g->bytes, g->first,
+				g->last);
+		}
+	}
+	return NULL;
+}
+
+static void merge_tables(struct fh_query *q, struct tctx *t, unsigned nt)
+{
+	for (unsigned k = 0; k < q->nst; k++) {
+		struct fh_q_table *dst = &q->st[k];
+		struct merge_ctx *m = calloc(nt, sizeof(*m));
+		int ok = m != NULL;
+		for (unsigned i = 0; i < nt; i++)
+			ok = ok && t[i].st[k];
+		for (unsigned p = 0; ok && p < nt; p++) {
+			m[p] = (struct merge_ctx){.t = t, .nt = nt, .k = k, .p = p};
+			m[p].started = nt > 1 && pthread_create(&m[p].th, NULL, merge_main, &m[p]) == 0;
+			if (!m[p].started)
+				merge_main(&m[p]);
+		}
+		size_t total = 0;
+		for (unsigned p = 0; ok && p < nt; p++) {
+			if (m[p].started)
+				pthread_join(m[p].th, NULL);
+			total += m[p].out.n;
+		}
+		/* the table is empty before a run (fh_query_add comes after it) */
+		free(dst->v);
+		free(dst->idx);
+		dst->v = NULL, dst->idx = NULL, dst->n = dst->cap = dst->idx_cap = 0;
+		if (ok && nt == 1) {
+			dst->v = m[0].out.v, dst->n = m[0].out.n, dst->cap = m[0].out.cap;
+			dst->idx = m[0].out.idx, dst->idx_cap = m[0].out.idx_cap;
+			m[0].out.v = NULL, m[0].out.idx = NULL;
+		} else if (ok && (dst->v = malloc((total ? total : 1) * sizeof(*dst->v)))) {
+			for (unsigned p = 0; p < nt; p++) {
+				memcpy(dst->v + dst->n, m[p].out.v, m[p].out.n * sizeof(*dst->v));
+				dst->n += m[p].out.n;
+			}
+			dst->cap = total ? total : 1; /* indexed again from v if added to */
+		}
+		for (unsigned p = 0; m && p < nt; p++) {
+			free(m[p].out.v);
+			free(m[p].out.idx);
+		}
+		free(m);
+		for (unsigned i = 0; i < nt; i++) {
+			for (unsigned p = 0; t[i].st[k] && p < nt; p++) {
+				free(t[i].st[k][p].v);
+				free(t[i].st[k][p].idx);
+			}
+			free(t[i].st[k]);
+		}
+	}
+}
+
 static unsigned default_threads(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -381,9 +490,13 @@ int fh_query_run(struct fh_query *q, const char *dir)
 	struct tctx *t = calloc(nt, sizeof(*t));
 	for (unsigned i = 0; i < nt; i++) {
 		t[i].j = &j;
-		for (unsigned k = 0; k < q->nst; k++)
-			t[i].st[k] = (struct fh_q_table){.key = q->st[k].key,
-				.order = q->st[k].order, .fields = q->st[k].fields};
+		t[i].np = nt;
+		for (unsigned k = 0; k < q->nst; k++) {
+			t[i].st[k] = calloc(nt, sizeof(struct fh_q_table));
+			for (unsigned p = 0; t[i].st[k] && p < nt; p++)
+				t[i].st[k][p] = (struct fh_q_table){.key = q->st[k].key,
+					.order = q->st[k].order, .fields = q->st[k].fields};
+		}
 	}
 	/* one thread: scan in the caller (a listing is printed as it goes) */
 	unsigned started = 0;
@@ -412,23 +525,8 @@ int fh_query_run(struct fh_query *q, const char *dir)
 		q->rs.blocks_skipped += t[i].rs.blocks_skipped;
 		q->rs.blocks_damaged += t[i].rs.blocks_damaged;
 		q->rs.records += t[i].rs.records;
-		for (unsigned k = 0; k < q->nst; k++) {
-			struct fh_q_table *src = &t[i].st[k];
-			if (i == 0 && !q->st[k].n) { /* take the first thread's table whole */
-				free(q->st[k].v);
-				free(q->st[k].idx);
-				q->st[k] = *src;
-			} else {
-				for (size_t a = 0; a < src->n; a++) {
-					const struct fh_q_agg *g = &src->v[a];
-					agg_add(&q->st[k], g->key, g->flows, g->packets, g->bytes,
-						g->first, g->last);
-				}
-				free(src->v);
-				free(src->idx);
-			}
-		}
 	}
+	merge_tables(q, t, nt);
 	for (size_t i = 0; i < j.n_units; i++)
 		if (j.slots)
 			free(j.slots[i].r);
@@ -456,8 +554,12 @@ void fh_query_add(struct fh_query *q, const struct fh_flow_rec *r)
 	q->matched++;
 	q->packets += c->packets;
 	q->bytes += c->bytes;
-	if (q->nst)
-		count_rec(q->st, q->nst, c);
+	if (q->nst) {
+		struct fh_q_table *st[FH_Q_MAX_STATS];
+		for (unsigned i = 0; i < q->nst; i++)
+			st[i] = &q->st[i];
+		count_rec(st, q->nst, 1, c);
+	}
 	else if (q->on_flow && (!q->limit || q->matched <= q->limit))
 		q->on_flow(q->arg, r);
 	else if (q->on_flow)
@@ -503,6 +605,64 @@ static int by_metric(const void *x, const void *y)
 	/* ties in key order, so that the output does not depend on the thread count */
 	return memcmp(((const struct fh_q_agg *)x)->key, ((const struct fh_q_agg *)y)->key,
 		FH_Q_KEYLEN);
+}
+
+/* heap of indices into v, the "smallest" (by the sort order: the last to be printed) on
+ * top */
+static void heap_down(const struct fh_q_agg *v, uint32_t *h, size_t n, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		/* by_metric(a, b) > 0: a comes after b in the output */
+		if (l < n && by_metric(&v[h[l]], &v[h[m]]) > 0)
+			m = l;
+		if (r < n && by_metric(&v[h[r]], &v[h[m]]) > 0)
+			m = r;
+		if (m == i)
+			return;
+		uint32_t x = h[i];
+		h[i] = h[m];
+		h[m] = x;
+		i = m;
+	}
+}
+
+void fh_query_sort_top(struct fh_q_table *t, size_t n)
+{
+	if (n == 0 || n * 8 >= t->n) {
+		fh_query_sort(t);
+		return;
+	}
+	sort_order = t->order;
+	uint32_t *h = malloc(n * sizeof(*h));
+	if (!h) {
+		fh_query_sort(t);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		h[i] = (uint32_t)i;
+	for (size_t i = n / 2; i-- > 0;)
+		heap_down(t->v, h, n, i);
+	for (size_t i = n; i < t->n; i++)
+		if (by_metric(&t->v[i], &t->v[h[0]]) < 0) { /* comes before the heap's last */
+			h[0] = (uint32_t)i;
+			heap_down(t->v, h, n, 0);
+		}
+	struct fh_q_agg *top = malloc(n * sizeof(*top));
+	if (!top) {
+		free(h);
+		fh_query_sort(t);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		top[i] = t->v[h[i]];
+	qsort(top, n, sizeof(*top), by_metric);
+	memcpy(t->v, top, n * sizeof(*top)); /* the rest of v is in no order */
+	free(top);
+	free(h);
+	free(t->idx);
+	t->idx = NULL;
+	t->idx_cap = 0;
 }
 
 void fh_query_sort(struct fh_q_table *t)

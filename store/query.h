@@ -49,7 +49,7 @@ struct fh_q_table {
 	unsigned fields; /* FH_QF_* bits of the key */
 	struct fh_q_agg *v;
 	size_t n, cap;
-	uint32_t *idx;
+	uint64_t *idx; /* hash << 32 | position in v */
 	size_t idx_cap;
 };
 
@@ -88,6 +88,9 @@ void fh_query_add(struct fh_query *q, const struct fh_flow_rec *r);
 
 /* Sort a table by its order (largest first; tstart: oldest first). */
 void fh_query_sort(struct fh_q_table *t);
+/* Only the first n in that order, at the front of t->v (the rest in no order): a heap
+ * instead of a full sort when n is small. 0 = all. */
+void fh_query_sort_top(struct fh_q_table *t, size_t n);
 
 void fh_query_free(struct fh_query *q);
 

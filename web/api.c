@@ -282,7 +282,7 @@ static void api_top(const struct fh_web_source *src, fh_api_arg_fn arg, void *co
 	fh_query_add_table(&q, key, ord, 0);
 	run_query(src, &q);
 	struct fh_q_table *t = &q.st[0];
-	fh_query_sort(t);
+	fh_query_sort_top(t, n);
 	struct fh_sb *b = &r->body;
 	fh_sb_printf(b, "{\"by\":\"%s\",\"order\":\"%s\",\"from\":%" PRIu64 ",\"to\":%" PRIu64
 			",\"rows\":[",
