@@ -33,6 +33,64 @@ static void print_flow(void *arg, const struct fh_flow_rec *r)
 		puts(buf);
 }
 
+/* A listing with -O: every match is kept, sorted, then printed (up to -c). */
+struct sorted {
+	struct fh_flow_rec *v;
+	size_t n, cap;
+	int oom;
+};
+
+static void keep_flow(void *arg, const struct fh_flow_rec *r)
+{
+	struct sorted *s = arg;
+	if (s->n == s->cap) {
+		size_t nc = s->cap ? s->cap * 2 : 4096;
+		struct fh_flow_rec *nv = realloc(s->v, nc * sizeof(*nv));
+		if (!nv) {
+			s->oom = 1;
+			return;
+		}
+		s->v = nv;
+		s->cap = nc;
+	}
+	s->v[s->n++] = *r;
+}
+
+enum { LO_TSTART, LO_TEND, LO_FLOWS, LO_PACKETS, LO_BYTES, LO_PPS, LO_BPS, LO_BPP };
+static const char *const list_orders[] = {"tstart", "tend", "flows", "packets", "bytes", "pps",
+	"bps", "bpp"};
+static int list_order;
+
+static double rec_metric(const struct fh_flow_rec *r)
+{
+	double m = r->sampling > 1 ? r->sampling : 1, dur = (double)(r->last_ms - r->first_ms);
+	switch (list_order) {
+	case LO_TSTART: return (double)r->first_ms;
+	case LO_TEND: return (double)r->last_ms;
+	case LO_PACKETS: return (double)r->packets * m;
+	case LO_BYTES: return (double)r->bytes * m;
+	case LO_PPS: return dur > 0 ? r->packets * m * 1000 / dur : 0;
+	case LO_BPS: return dur > 0 ? r->bytes * m * 8000 / dur : 0;
+	case LO_BPP: return r->packets ? (double)r->bytes / r->packets : 0;
+	default: return 0; /* flows: each record is one */
+	}
+}
+
+static int by_rec(const void *x, const void *y)
+{
+	double a = rec_metric(x), b = rec_metric(y);
+	int asc = list_order == LO_TSTART || list_order == LO_TEND; /* times: oldest first */
+	if (a == b)
+		return 0;
+	return (a < b) == asc ? -1 : 1;
+}
+
+/* addresses and networks: text, wide columns */
+static int wide(unsigned f)
+{
+	return f & (FH_QF_SRCIP | FH_QF_DSTIP | FH_QF_SRCNET | FH_QF_DSTNET);
+}
+
 static void print_stat(const struct fh_query *q, const struct out *o, struct fh_q_table *s,
 	unsigned top)
 {
@@ -94,7 +152,7 @@ static void print_agg(const struct out *o, struct fh_q_table *s, unsigned limit)
 		printf("%-23s %-23s %9s", "Date first seen", "Date last seen", "Duration");
 		for (unsigned i = 0; i < FH_QF_COUNT; i++)
 			if (s->fields & (1u << i))
-				printf(i < 2 ? " %-39s" : " %7s", fh_query_field_names[i]);
+				printf(wide(1u << i) ? " %-43s" : " %7s", fh_query_field_names[i]);
 		printf(" %10s %12s %14s %8s %10s %6s\n", "Flows", "Packets", "Bytes", "pps", "bps",
 			"bpp");
 	}
@@ -113,11 +171,12 @@ static void print_agg(const struct out *o, struct fh_q_table *s, unsigned limit)
 				continue;
 			fh_query_field_str(1u << i, a, v, sizeof(v), o->csv || o->json);
 			if (o->json)
-				printf(i < 2 ? ",\"%s\":\"%s\"" : ",\"%s\":%s", fh_query_field_names[i], v);
+				printf(wide(1u << i) ? ",\"%s\":\"%s\"" : ",\"%s\":%s",
+					fh_query_field_names[i], v);
 			else if (o->csv)
 				printf(",%s", v);
 			else
-				printf(i < 2 ? " %-39s" : " %7s", v);
+				printf(wide(1u << i) ? " %-43s" : " %7s", v);
 		}
 		uint64_t pps = fh_query_metric(a, FH_QO_PPS), bps = fh_query_metric(a, FH_QO_BPS),
 			 bpp = fh_query_metric(a, FH_QO_BPP);
@@ -138,10 +197,13 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: flowhound query -R DIR [-t START[-END]] [-s STAT[/ORDER]]... [-n N]\n"
 		   "                       [-A FIELDS [-O ORDER]] [-o table|csv|json] [-f FILE]\n"
-		   "                       [-T THREADS]\n"
+		   "                       [-c N] [-O ORDER] [-T THREADS]\n"
 		   "                       ['FILTER']\n"
-		   "  STAT: srcip dstip ip srcport dstport port proto; ORDER: flows packets bytes\n"
-		   "  pps bps bpp (and tstart for -O); FIELDS: srcip,dstip,srcport,dstport,proto\n"
+		   "  STAT: srcip dstip ip srcport dstport port proto srcnet dstnet as srcas dstas\n"
+		   "  if inif outif; ORDER: flows packets bytes pps bps bpp (and tstart for -O)\n"
+		   "  FIELDS: srcip,dstip,srcport,dstport,proto,srcas,dstas,inif,outif,srcnet,\n"
+		   "  dstnet, srcip4/LEN, dstip6/LEN ...; a listing: -c N flows, -O tstart tend\n"
+		   "  flows packets bytes pps bps bpp\n"
 		   "  START/END: YYYY/MM/DD.hh:mm:ss, ISO 8601 or epoch seconds\n");
 }
 
@@ -151,10 +213,13 @@ int fh_cmd_query(int argc, char **argv)
 	struct out o = {.fmt = FH_FMT_TEXT};
 	const char *dir = NULL, *ffile = NULL;
 	unsigned top = 10, afields = 0;
+	struct fh_q_table amasks = {0};
 	int opt, aorder = FH_QO_TSTART, top_given = 0;
+	const char *order_arg = NULL;
+	unsigned long long count = 0; /* -c: at most this many flows listed */
 	char err[512];
 	optind = 1;
-	while ((opt = getopt(argc, argv, "R:t:s:n:o:f:A:O:T:h")) != -1) {
+	while ((opt = getopt(argc, argv, "R:t:s:n:o:f:A:O:T:c:h")) != -1) {
 		switch (opt) {
 		case 'R': dir = optarg; break;
 		case 'f': ffile = optarg; break;
@@ -169,16 +234,33 @@ int fh_cmd_query(int argc, char **argv)
 			break;
 		}
 		case 'A':
-			if (!(afields = fh_query_parse_fields(optarg))) {
+			if (!(afields = fh_query_parse_fields(optarg, &amasks))) {
 				fprintf(stderr, "query: -A: '%s' is not a list of srcip dstip srcport "
-						"dstport proto\n", optarg);
+						"dstport proto srcas dstas inif outif srcnet dstnet, "
+						"srcip4/LEN dstip6/LEN (an address or its network, not "
+						"both)\n", optarg);
 				return FH_EXIT_USAGE;
 			}
 			break;
+		case 'c': {
+			char *end;
+			count = strtoull(optarg, &end, 10);
+			if (*end || !count) {
+				fprintf(stderr, "query: -c: '%s' is not a positive number\n", optarg);
+				return FH_EXIT_USAGE;
+			}
+			break;
+		}
 		case 'O':
-			if ((aorder = fh_query_parse_order(optarg, true)) < 0) {
-				fprintf(stderr, "query: -O: '%s' is not flows packets bytes pps bps bpp "
-						"tstart\n", optarg);
+			order_arg = optarg;
+			list_order = -1;
+			for (int k = 0; k < 8; k++)
+				if (!strcmp(optarg, list_orders[k]))
+					list_order = k;
+			aorder = fh_query_parse_order(optarg, true);
+			if (aorder < 0 && list_order < 0) {
+				fprintf(stderr, "query: -O: '%s' is not tstart tend flows packets bytes "
+						"pps bps bpp\n", optarg);
 				return FH_EXIT_USAGE;
 			}
 			break;
@@ -235,12 +317,22 @@ int fh_cmd_query(int argc, char **argv)
 		usage(stderr);
 		return FH_EXIT_USAGE;
 	}
+	if (order_arg && (afields ? aorder < 0 : q.nst ? 1 : list_order < 0)) {
+		fprintf(stderr, "query: -O %s: %s\n", order_arg,
+			afields ? "-A orders by flows packets bytes pps bps bpp tstart"
+			: q.nst ? "-s takes its order as STAT/ORDER"
+				: "a listing orders by tstart tend flows packets bytes pps bps bpp");
+		return FH_EXIT_USAGE;
+	}
 	if (afields && q.nst) {
 		fprintf(stderr, "query: -A and -s do not go together\n");
 		return FH_EXIT_USAGE;
 	}
-	if (afields) /* one aggregate table, printed whole unless -n */
+	if (afields) { /* one aggregate table, printed whole unless -n */
 		fh_query_add_table(&q, FH_QK_AGG, aorder, afields);
+		q.st[0].src4 = amasks.src4, q.st[0].src6 = amasks.src6;
+		q.st[0].dst4 = amasks.dst4, q.st[0].dst6 = amasks.dst6;
+	}
 	/* the filter: the remaining words, or -f FILE */
 	char text[4096] = "";
 	for (int i = optind; i < argc; i++) {
@@ -254,8 +346,13 @@ int fh_cmd_query(int argc, char **argv)
 		return FH_EXIT_USAGE;
 	}
 	q.filter = filter;
-	q.on_flow = print_flow;
-	q.arg = &o;
+	q.scale = true; /* statistics count sampled packets and bytes scaled, as nfdump does */
+	struct sorted so = {0};
+	int sort_listing = !q.nst && order_arg;
+	q.on_flow = sort_listing ? keep_flow : print_flow;
+	q.arg = sort_listing ? (void *)&so : (void *)&o;
+	if (!sort_listing)
+		q.limit = count; /* the first -c flows in file order */
 	if (o.csv && !q.nst)
 		printf("%s\n", fh_flow_fmt_csv_header());
 	int n = fh_query_run(&q, dir);
@@ -263,6 +360,16 @@ int fh_cmd_query(int argc, char **argv)
 		fprintf(stderr, "query: %s: %s\n", dir, strerror(-n));
 		fh_filter_free(filter);
 		return FH_EXIT_FAIL;
+	}
+	if (sort_listing) {
+		if (so.oom)
+			fprintf(stderr, "query: -O: out of memory; the order covers the first %zu "
+					"flows\n", so.n);
+		if (so.n)
+			qsort(so.v, so.n, sizeof(*so.v), by_rec);
+		for (size_t i = 0; i < so.n && (!count || i < count); i++)
+			print_flow(&o, &so.v[i]);
+		free(so.v);
 	}
 	for (unsigned i = 0; i < q.nst; i++) {
 		if (q.st[i].key == FH_QK_AGG)

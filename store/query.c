@@ -20,15 +20,18 @@
 
 #include "store/query.h"
 
-const char *const fh_query_key_names[7] = {"srcip", "dstip", "ip", "srcport", "dstport", "port",
-	"proto"};
+const char *const fh_query_key_names[FH_QK_COUNT] = {"srcip", "dstip", "ip", "srcport",
+	"dstport", "port", "proto", "srcnet", "dstnet", "as", "srcas", "dstas", "if", "inif",
+	"outif"};
 const char *const fh_query_order_names[7] = {"flows", "packets", "bytes", "pps", "bps", "bpp",
 	"tstart"};
 const char *const fh_query_field_names[FH_QF_COUNT] = {"srcip", "dstip", "srcport", "dstport",
-	"proto"};
-/* the key field of each -s statistic; ip and port also add the destination in that slot */
-static const unsigned stat_field[7] = {FH_QF_SRCIP, FH_QF_DSTIP, FH_QF_SRCIP, FH_QF_SRCPORT,
-	FH_QF_DSTPORT, FH_QF_SRCPORT, FH_QF_PROTO};
+	"proto", "srcas", "dstas", "inif", "outif", "srcnet", "dstnet"};
+/* the key field of each -s statistic; ip, port, as and if also add the other end in that
+ * slot */
+static const unsigned stat_field[FH_QK_COUNT] = {FH_QF_SRCIP, FH_QF_DSTIP, FH_QF_SRCIP,
+	FH_QF_SRCPORT, FH_QF_DSTPORT, FH_QF_SRCPORT, FH_QF_PROTO, FH_QF_SRCNET, FH_QF_DSTNET,
+	FH_QF_SRCAS, FH_QF_SRCAS, FH_QF_DSTAS, FH_QF_INIF, FH_QF_INIF, FH_QF_OUTIF};
 
 /* ---- aggregate tables ----------------------------------------------------------------- */
 
@@ -131,20 +134,65 @@ static void agg_add(struct fh_q_table *parts, unsigned np, const uint8_t *key, u
 		a->last = last;
 }
 
-/* The key of an aggregate: the selected fields at fixed places, the others zero. */
-static void agg_key(uint8_t k[FH_Q_KEYLEN], unsigned fields, const struct fh_flow_rec *r)
+static void put32(uint8_t *p, uint32_t v)
 {
+	p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* ip under a prefix length (IPv4: of its 32 bits) into slot; the length into *len */
+static void put_net(uint8_t *slot, uint8_t *len, const struct fh_ip *ip, unsigned plen4,
+	unsigned plen6)
+{
+	int v4 = fh_ip_is_v4(ip);
+	unsigned plen = v4 ? (plen4 > 32 ? 32 : plen4) : (plen6 > 128 ? 128 : plen6);
+	unsigned bits = v4 ? 96 + plen : plen; /* of the 128 */
+	memcpy(slot, ip->a, 16);
+	for (unsigned b = bits; b < 128; b++)
+		slot[b / 8] &= (uint8_t)~(0x80u >> (b % 8));
+	*len = (uint8_t)plen;
+}
+
+/* The key of an aggregate: the selected fields at fixed places, the others zero. */
+static void agg_key(uint8_t k[FH_Q_KEYLEN], const struct fh_q_table *t,
+	const struct fh_flow_rec *r)
+{
+	unsigned fields = t->fields;
 	memset(k, 0, FH_Q_KEYLEN);
 	if (fields & FH_QF_SRCIP)
 		memcpy(k, r->src.a, 16);
 	if (fields & FH_QF_DSTIP)
 		memcpy(k + 16, r->dst.a, 16);
+	/* prefix lengths: given (-A srcip4/24; the other family then whole), or the record's */
+	if (fields & FH_QF_SRCNET) {
+		int given = t->src4 || t->src6;
+		put_net(k, &k[37], &r->src, given ? (t->src4 ? t->src4 : 32) : r->src_mask,
+			given ? (t->src6 ? t->src6 : 128) : r->src_mask);
+	}
+	if (fields & FH_QF_DSTNET) {
+		int given = t->dst4 || t->dst6;
+		put_net(k + 16, &k[38], &r->dst, given ? (t->dst4 ? t->dst4 : 32) : r->dst_mask,
+			given ? (t->dst6 ? t->dst6 : 128) : r->dst_mask);
+	}
 	if (fields & FH_QF_SRCPORT)
 		k[32] = (uint8_t)(r->sport >> 8), k[33] = (uint8_t)r->sport;
 	if (fields & FH_QF_DSTPORT)
 		k[34] = (uint8_t)(r->dport >> 8), k[35] = (uint8_t)r->dport;
 	if (fields & FH_QF_PROTO)
 		k[36] = r->proto;
+	if (fields & FH_QF_SRCAS)
+		put32(k + 40, r->src_as);
+	if (fields & FH_QF_DSTAS)
+		put32(k + 44, r->dst_as);
+	if (fields & FH_QF_INIF)
+		put32(k + 48, r->in_if);
+	if (fields & FH_QF_OUTIF)
+		put32(k + 52, r->out_if);
 }
 
 /* Count r in every statistic: st[i] is statistic i in np parts. */
@@ -154,17 +202,32 @@ static void count_rec(struct fh_q_table *const *st, unsigned nst, unsigned np,
 	for (unsigned i = 0; i < nst; i++) {
 		struct fh_q_table *t = st[i];
 		uint8_t k[FH_Q_KEYLEN];
-		agg_key(k, t->fields, r);
+		agg_key(k, t, r);
 		agg_add(t, np, k, 1, r->packets, r->bytes, r->first_ms, r->last_ms);
-		/* ip and port count a flow for both ends, in the source's slot of the key; ports
-		 * even when equal, as nfdump counts them */
-		if (t->key == FH_QK_IP && !fh_ip_eq(&r->src, &r->dst)) {
+		/* ip, port, as and if count a flow for both ends, in the first end's slot of the
+		 * key; ports and interfaces even when equal, addresses and AS numbers once when
+		 * equal (as nfdump counts them) */
+		int again = 1;
+		switch (t->key) {
+		case FH_QK_IP:
+			again = !fh_ip_eq(&r->src, &r->dst);
 			memcpy(k, r->dst.a, 16);
-			agg_add(t, np, k, 1, r->packets, r->bytes, r->first_ms, r->last_ms);
-		} else if (t->key == FH_QK_PORT) {
+			break;
+		case FH_QK_PORT:
 			k[32] = (uint8_t)(r->dport >> 8), k[33] = (uint8_t)r->dport;
-			agg_add(t, np, k, 1, r->packets, r->bytes, r->first_ms, r->last_ms);
+			break;
+		case FH_QK_AS:
+			again = r->src_as != r->dst_as;
+			put32(k + 40, r->dst_as);
+			break;
+		case FH_QK_IF:
+			put32(k + 48, r->out_if);
+			break;
+		default:
+			again = 0;
 		}
+		if (again)
+			agg_add(t, np, k, 1, r->packets, r->bytes, r->first_ms, r->last_ms);
 	}
 }
 
@@ -495,7 +558,9 @@ int fh_query_run(struct fh_query *q, const char *dir)
 			t[i].st[k] = calloc(nt, sizeof(struct fh_q_table));
 			for (unsigned p = 0; t[i].st[k] && p < nt; p++)
 				t[i].st[k][p] = (struct fh_q_table){.key = q->st[k].key,
-					.order = q->st[k].order, .fields = q->st[k].fields};
+					.order = q->st[k].order, .fields = q->st[k].fields,
+					.src4 = q->st[k].src4, .src6 = q->st[k].src6,
+					.dst4 = q->st[k].dst4, .dst6 = q->st[k].dst6};
 		}
 	}
 	/* one thread: scan in the caller (a listing is printed as it goes) */
@@ -686,8 +751,20 @@ void fh_query_field_str(unsigned f, const struct fh_q_agg *a, char *b, size_t l,
 		memcpy(ip.a, a->key + (f == FH_QF_SRCIP ? 0 : 16), 16);
 		fh_ip_fmt(&ip, b, l);
 		break;
+	case FH_QF_SRCNET:
+	case FH_QF_DSTNET: {
+		char t[FH_IP_STRLEN];
+		memcpy(ip.a, a->key + (f == FH_QF_SRCNET ? 0 : 16), 16);
+		snprintf(b, l, "%s/%u", fh_ip_fmt(&ip, t, sizeof(t)),
+			a->key[f == FH_QF_SRCNET ? 37 : 38]);
+		break;
+	}
 	case FH_QF_SRCPORT: snprintf(b, l, "%u", a->key[32] << 8 | a->key[33]); break;
 	case FH_QF_DSTPORT: snprintf(b, l, "%u", a->key[34] << 8 | a->key[35]); break;
+	case FH_QF_SRCAS: snprintf(b, l, "%u", get32(a->key + 40)); break;
+	case FH_QF_DSTAS: snprintf(b, l, "%u", get32(a->key + 44)); break;
+	case FH_QF_INIF: snprintf(b, l, "%u", get32(a->key + 48)); break;
+	case FH_QF_OUTIF: snprintf(b, l, "%u", get32(a->key + 52)); break;
 	default:
 		pn = numeric ? NULL : fh_proto_name(a->key[36]);
 		if (pn) {
@@ -703,7 +780,7 @@ void fh_query_field_str(unsigned f, const struct fh_q_agg *a, char *b, size_t l,
 
 int fh_query_parse_key(const char *s)
 {
-	for (int k = 0; k < 7; k++)
+	for (int k = 0; k < FH_QK_COUNT; k++)
 		if (!strcmp(s, fh_query_key_names[k]))
 			return k;
 	return -1;
@@ -717,9 +794,9 @@ int fh_query_parse_order(const char *s, bool allow_tstart)
 	return -1;
 }
 
-unsigned fh_query_parse_fields(const char *arg)
+unsigned fh_query_parse_fields(const char *arg, struct fh_q_table *tab)
 {
-	char b[128];
+	char b[256];
 	unsigned bits = 0;
 	if (strlen(arg) >= sizeof(b))
 		return 0;
@@ -729,10 +806,28 @@ unsigned fh_query_parse_fields(const char *arg)
 		for (unsigned i = 0; i < FH_QF_COUNT; i++)
 			if (!strcmp(t, fh_query_field_names[i]))
 				f = 1u << i;
+		char side[4];
+		int fam, plen, used = 0;
+		/* srcip4/24, dstip6/64: the address under a prefix length */
+		if (!f && sscanf(t, "%3[srcdst]ip%d/%d%n", side, &fam, &plen, &used) == 3 &&
+			!t[used] && (!strcmp(side, "src") || !strcmp(side, "dst")) &&
+			(fam == 4 || fam == 6) && plen >= 0 && plen <= (fam == 4 ? 32 : 128)) {
+			int src = side[0] == 's';
+			f = src ? FH_QF_SRCNET : FH_QF_DSTNET;
+			if (tab) {
+				uint8_t *m = src ? (fam == 4 ? &tab->src4 : &tab->src6)
+						 : (fam == 4 ? &tab->dst4 : &tab->dst6);
+				*m = (uint8_t)plen;
+			}
+		}
 		if (!f)
 			return 0;
 		bits |= f;
 	}
+	/* an address slot holds an address or a network, not both */
+	if (((bits & FH_QF_SRCIP) && (bits & FH_QF_SRCNET)) ||
+		((bits & FH_QF_DSTIP) && (bits & FH_QF_DSTNET)))
+		return 0;
 	return bits;
 }
 

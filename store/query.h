@@ -25,16 +25,40 @@ enum fh_q_key {
 	FH_QK_DSTPORT,
 	FH_QK_PORT,
 	FH_QK_PROTO,
+	FH_QK_SRCNET, /* the source address under the record's source mask */
+	FH_QK_DSTNET,
+	FH_QK_AS, /* source and destination AS, as ip does addresses */
+	FH_QK_SRCAS,
+	FH_QK_DSTAS,
+	FH_QK_IF, /* input and output interface */
+	FH_QK_INIF,
+	FH_QK_OUTIF,
 	FH_QK_AGG,
 };
+#define FH_QK_COUNT FH_QK_AGG
 
 enum fh_q_order { FH_QO_FLOWS, FH_QO_PACKETS, FH_QO_BYTES, FH_QO_PPS, FH_QO_BPS, FH_QO_BPP,
 	FH_QO_TSTART };
 
-/* -A fields, in the order of the key and of the output columns */
-enum { FH_QF_SRCIP = 1, FH_QF_DSTIP = 2, FH_QF_SRCPORT = 4, FH_QF_DSTPORT = 8, FH_QF_PROTO = 16 };
-#define FH_QF_COUNT 5
-#define FH_Q_KEYLEN 40 /* src 16, dst 16, sport 2, dport 2, proto 1, padding */
+/* -A fields, in the order of the key and of the output columns. srcnet/dstnet share the
+ * address slots with srcip/dstip (one or the other). */
+enum {
+	FH_QF_SRCIP = 1,
+	FH_QF_DSTIP = 2,
+	FH_QF_SRCPORT = 4,
+	FH_QF_DSTPORT = 8,
+	FH_QF_PROTO = 16,
+	FH_QF_SRCAS = 32,
+	FH_QF_DSTAS = 64,
+	FH_QF_INIF = 128,
+	FH_QF_OUTIF = 256,
+	FH_QF_SRCNET = 512,
+	FH_QF_DSTNET = 1024,
+};
+#define FH_QF_COUNT 11
+/* src 16, dst 16, sport 2, dport 2, proto 1, src mask 1, dst mask 1, pad 1, src AS 4,
+ * dst AS 4, in if 4, out if 4 */
+#define FH_Q_KEYLEN 56
 #define FH_Q_MAX_STATS 8
 
 struct fh_q_agg {
@@ -47,6 +71,9 @@ struct fh_q_table {
 	int key; /* enum fh_q_key */
 	int order; /* enum fh_q_order */
 	unsigned fields; /* FH_QF_* bits of the key */
+	/* srcnet/dstnet: prefix lengths for IPv4 and IPv6 (-A srcip4/24,srcip6/64); 0: the
+	 * record's own mask */
+	uint8_t src4, src6, dst4, dst6;
 	struct fh_q_agg *v;
 	size_t n, cap;
 	uint64_t *idx; /* hash << 32 | position in v */
@@ -104,13 +131,14 @@ void fh_query_field_str(unsigned field, const struct fh_q_agg *a, char *b, size_
 
 /* Names: "srcip"..."proto" (keys), "flows"..."tstart" (orders), fields "srcip".."proto".
  * The parsers return -1 on an unknown name. */
-extern const char *const fh_query_key_names[7];
+extern const char *const fh_query_key_names[FH_QK_COUNT];
 extern const char *const fh_query_order_names[7];
 extern const char *const fh_query_field_names[FH_QF_COUNT];
 int fh_query_parse_key(const char *s);
 int fh_query_parse_order(const char *s, bool allow_tstart);
-/* "srcip,dstport": FH_QF_* bits, 0 on an unknown field */
-unsigned fh_query_parse_fields(const char *s);
+/* "srcip,dstport": FH_QF_* bits, 0 on an unknown field. "srcip4/24", "dstip6/48" (nfdump's
+ * -A forms) select srcnet/dstnet with that prefix length, stored in t (may be NULL). */
+unsigned fh_query_parse_fields(const char *s, struct fh_q_table *t);
 /* "2026/11/29.10:00:00", "2026-11-29T10:00:00[Z]", "2026/11/29.10:00", "2026/11/29" (UTC) or
  * seconds since the epoch, to ms. -1 if none of these. */
 int fh_query_parse_time(const char *s, uint64_t *ms);

@@ -263,7 +263,8 @@ static void api_top(const struct fh_web_source *src, fh_api_arg_fn arg, void *co
 	int key = by ? fh_query_parse_key(by) : FH_QK_DSTPORT;
 	int ord = order ? fh_query_parse_order(order, false) : FH_QO_BYTES;
 	if (key < 0) {
-		error(r, 400, "by: '%.40s' is not srcip dstip ip srcport dstport port proto", by);
+		error(r, 400, "by: '%.40s' is not srcip dstip ip srcport dstport port proto srcnet "
+			      "dstnet as srcas dstas if inif outif", by);
 		return;
 	}
 	if (ord < 0) {
