@@ -24,9 +24,12 @@ nfcapd_file() {
     dir="$T/nfcapd.$port"
     mkdir -p "$dir"
     nfcapd -p "$port" -b 127.0.0.1 -w "$dir" -t 3600 >/dev/null 2>&1 & pid=$!
-    sleep 1
+    # listening? (a loaded machine may take more than a second to start it)
+    for _ in $(seq 100); do ss -lun 2>/dev/null | grep -q "127.0.0.1:$port " && break; sleep 0.1; done
+    sleep 0.2
     python3 "$FH_SRC/tests/tools/send_pcap.py" 127.0.0.1 "$port" "$1" >/dev/null
     sleep 1
     kill -TERM $pid; wait $pid 2>/dev/null || true
+    for _ in $(seq 50); do ls "$dir"/nfcapd.* >/dev/null 2>&1 && break; sleep 0.1; done
     ls "$dir"/nfcapd.* | head -1
 }
