@@ -5,6 +5,7 @@
  * SSH session, a heavy download) raise nothing. TRW flags a fast scanner after a handful of
  * failed first contacts.
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,7 +20,7 @@
 
 static struct fh_cidr_list home;
 
-static struct fh_analytics *mk(struct fh_analytics_cfg *cfg)
+static struct fh_analytics *mk_hosts(struct fh_analytics_cfg *cfg, uint32_t hosts)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	fh_detect_defaults(&cfg->detect);
@@ -29,8 +30,17 @@ static struct fh_analytics *mk(struct fh_analytics_cfg *cfg)
 	home.v[0].plen128 += 96;
 	home.n = 1;
 	cfg->home_net = &home;
+	if (hosts)
+		cfg->detect.hosts = hosts;
 	return fh_analytics_new(cfg, NULL, 0);
 }
+
+static struct fh_analytics *mk(struct fh_analytics_cfg *cfg)
+{
+	return mk_hosts(cfg, 0);
+}
+
+static uint8_t flow_roles = FH_ROLE_SRC | FH_ROLE_DST;
 
 static void flow(struct fh_analytics *a, const char *src, const char *dst, uint16_t sport,
 	uint16_t dport, uint8_t proto, uint8_t flags, uint64_t pkts, uint64_t bytes,
@@ -50,7 +60,7 @@ static void flow(struct fh_analytics *a, const char *src, const char *dst, uint1
 	ev.rec.last_ms = last;
 	ev.rec.sampling = 1;
 	ev.rec.version = FH_VER_NF9;
-	ev.roles = FH_ROLE_SRC | FH_ROLE_DST;
+	ev.roles = flow_roles;
 	fh_analytics_event(a, &ev);
 }
 
@@ -282,6 +292,70 @@ static void test_floods(void **state)
 	assert_int_equal(find(a, FH_ALERT_FLOOD_UDP, "203.0.113.66").type_n, 1);
 	fh_analytics_free(a);
 }
+/* The linear-counting estimate of a vertical scan of ports 1..n (the engine's position of a
+ * port in a 1,024-bit set: dport * 0x9e3779b97f4a7c15 + proto, mod 1024). */
+static uint64_t ports_estimate(int n, uint8_t proto)
+{
+	uint8_t bits[128] = {0};
+	unsigned ones = 0;
+	for (int p = 1; p <= n; p++) {
+		unsigned i = (unsigned)(((uint64_t)p * 0x9e3779b97f4a7c15ull + proto) % 1024);
+		ones += !(bits[i / 8] >> (i % 8) & 1);
+		bits[i / 8] |= (uint8_t)(1u << (i % 8));
+	}
+	return (uint64_t)(-1024.0 * log((1024.0 - ones) / 1024) + 0.5);
+}
+
+static void vscan(struct fh_analytics *a, const char *src, const char *dst, int from, int to,
+	uint64_t t)
+{
+	for (int p = from; p <= to; p++)
+		flow(a, src, dst, 50000, (uint16_t)p, 6, 0x02, 1, 44, t + (uint64_t)p, t + (uint64_t)p);
+}
+
+/* Sets start sparse (a few positions inline) and move to a bitmap from a pool: the count
+ * across the move is the bitmap's, positions seen before the move are not counted again,
+ * and a bitmap freed by a window's end or an evicted host comes back empty. */
+static void test_sets_sparse_dense(void **state)
+{
+	(void)state;
+	struct fh_analytics_cfg cfg;
+	struct fh_analytics *a = mk(&cfg);
+	vscan(a, "203.0.113.60", "198.51.100.10", 1, 120, T0);
+	vscan(a, "203.0.113.60", "198.51.100.10", 1, 7, T0 + 200); /* the inline ones again */
+	struct found f = find(a, FH_ALERT_SCAN_VERTICAL, "203.0.113.60");
+	assert_int_equal(f.type_n, 1);
+	assert_int_equal(f.last.targets, ports_estimate(120, 6));
+	/* 90 ports, then 90 others in the next window: never 100 in one */
+	vscan(a, "203.0.113.61", "198.51.100.11", 1, 90, T0);
+	vscan(a, "203.0.113.61", "198.51.100.11", 91, 180, T0 + 61000);
+	assert_int_equal(find(a, FH_ALERT_SCAN_VERTICAL, "203.0.113.61").type_n, 0);
+	fh_analytics_free(a);
+
+	/* four host states, sources only (the one set that takes a bitmap is the scan's): the
+	 * first scanner is evicted and the second gets its bitmap, which must not remember
+	 * ports 1-90 */
+	a = mk_hosts(&cfg, 4);
+	assert_non_null(a);
+	flow_roles = FH_ROLE_SRC;
+	vscan(a, "203.0.113.62", "198.51.100.12", 1, 90, T0);
+	char s[32], d[32];
+	for (int i = 0; i < 16; i++) {
+		snprintf(s, sizeof(s), "198.51.100.%d", 100 + i);
+		snprintf(d, sizeof(d), "203.0.113.%d", 100 + i);
+		flow(a, s, d, 40000, 443, 6, 0x1b, 10, 5000, T0 + 1000 + (uint64_t)i,
+			T0 + 1000 + (uint64_t)i);
+	}
+	struct fh_analytics_stats st;
+	fh_analytics_get_stats(a, &st);
+	assert_true(st.evictions >= 12);
+	vscan(a, "203.0.113.63", "198.51.100.13", 1, 110, T0 + 2000);
+	flow_roles = FH_ROLE_SRC | FH_ROLE_DST;
+	f = find(a, FH_ALERT_SCAN_VERTICAL, "203.0.113.63");
+	assert_int_equal(f.type_n, 1);
+	assert_int_equal(f.last.targets, ports_estimate(110, 6));
+	fh_analytics_free(a);
+}
 
 static void test_detect_cfg_set(void **state)
 {
@@ -309,6 +383,7 @@ int main(void)
 		cmocka_unit_test(test_tunnels_spam_p2p),
 		cmocka_unit_test(test_mail_server_allowlisted),
 		cmocka_unit_test(test_floods),
+		cmocka_unit_test(test_sets_sparse_dense),
 		cmocka_unit_test(test_detect_cfg_set),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
