@@ -10,6 +10,7 @@
  */
 #include <math.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -228,6 +229,9 @@ struct host {
 	uint64_t p2p_first;
 } __attribute__((aligned(64)));
 
+/* The cache lines of a host that a source's events touch: up to the long flow. */
+#define SRC_LINES ((offsetof(struct host, lf) + sizeof(((struct host *)0)->lf) + 63) / 64)
+
 #define HOST_SETS 11 /* struct lc in a host: the bitmap pool has room for all of them */
 
 struct worm_port {
@@ -275,6 +279,18 @@ static inline uint32_t host_find(const struct fh_analytics *a, const struct fh_i
 	while (i != NIL && !fh_ip_eq(&a->hosts[i].ip, ip))
 		i = a->hosts[i].next;
 	return i;
+}
+
+/* Start loading a host's first `lines` cache lines: called for both hosts of an event
+ * before either is used, so that their misses overlap instead of following each other. */
+static inline void host_prefetch(const struct fh_analytics *a, uint64_t hash, unsigned lines)
+{
+	uint32_t i = a->buckets[(uint32_t)hash & a->bmask];
+	if (i == NIL)
+		return;
+	const char *p = (const char *)&a->hosts[i];
+	for (unsigned k = 0; k < lines; k++)
+		__builtin_prefetch(p + 64 * k, 1);
 }
 
 static struct host *host_get(struct fh_analytics *a, const struct fh_ip *ip, uint64_t hash,
@@ -834,6 +850,10 @@ void fh_analytics_event(struct fh_analytics *a, const struct fh_flow_event *ev)
 		return;
 	/* each address hashed once: the host table and the distinct counts share the hash */
 	uint64_t sh = ip_h(&r->src), dh = ip_h(&r->dst);
+	if (ev->roles & FH_ROLE_SRC)
+		host_prefetch(a, sh, SRC_LINES);
+	if (ev->roles & FH_ROLE_DST)
+		host_prefetch(a, dh, 1);
 	if (ev->roles & FH_ROLE_SRC)
 		src_view(a, r, m, sh, dh);
 	if (ev->roles & FH_ROLE_DST)
