@@ -28,6 +28,15 @@ struct fh_blocklist_set {
 	char names[64][32];
 	unsigned n_names;
 	struct level lv[129];
+	/* the lengths to probe, by the address's first byte (IPv4: its first octet): bit L of
+	 * by4[b] for an IPv4 prefix of length L whose first octet can be b; bit L of by6[b]
+	 * (three words) for an IPv6 prefix of length L. IPv6 prefixes that cover
+	 * ::ffff:0:0/96 (hence every IPv4 address) are probed for IPv4 addresses too:
+	 * cover4, longest first. */
+	uint64_t by4[256];
+	uint64_t by6[256][3];
+	uint8_t cover4[97];
+	unsigned n_cover4;
 };
 
 static uint32_t hash_ip(const struct fh_ip *ip, unsigned plen)
@@ -42,8 +51,32 @@ static uint32_t hash_ip(const struct fh_ip *ip, unsigned plen)
 
 static void mask(struct fh_ip *ip, unsigned plen)
 {
-	for (unsigned i = plen; i < 128; i++)
-		ip->a[i / 8] &= (uint8_t)~(0x80u >> (i % 8));
+	if (plen >= 128)
+		return;
+	unsigned byte = plen / 8;
+	ip->a[byte] &= (uint8_t)(0xff00u >> (plen % 8));
+	memset(ip->a + byte + 1, 0, 15 - byte);
+}
+
+/* the first-byte values a prefix of len bits starting with byte b can have */
+static void byte_range(uint8_t b, unsigned len, unsigned *lo, unsigned *hi)
+{
+	unsigned span = len >= 8 ? 1 : 1u << (8 - len);
+	*lo = b & ~(span - 1);
+	*hi = *lo + span - 1;
+}
+
+/* add plen to a descending list of lengths, once */
+static void add_len(uint8_t *v, unsigned *n, unsigned plen)
+{
+	unsigned i = 0;
+	while (i < *n && v[i] > plen)
+		i++;
+	if (i < *n && v[i] == plen)
+		return;
+	memmove(v + i + 1, v + i, *n - i);
+	v[i] = (uint8_t)plen;
+	(*n)++;
 }
 
 struct fh_blocklist_set *fh_blocklist_set_new(void)
@@ -122,7 +155,48 @@ int fh_blocklist_add(struct fh_blocklist_set *s, const char *name, const struct 
 	snprintf(e->note, sizeof(e->note), "%s", note ? note : "");
 	if (level_insert(s, &s->lv[plen128], s->n) < 0)
 		return -ENOMEM;
+	/* which addresses can fall in it: v4-mapped ones when the prefix is an IPv4 one or
+	 * covers ::ffff:0:0/96 */
+	static const uint8_t v4pfx[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	struct fh_ip v4net;
+	memcpy(v4net.a, v4pfx, 16);
+	int v4 = fh_ip_in_prefix(&e->net, &v4net, 96) && plen128 >= 96;
+	int covers_v4 = plen128 <= 96 && fh_ip_in_prefix(&v4net, &e->net, plen128);
+	unsigned lo, hi;
+	if (v4) {
+		byte_range(e->net.a[12], plen128 - 96, &lo, &hi);
+		for (unsigned b = lo; b <= hi; b++)
+			s->by4[b] |= 1ull << (plen128 - 96);
+	} else {
+		byte_range(e->net.a[0], plen128, &lo, &hi);
+		for (unsigned b = lo; b <= hi; b++)
+			s->by6[b][plen128 / 64] |= 1ull << (plen128 % 64);
+		if (covers_v4)
+			add_len(s->cover4, &s->n_cover4, plen128);
+	}
 	s->n++;
+	return 0;
+}
+
+/* probe one length; 1 with m filled on a match */
+static int probe(const struct fh_blocklist_set *s, const struct fh_ip *ip, unsigned plen,
+	struct fh_blocklist_match *m)
+{
+	const struct level *l = &s->lv[plen];
+	if (!l->n)
+		return 0;
+	struct fh_ip k = *ip;
+	mask(&k, plen);
+	for (uint32_t i = hash_ip(&k, plen) & (l->cap - 1); l->slot[i]; i = (i + 1) & (l->cap - 1)) {
+		const struct entry *e = &s->e[l->slot[i] - 1];
+		if (fh_ip_eq(&e->net, &k)) {
+			m->list = s->names[e->list];
+			m->net = e->net;
+			m->plen128 = e->plen;
+			m->note = e->note;
+			return 1;
+		}
+	}
 	return 0;
 }
 
@@ -131,24 +205,20 @@ int fh_blocklist_lookup(const struct fh_blocklist_set *s, const struct fh_ip *ip
 {
 	if (!s)
 		return 0;
-	for (int plen = 128; plen >= 0; plen--) {
-		const struct level *l = &s->lv[plen];
-		if (!l->n)
-			continue;
-		struct fh_ip k = *ip;
-		mask(&k, (unsigned)plen);
-		for (uint32_t i = hash_ip(&k, (unsigned)plen) & (l->cap - 1); l->slot[i];
-			i = (i + 1) & (l->cap - 1)) {
-			const struct entry *e = &s->e[l->slot[i] - 1];
-			if (fh_ip_eq(&e->net, &k)) {
-				m->list = s->names[e->list];
-				m->net = e->net;
-				m->plen128 = e->plen;
-				m->note = e->note;
+	if (fh_ip_is_v4(ip)) {
+		for (uint64_t b = s->by4[ip->a[12]]; b; b &= ~(1ull << (63 - __builtin_clzll(b))))
+			if (probe(s, ip, 96 + (unsigned)(63 - __builtin_clzll(b)), m))
 				return 1;
-			}
-		}
+		for (unsigned i = 0; i < s->n_cover4; i++)
+			if (probe(s, ip, s->cover4[i], m))
+				return 1;
+		return 0;
 	}
+	const uint64_t *w = s->by6[ip->a[0]];
+	for (int word = 2; word >= 0; word--)
+		for (uint64_t b = w[word]; b; b &= ~(1ull << (63 - __builtin_clzll(b))))
+			if (probe(s, ip, (unsigned)word * 64 + (unsigned)(63 - __builtin_clzll(b)), m))
+				return 1;
 	return 0;
 }
 

@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Micro-benchmarks of the pieces issue 8 lists, each against a baseline measured in the same
+ * run (one core):
+ *   lpm     blocklist longest-prefix match (IPv4 and IPv6 prefixes of every length) against a
+ *           linear scan of the same prefixes;
+ *   filter  the compiled filter program against the same predicate written in C;
+ *   table   flow-table inserts and updates (exporter-built records: the NetFlow path).
+ * Usage: bench_micro [lpm|filter|table|all] [SCALE]   (SCALE multiplies the work; default 1)
+ * Prints one line per measure: name, rate, and the baseline's rate with the ratio.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analytics/blocklist.h"
+#include "bench/benchlib.h"
+#include "dataplane/flowtable.h"
+#include "store/filter.h"
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+static uint64_t rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+static void rand_ip(struct fh_ip *ip, int v6)
+{
+	if (v6) {
+		uint64_t a = rnd(), b = rnd();
+		memcpy(ip->a, &a, 8);
+		memcpy(ip->a + 8, &b, 8);
+		ip->a[0] = 0x20; /* 2000::/4-ish, never v4-mapped */
+	} else {
+		uint32_t v = (uint32_t)rnd();
+		fh_ip_from_v4(ip, (const uint8_t *)&v);
+	}
+}
+
+/* ---- LPM ----------------------------------------------------------------------------- */
+
+struct pfx {
+	struct fh_ip net;
+	unsigned plen128;
+};
+
+static int linear(const struct pfx *p, size_t n, const struct fh_ip *ip)
+{
+	int best = -1;
+	unsigned bl = 0;
+	for (size_t i = 0; i < n; i++)
+		if (p[i].plen128 >= bl && fh_ip_in_prefix(ip, &p[i].net, p[i].plen128)) {
+			best = (int)i;
+			bl = p[i].plen128;
+		}
+	return best;
+}
+
+static void bench_lpm(unsigned scale)
+{
+	static const size_t sizes[] = {1000, 100000};
+	for (unsigned si = 0; si < 2; si++) {
+		size_t n = sizes[si];
+		struct pfx *p = malloc(n * sizeof(*p));
+		struct fh_blocklist_set *s = fh_blocklist_set_new();
+		for (size_t i = 0; i < n; i++) {
+			int v6 = i % 4 == 0;
+			rand_ip(&p[i].net, v6);
+			unsigned len = v6 ? 16 + (unsigned)(rnd() % 113) : 96 + 8 + (unsigned)(rnd() % 25);
+			for (unsigned b = len; b < 128; b++)
+				p[i].net.a[b / 8] &= (uint8_t)~(0x80u >> (b % 8));
+			p[i].plen128 = len;
+			fh_blocklist_add(s, "bench", &p[i].net, len, "");
+		}
+		size_t m = 2000000 * (size_t)scale;
+		struct fh_ip *q = malloc(1024 * sizeof(*q));
+		for (size_t i = 0; i < 1024; i++) {
+			if (i % 2) { /* half inside a listed prefix */
+				q[i] = p[rnd() % n].net;
+				q[i].a[15] ^= 1;
+			} else {
+				rand_ip(&q[i], i % 8 == 0);
+			}
+		}
+		struct fh_blocklist_match bm;
+		uint64_t hits = 0;
+		double t0 = now_s();
+		for (size_t i = 0; i < m; i++)
+			hits += (uint64_t)fh_blocklist_lookup(s, &q[i & 1023], &bm);
+		double t1 = now_s();
+		size_t ml = n >= 100000 ? 2000 : 200000; /* the scan is slow: fewer lookups */
+		uint64_t lhits = 0;
+		for (size_t i = 0; i < ml; i++)
+			lhits += linear(p, n, &q[i & 1023]) >= 0;
+		double t2 = now_s();
+		double r = m / (t1 - t0), rl = ml / (t2 - t1);
+		printf("lpm %zu prefixes: %.2f M lookups/s (%.0f%% hits); linear scan %.4f M/s; "
+		       "ratio %.0fx\n",
+			n, r / 1e6, 100.0 * (double)hits / (double)m, rl / 1e6, r / rl);
+		(void)lhits;
+		free(q);
+		free(p);
+		fh_blocklist_set_free(s);
+	}
+}
+
+/* ---- filter ------------------------------------------------------------------------- */
+
+static struct fh_flow_rec *make_recs(size_t n)
+{
+	struct fh_flow_rec *v = calloc(n, sizeof(*v));
+	for (size_t i = 0; i < n; i++) {
+		struct fh_flow_rec *r = &v[i];
+		rand_ip(&r->src, 0);
+		rand_ip(&r->dst, 0);
+		r->af = 4;
+		r->proto = (uint8_t)(rnd() % 4 == 0 ? 17 : 6);
+		r->sport = (uint16_t)rnd();
+		r->dport = (uint16_t)(rnd() % 3 == 0 ? 53 : rnd() % 2 ? 443 : rnd());
+		r->packets = 1 + rnd() % 100;
+		r->bytes = r->packets * (40 + rnd() % 1400);
+		r->first_ms = 1767225600000ull + rnd() % 3600000;
+		r->last_ms = r->first_ms + rnd() % 60000;
+		r->tcp_flags = (uint8_t)rnd();
+		r->sampling = 1;
+	}
+	return v;
+}
+
+/* the medium filter, written in C */
+static int medium_c(const struct fh_flow_rec *r)
+{
+	static const uint8_t net[4] = {198, 51, 100, 0};
+	struct fh_ip n;
+	fh_ip_from_v4(&n, net);
+	return r->proto == 17 && (r->sport == 53 || r->dport == 53) && r->bytes > 500 &&
+	       !fh_ip_in_prefix(&r->src, &n, 96 + 24);
+}
+
+static void bench_filter(unsigned scale)
+{
+	static const char *const f[] = {"proto tcp",
+		"proto udp and port 53 and bytes > 500 and not src net 198.51.100.0/24",
+		"(proto tcp and dst port in [ 22 80 443 8080 3389 ] and flags S and not flags A) or "
+		"(proto udp and (port 53 or port 123) and bpp > 400) or duration > 30000"};
+	size_t n = 1 << 20;
+	struct fh_flow_rec *v = make_recs(n);
+	size_t rounds = 8 * (size_t)scale;
+	char err[256];
+	double rc = 0;
+	for (int i = 0; i < 3; i++) {
+		struct fh_filter *fl = fh_filter_compile(f[i], err, sizeof(err));
+		if (!fl) {
+			fprintf(stderr, "bench_micro: %s\n", err);
+			exit(1);
+		}
+		uint64_t hits = 0;
+		double t0 = now_s();
+		for (size_t k = 0; k < rounds; k++)
+			for (size_t j = 0; j < n; j++)
+				hits += fh_filter_match(fl, &v[j]);
+		double r = (double)rounds * n / (now_s() - t0);
+		if (i == 1) {
+			uint64_t chits = 0;
+			double t1 = now_s();
+			for (size_t k = 0; k < rounds; k++)
+				for (size_t j = 0; j < n; j++)
+					chits += (uint64_t)medium_c(&v[j]);
+			rc = (double)rounds * n / (now_s() - t1);
+			if (chits != hits)
+				fprintf(stderr, "bench_micro: filter and C disagree (%" PRIu64
+						" vs %" PRIu64 ")\n", hits, chits);
+			printf("filter '%s': %.1f M records/s (%.1f%% match); the same in C %.1f M/s; "
+			       "ratio %.2f\n",
+				f[i], r / 1e6, 100.0 * (double)hits / ((double)rounds * n), rc / 1e6, r / rc);
+		} else {
+			printf("filter '%.60s%s': %.1f M records/s (%.1f%% match)\n", f[i],
+				strlen(f[i]) > 60 ? "..." : "", r / 1e6,
+				100.0 * (double)hits / ((double)rounds * n));
+		}
+		fh_filter_free(fl);
+	}
+	free(v);
+}
+
+/* ---- flow table --------------------------------------------------------------------- */
+
+static void bench_table(unsigned scale)
+{
+	size_t n = 1000000;
+	struct fh_flow_rec *v = make_recs(n);
+	for (size_t i = 0; i < n; i++)
+		v[i].version = FH_VER_IPFIX;
+	struct fh_ft_cfg c = {.capacity = (uint32_t)n};
+	struct fh_ft *t = fh_ft_new(&c);
+	fh_ft_no_readers(t);
+	double t0 = now_s();
+	for (size_t i = 0; i < n; i++)
+		fh_ft_upsert(t, &v[i]);
+	double t1 = now_s();
+	size_t rounds = 4 * (size_t)scale;
+	for (size_t k = 0; k < rounds; k++)
+		for (size_t i = 0; i < n; i++)
+			fh_ft_upsert(t, &v[(i * 7919) % n]);
+	double t2 = now_s();
+	struct fh_ft_stats st;
+	fh_ft_get_stats(t, &st);
+	printf("table %zu flows: %.2f M inserts/s, %.2f M updates/s (random order); %" PRIu64
+	       " entries\n",
+		n, n / (t1 - t0) / 1e6, (double)rounds * n / (t2 - t1) / 1e6, st.entries);
+	fh_ft_free(t);
+	free(v);
+}
+
+int main(int argc, char **argv)
+{
+	const char *what = argc > 1 ? argv[1] : "all";
+	unsigned scale = argc > 2 ? (unsigned)atoi(argv[2]) : 1;
+	if (!scale)
+		scale = 1;
+	int all = !strcmp(what, "all");
+	if (all || !strcmp(what, "lpm"))
+		bench_lpm(scale);
+	if (all || !strcmp(what, "filter"))
+		bench_filter(scale);
+	if (all || !strcmp(what, "table"))
+		bench_table(scale);
+	if (!all && strcmp(what, "lpm") && strcmp(what, "filter") && strcmp(what, "table")) {
+		fprintf(stderr, "usage: bench_micro [lpm|filter|table|all] [SCALE]\n");
+		return 2;
+	}
+	return 0;
+}
