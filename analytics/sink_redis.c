@@ -122,10 +122,14 @@ fail:
 
 /*
  * KEYS: 1 alert hash, 2 active zset, 3 event stream, 4 seen_by set, 5 this instance's last
- * applied sequence number. ARGV: 1 id, 2 event, 3 alert JSON, 4 instance, 5 sequence,
+ * applied sequence number, 6 the instances that report the alert active (hash: instance ->
+ * its last event's time). ARGV: 1 id, 2 event, 3 alert JSON, 4 instance, 5 sequence,
  * 6 update time (ms), 7 resolved TTL (s), 8 stream MAXLEN, 9 channel, 10 flows, 11 packets,
- * 12 bytes, 13 targets, 14 type, 15 severity, 16 src, 17 dst, 18 last_seen.
+ * 12 bytes, 13 targets, 14 type, 15 severity, 16 src, 17 dst, 18 last_seen, 19 stale (ms).
  * Replayed events (same instance, sequence not newer) are skipped: delivery is exactly once.
+ * An instance's `resolved` resolves the alert only when no other instance still reports it
+ * (an instance silent on it for longer than `stale` no longer counts); until then it is an
+ * update.
  */
 static const char lua[] =
 	"local last = tonumber(redis.call('GET', KEYS[5]) or '0')\n"
@@ -135,6 +139,16 @@ static const char lua[] =
 	"if ev ~= 'resolved' then\n"
 	"  if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('HGET', KEYS[1], 'status') == "
 	"'resolved' then ev = 'new' else ev = 'update' end\n"
+	"  redis.call('HSET', KEYS[6], ARGV[4], ARGV[6])\n"
+	"else\n"
+	"  redis.call('HDEL', KEYS[6], ARGV[4])\n"
+	"  local others, live = redis.call('HGETALL', KEYS[6]), 0\n"
+	"  for i = 1, #others, 2 do\n"
+	"    if tonumber(ARGV[6]) - tonumber(others[i + 1]) > tonumber(ARGV[19]) then\n"
+	"      redis.call('HDEL', KEYS[6], others[i])\n"
+	"    else live = live + 1 end\n"
+	"  end\n"
+	"  if live > 0 then ev = 'update' end\n"
 	"end\n"
 	"redis.call('SADD', KEYS[4], ARGV[4])\n"
 	"redis.call('HSET', KEYS[1], 'id', ARGV[1], 'json', ARGV[3], 'type', ARGV[14], "
@@ -157,6 +171,7 @@ static const char lua[] =
 	"  redis.call('ZREM', KEYS[2], ARGV[1])\n"
 	"  redis.call('EXPIRE', KEYS[1], ARGV[7])\n"
 	"  redis.call('EXPIRE', KEYS[4], ARGV[7])\n"
+	"  redis.call('DEL', KEYS[6])\n"
 	"else\n"
 	"  redis.call('HSET', KEYS[1], 'status', 'active')\n"
 	"  redis.call('PERSIST', KEYS[1])\n"
@@ -406,13 +421,15 @@ static int try_connect(struct redis_sink *rs)
 
 static void append_cmd(struct redis_sink *rs, const struct msg *m)
 {
-	char k1[256], k2[256], k3[256], k4[256], k5[384], seq[24], now[24], ttl[16], ml[16],
-		ch[256], fl[24], pk[24], by[24], tg[24];
+	char k1[256], k2[256], k3[256], k4[256], k5[384], k6[256], seq[24], now[24], ttl[16],
+		ml[16], ch[256], fl[24], pk[24], by[24], tg[24], stale[24];
 	snprintf(k1, sizeof(k1), "%salert:%s", rs->prefix, m->id);
 	snprintf(k2, sizeof(k2), "%salerts:active", rs->prefix);
 	snprintf(k3, sizeof(k3), "%salerts:events", rs->prefix);
 	snprintf(k4, sizeof(k4), "%salert:%s:seen_by", rs->prefix, m->id);
 	snprintf(k5, sizeof(k5), "%sinstance:%s:seq", rs->prefix, rs->instance);
+	snprintf(k6, sizeof(k6), "%salert:%s:active_in", rs->prefix, m->id);
+	snprintf(stale, sizeof(stale), "%" PRIu64, rs->cfg.stale_ms);
 	snprintf(seq, sizeof(seq), "%" PRIu64, m->seq);
 	snprintf(now, sizeof(now), "%" PRIu64, m->now_ms);
 	snprintf(ttl, sizeof(ttl), "%u", rs->cfg.resolved_ttl_s);
@@ -422,9 +439,9 @@ static void append_cmd(struct redis_sink *rs, const struct msg *m)
 	snprintf(pk, sizeof(pk), "%" PRIu64, m->packets);
 	snprintf(by, sizeof(by), "%" PRIu64, m->bytes);
 	snprintf(tg, sizeof(tg), "%" PRIu64, m->targets);
-	const char *argv[] = {"EVALSHA", rs->sha, "5", k1, k2, k3, k4, k5, m->id, m->event,
+	const char *argv[] = {"EVALSHA", rs->sha, "6", k1, k2, k3, k4, k5, k6, m->id, m->event,
 		m->json, rs->instance, seq, now, ttl, ml, ch, fl, pk, by, tg, m->type, m->severity,
-		m->src, m->dst, m->last_seen};
+		m->src, m->dst, m->last_seen, stale};
 	redisAppendCommandArgv(rs->c, (int)(sizeof(argv) / sizeof(argv[0])), argv, NULL);
 }
 
@@ -599,6 +616,8 @@ struct fh_alert_sink *fh_alert_sink_redis_new(const struct fh_redis_cfg *cfg, ch
 		rs->cfg.spool_max = 64u << 20;
 	if (!rs->cfg.resolved_ttl_s)
 		rs->cfg.resolved_ttl_s = 7 * 86400;
+	if (!rs->cfg.stale_ms)
+		rs->cfg.stale_ms = 30 * 60000;
 	if (!rs->cfg.stream_maxlen)
 		rs->cfg.stream_maxlen = 100000;
 	FILE *probe = fopen(rs->spool, "a");

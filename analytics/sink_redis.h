@@ -25,6 +25,8 @@ struct fh_redis_cfg {
 	size_t spool_max; /* bytes; default 64 MiB: past it, updates are dropped (counted) */
 	uint32_t resolved_ttl_s; /* resolved alerts expire after this; default 7 days */
 	uint32_t stream_maxlen; /* approximate MAXLEN of the event stream; default 100000 */
+	uint64_t stale_ms; /* an instance silent on an alert this long no longer holds it
+			    * active when another resolves it; default 30 min */
 };
 
 struct fh_redis_stats {

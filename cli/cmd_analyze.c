@@ -170,13 +170,15 @@ int fh_cmd_analyze(int argc, char **argv)
 	}
 	struct fh_analytics_cfg acfg = {.detect = cfg.detect, .home_net = &cfg.home_net,
 		.allow_scanners = &cfg.allow_scanners, .allow_resolvers = &cfg.allow_resolvers,
-		.allow_mail = &cfg.allow_mail, .blocklists = bl};
+		.allow_mail = &cfg.allow_mail, .blocklists = bl,
+		.alerts = {.resolve_after_ms = (uint64_t)cfg.resolve_after}};
 	struct fh_alert_sink *rsink = NULL;
 	if (cfg.redis_url[0]) {
 		struct fh_redis_cfg rc = {.url = cfg.redis_url, .prefix = cfg.redis_prefix,
 			.instance = cfg.redis_instance[0] ? cfg.redis_instance : NULL,
 			.spool = cfg.redis_spool, .spool_max = (size_t)cfg.redis_spool_max,
-			.resolved_ttl_s = (uint32_t)(cfg.redis_ttl / 1000)};
+			.resolved_ttl_s = (uint32_t)(cfg.redis_ttl / 1000),
+			.stale_ms = (uint64_t)cfg.redis_stale};
 		rsink = fh_alert_sink_redis_new(&rc, err, sizeof(err));
 		if (!rsink) {
 			fprintf(stderr, "flowhound: %s\n", err);

@@ -61,7 +61,7 @@ struct fh_config {
 	struct fh_cidr_list home_net;
 	char control_socket[256];
 	char redis_url[512], redis_prefix[64], redis_instance[128], redis_spool[512];
-	int64_t redis_spool_max, redis_ttl;
+	int64_t redis_spool_max, redis_ttl, redis_stale;
 	char store_dir[512], store_codec[16];
 	int64_t store_max_age, store_max_size;
 	char web_listen[64], web_token[128], web_basic[128], web_cert[512], web_key[512];
@@ -70,6 +70,7 @@ struct fh_config {
 	struct fh_named_list profiles;
 	struct fh_cidr_list allow_scanners, allow_resolvers, allow_mail;
 	struct fh_named_list blocklists;
+	int64_t resolve_after;
 	struct fh_detect_cfg detect; /* detect.NAME keys (analytics/detect_cfg.h) */
 	/* which list keys the file or --set gave (a given list replaces the default) */
 	uint64_t set_mask;

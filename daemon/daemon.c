@@ -220,7 +220,8 @@ static void analytics_cfg(const struct fh_config *c, const struct fh_blocklist_s
 {
 	*a = (struct fh_analytics_cfg){.detect = c->detect, .home_net = &c->home_net,
 		.allow_scanners = &c->allow_scanners, .allow_resolvers = &c->allow_resolvers,
-		.allow_mail = &c->allow_mail, .blocklists = bl};
+		.allow_mail = &c->allow_mail, .blocklists = bl,
+		.alerts = {.resolve_after_ms = (uint64_t)c->resolve_after}};
 }
 
 /* Every `blocklist = NAME: PATH` of c; NULL when there are none, or on an error (err set).
@@ -815,7 +816,8 @@ struct fh_daemon *fh_daemon_start(const struct fh_config *cfg, const char *confi
 		struct fh_redis_cfg rc = {.url = cfg->redis_url, .prefix = cfg->redis_prefix,
 			.instance = cfg->redis_instance[0] ? cfg->redis_instance : NULL,
 			.spool = cfg->redis_spool, .spool_max = (size_t)cfg->redis_spool_max,
-			.resolved_ttl_s = (uint32_t)(cfg->redis_ttl / 1000)};
+			.resolved_ttl_s = (uint32_t)(cfg->redis_ttl / 1000),
+			.stale_ms = (uint64_t)cfg->redis_stale};
 		d->sinks[d->n_sinks] = fh_alert_sink_redis_new(&rc, err, errlen);
 		if (!d->sinks[d->n_sinks])
 			goto err;

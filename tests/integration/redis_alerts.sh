@@ -117,4 +117,49 @@ rc=0; "$FH_BIN" analyze --redis "redis://127.0.0.1:1" --set redis.spool="$T/s5" 
     "$A/ndpi__synscan.pcap" > "$T/a5.json" 2>/dev/null || rc=$?
 [ $rc = 0 ] && [ -s "$T/a5.json" ] || fail "analyze with Redis down: exit $rc"
 echo "ok   Redis unreachable: alerts still printed, events spooled"
-echo "5 passed, 0 failed"
+
+# 6. per-instance resolution: an alert shared by instances ends when the last one resolves
+# it (or when the others have been silent on it longer than redis.stale_instance)
+P6=$(free_port)
+start_redis sixth "$P6"
+R6="redis://127.0.0.1:$P6"
+"$FH_BIN" analyze --redis "$R6" --set redis.spool="$T/s6b" --set redis.instance=B \
+    "$A/ndpi__synscan.pcap" > "$T/b6.json"
+id6=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["id"])' "$T/b6.json")
+live_instance() { # name stale: a daemon that sees the capture live (DPDK net_pcap, tap
+    # mode, packets timed on arrival); the activity stops with the capture and the alert is
+    # resolved 2 s later
+    "$FH_BIN" run --dpdk "--no-huge --no-pci -m 512 --log-level=error --file-prefix=fhr$1$$ --vdev=net_pcap0,rx_pcap=$A/ndpi__synscan.pcap" \
+        --set tap.enable=true --redis "$R6" --set redis.instance=$1 \
+        --set redis.stale_instance=$2 --set redis.spool="$T/s6$1" --set alerts.resolve_after=2s \
+        --set control.socket="$T/c6$1.sock" > "$T/live$1.json" 2>"$T/live$1.err" &
+    LPID=$!
+    PIDS+=($LPID)
+    for _ in $(seq 150); do
+        grep -q "\"id\":\"$id6\".*\"event\":\"resolved\"" "$T/live$1.json" 2>/dev/null && break
+        sleep 0.2
+    done
+    grep -q "\"id\":\"$id6\".*\"event\":\"resolved\"" "$T/live$1.json" ||
+        fail "instance $1 did not resolve $id6: $(tail -3 "$T/live$1.err")"
+    sleep 1 # its Redis writer sends the event
+    kill -TERM $LPID; wait $LPID 2>/dev/null || true
+}
+for _ in $(seq 20); do [ "$(redis-cli -p "$P6" hget "flowhound:alert:$id6" status)" = active ] && break; sleep 0.1; done
+[ "$(redis-cli -p "$P6" hget "flowhound:alert:$id6" status)" = active ] || fail "B's alert not active"
+live_instance A 30m
+[ "$(redis-cli -p "$P6" hget "flowhound:alert:$id6" status)" = active ] ||
+    fail "A's resolve ended an alert B still reports"
+[ -n "$(redis-cli -p "$P6" zscore flowhound:alerts:active "$id6")" ] || fail "left the active set"
+echo "ok   one instance's resolve leaves an alert another still reports active"
+sleep 1.5
+live_instance D 1s
+[ "$(redis-cli -p "$P6" hget "flowhound:alert:$id6" status)" = resolved ] ||
+    fail "not resolved once the others were silent past redis.stale_instance"
+[ -z "$(redis-cli -p "$P6" zscore flowhound:alerts:active "$id6")" ] || fail "still in the active set"
+last=$(redis-cli -p "$P6" xrevrange flowhound:alerts:events + - COUNT 20 | python3 -c '
+import sys
+l = sys.stdin.read().split("\n")
+print(l[l.index("event") + 1] if "event" in l else "")')
+[ "$last" = resolved ] || fail "the last stream event is $last"
+echo "ok   the last instance's resolve (the others silent past redis.stale_instance) ends it"
+echo "7 passed, 0 failed"
