@@ -134,3 +134,42 @@ void fh_detect_cfg_dump(const struct fh_detect_cfg *c, FILE *f)
 		}
 	fprintf(f, "\"\n\n");
 }
+
+int fh_detect_override_parse(const char *text, const struct fh_detect_cfg *base,
+	struct fh_detect_override *o, char *err, size_t errlen)
+{
+	char b[512];
+	if (strlen(text) >= sizeof(b)) {
+		snprintf(err, errlen, "detect.net: too long");
+		return -1;
+	}
+	snprintf(b, sizeof(b), "%s", text);
+	char *save = NULL, *tok = strtok_r(b, " \t", &save);
+	unsigned plen;
+	bool v4;
+	if (!tok || fh_cidr_parse(tok, &o->net, &plen, &v4) < 0) {
+		snprintf(err, errlen, "detect.net: expected 'CIDR NAME=VALUE ...', got '%.60s'",
+			tok ? tok : "");
+		return -1;
+	}
+	o->plen128 = v4 ? plen + 96 : plen;
+	o->d = *base;
+	int n = 0;
+	for (tok = strtok_r(NULL, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save), n++) {
+		static const char *const global[] = {"window_ms=", "scan_slow_window_ms=", "hosts=",
+			"suppress="};
+		for (unsigned i = 0; i < 4; i++)
+			if (!strncmp(tok, global[i], strlen(global[i]))) {
+				snprintf(err, errlen, "detect.net: %.*s is global, not per network",
+					(int)strlen(global[i]) - 1, global[i]);
+				return -1;
+			}
+		if (fh_detect_cfg_set(&o->d, tok, err, errlen) < 0)
+			return -1;
+	}
+	if (!n) {
+		snprintf(err, errlen, "detect.net: %s: no NAME=VALUE to change", b);
+		return -1;
+	}
+	return 0;
+}

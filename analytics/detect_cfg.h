@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "dataplane/flow.h"
+
 /* Detector thresholds; defaults in docs/detectors.md, each settable with --set detect.KEY. */
 struct fh_detect_cfg {
 	uint64_t window_ms; /* counting window, event time */
@@ -41,6 +43,21 @@ void fh_detect_defaults(struct fh_detect_cfg *c);
  * ("suppress=scan.slow,p2p.bittorrent"; "suppress=" for none). Returns 0, or -1 with a
  * message naming the key. */
 int fh_detect_cfg_set(struct fh_detect_cfg *c, const char *kv, char *err, size_t errlen);
+
+/*
+ * Thresholds for one network (config `detect.net = CIDR NAME=VALUE ...`): the hosts of net
+ * are judged with d, the global settings with those NAME=VALUE changed. window_ms,
+ * scan_slow_window_ms, hosts and suppress stay global.
+ */
+#define FH_DETECT_MAX_NETS 16
+struct fh_detect_override {
+	struct fh_ip net;
+	unsigned plen128;
+	struct fh_detect_cfg d;
+};
+/* Parse "CIDR NAME=VALUE ..." over base into o. 0, or -1 with a message. */
+int fh_detect_override_parse(const char *text, const struct fh_detect_cfg *base,
+	struct fh_detect_override *o, char *err, size_t errlen);
 
 /* Every setting as `detect.NAME = VALUE` lines (for `flowhound config`). */
 void fh_detect_cfg_dump(const struct fh_detect_cfg *c, FILE *f);

@@ -483,10 +483,25 @@ static void worm_note(struct fh_analytics *a, uint64_t src_h, uint16_t port, uin
 	}
 }
 
+/* The thresholds for a host: its network's (detect.net, the longest match) or the global. */
+static const struct fh_detect_cfg *detect_for(const struct fh_analytics *a, const struct fh_ip *ip)
+{
+	const struct fh_detect_cfg *c = &a->cfg.detect;
+	unsigned best = 0;
+	for (unsigned i = 0; i < a->cfg.n_nets; i++) {
+		const struct fh_detect_override *o = &a->cfg.nets[i];
+		if (o->plen128 >= best && fh_ip_in_prefix(ip, &o->net, o->plen128)) {
+			c = &o->d;
+			best = o->plen128 + 1;
+		}
+	}
+	return c;
+}
+
 static void src_view(struct fh_analytics *a, const struct fh_flow_rec *r, uint64_t m,
 	uint64_t sh, uint64_t dh)
 {
-	const struct fh_detect_cfg *c = &a->cfg.detect;
+	const struct fh_detect_cfg *c = a->cfg.n_nets ? detect_for(a, &r->src) : &a->cfg.detect;
 	uint64_t t = r->last_ms;
 	struct host *h = host_get(a, &r->src, sh, t);
 	roll_src_window(a, h, t);
@@ -717,7 +732,7 @@ static void src_view(struct fh_analytics *a, const struct fh_flow_rec *r, uint64
 static void dst_view(struct fh_analytics *a, const struct fh_flow_rec *r, uint64_t m,
 	uint64_t sh, uint64_t dh)
 {
-	const struct fh_detect_cfg *c = &a->cfg.detect;
+	const struct fh_detect_cfg *c = a->cfg.n_nets ? detect_for(a, &r->dst) : &a->cfg.detect;
 	uint64_t t = r->last_ms;
 	struct host *h = host_get(a, &r->dst, dh, t);
 	if (t >= h->vwin_start + FLOOD_WINDOW_MS) {

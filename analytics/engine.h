@@ -23,6 +23,10 @@ struct fh_analytics_cfg {
 	const struct fh_cidr_list *home_net; /* not owned; may be empty */
 	const struct fh_cidr_list *allow_scanners, *allow_resolvers, *allow_mail; /* may be NULL */
 	const struct fh_blocklist_set *blocklists; /* may be NULL; not owned */
+	/* thresholds per network (the longest match for the host whose state is judged: the
+	 * source's for scans, tunnels, spam...; the victim's for floods); not owned */
+	const struct fh_detect_override *nets;
+	unsigned n_nets;
 	struct fh_alert_table_cfg alerts;
 };
 

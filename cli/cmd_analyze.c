@@ -168,9 +168,11 @@ int fh_cmd_analyze(int argc, char **argv)
 				fprintf(stderr, "flowhound: %s (%u bad lines skipped)\n", err, bad);
 		}
 	}
+	static struct fh_detect_override nets[FH_DETECT_MAX_NETS];
 	struct fh_analytics_cfg acfg = {.detect = cfg.detect, .home_net = &cfg.home_net,
 		.allow_scanners = &cfg.allow_scanners, .allow_resolvers = &cfg.allow_resolvers,
-		.allow_mail = &cfg.allow_mail, .blocklists = bl,
+		.allow_mail = &cfg.allow_mail, .blocklists = bl, .nets = nets,
+		.n_nets = fh_config_detect_nets(&cfg, nets),
 		.alerts = {.resolve_after_ms = (uint64_t)cfg.resolve_after}};
 	struct fh_alert_sink *rsink = NULL;
 	if (cfg.redis_url[0]) {

@@ -290,6 +290,20 @@ static int apply(struct fh_config *c, const char *where, const char *key, const 
 {
 	char why[256];
 	const struct row *r = find(key);
+	if (!r && !strcmp(key, "detect.net")) { /* thresholds for one network */
+		struct fh_detect_override o;
+		if (fh_detect_override_parse(val, &c->detect, &o, why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "%s: %s", where, why);
+			return -1;
+		}
+		if (c->detect_nets.n == FH_DETECT_MAX_NETS || strlen(val) >= 256) {
+			snprintf(err, errlen, "%s: detect.net: at most %d lines of 255 characters",
+				where, FH_DETECT_MAX_NETS);
+			return -1;
+		}
+		snprintf(c->detect_nets.v[c->detect_nets.n++], 256, "%s", val);
+		return 0;
+	}
 	if (!r && !strncmp(key, "detect.", 7)) { /* the detectors' own table */
 		char kv[1200];
 		snprintf(kv, sizeof(kv), "%s=%s", key + 7, val);
@@ -501,6 +515,21 @@ void fh_config_dump(const struct fh_config *c, FILE *f)
 		fprintf(f, "\n\n");
 	}
 	fh_detect_cfg_dump(&c->detect, f);
+	fprintf(f, "# thresholds for one network: detect.net = CIDR NAME=VALUE ... (repeatable)\n");
+	for (unsigned i = 0; i < c->detect_nets.n; i++)
+		fprintf(f, "detect.net = %s\n", c->detect_nets.v[i]);
+	fprintf(f, "\n");
+}
+
+unsigned fh_config_detect_nets(const struct fh_config *c, struct fh_detect_override *out)
+{
+	unsigned n = 0;
+	char err[256];
+	for (unsigned i = 0; i < c->detect_nets.n; i++) /* checked when parsed: cannot fail */
+		if (fh_detect_override_parse(c->detect_nets.v[i], &c->detect, &out[n], err,
+			    sizeof(err)) == 0)
+			n++;
+	return n;
 }
 
 bool fh_cidr_match(const struct fh_cidr_list *l, const struct fh_ip *ip)

@@ -72,6 +72,10 @@ struct fh_config {
 	struct fh_named_list blocklists;
 	int64_t resolve_after;
 	struct fh_detect_cfg detect; /* detect.NAME keys (analytics/detect_cfg.h) */
+	struct { /* detect.net = CIDR NAME=VALUE ... lines, as given (resolved over detect) */
+		char v[FH_DETECT_MAX_NETS][256];
+		unsigned n;
+	} detect_nets;
 	/* which list keys the file or --set gave (a given list replaces the default) */
 	uint64_t set_mask;
 };
@@ -95,6 +99,10 @@ void fh_config_dump(const struct fh_config *c, FILE *f);
 /* The schema as a Markdown table (key, type, default, range, reloadable, help): the
  * reference in docs/config.md, kept equal to this output by a unit test. */
 void fh_config_dump_markdown(FILE *f);
+
+/* The detect.net lines of c resolved over c->detect into out (FH_DETECT_MAX_NETS). Returns
+ * how many. */
+unsigned fh_config_detect_nets(const struct fh_config *c, struct fh_detect_override *out);
 
 /* Whether ip is in one of the prefixes. */
 bool fh_cidr_match(const struct fh_cidr_list *l, const struct fh_ip *ip);

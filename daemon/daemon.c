@@ -79,6 +79,7 @@ struct shard_ctx {
 	struct fh_flowstore *store; /* store.dir: this shard's flow files */
 	struct fh_series_acc *acc; /* the web view's time series (when on) */
 	const struct fh_config *seen_cfg; /* what the engine was last configured from */
+	struct fh_detect_override nets[FH_DETECT_MAX_NETS]; /* its detect.net, resolved */
 	const struct fh_blocklist_set *seen_bl;
 	_Atomic uint64_t events, flows, packets, bytes; /* scaled by sampling */
 };
@@ -216,11 +217,12 @@ static void *worker_main(void *arg)
 
 /* The engine's settings from a config and its blocklists (pointers into both). */
 static void analytics_cfg(const struct fh_config *c, const struct fh_blocklist_set *bl,
-	struct fh_analytics_cfg *a)
+	struct fh_detect_override *nets, struct fh_analytics_cfg *a)
 {
 	*a = (struct fh_analytics_cfg){.detect = c->detect, .home_net = &c->home_net,
 		.allow_scanners = &c->allow_scanners, .allow_resolvers = &c->allow_resolvers,
-		.allow_mail = &c->allow_mail, .blocklists = bl,
+		.allow_mail = &c->allow_mail, .blocklists = bl, .nets = nets,
+		.n_nets = fh_config_detect_nets(c, nets),
 		.alerts = {.resolve_after_ms = (uint64_t)c->resolve_after}};
 }
 
@@ -270,7 +272,7 @@ static void *shard_main(void *arg)
 		const struct fh_blocklist_set *lb = rcu_dereference(d->bl);
 		if (lc != s->seen_cfg || lb != s->seen_bl) {
 			struct fh_analytics_cfg ac;
-			analytics_cfg(lc, lb, &ac);
+			analytics_cfg(lc, lb, s->nets, &ac);
 			fh_analytics_reconfigure(s->engine, &ac);
 			s->seen_cfg = lc;
 			s->seen_bl = lb;
@@ -626,6 +628,7 @@ static int reload(struct fh_daemon *d, char *msg, size_t mlen)
 	next.allow_mail = n->allow_mail;
 	next.blocklists = n->blocklists;
 	next.detect = n->detect;
+	memcpy(&next.detect_nets, &n->detect_nets, sizeof(next.detect_nets));
 	next.detect.hosts = old->detect.hosts; /* the host pools are sized at start */
 	*n = next;
 	old = rcu_xchg_pointer(&d->live, n);
@@ -827,7 +830,8 @@ struct fh_daemon *fh_daemon_start(const struct fh_config *cfg, const char *confi
 	if (err[0])
 		goto err;
 	struct fh_analytics_cfg acfg;
-	analytics_cfg(d->live, d->bl, &acfg); /* each shard re-reads the live config */
+	static struct fh_detect_override start_nets[FH_DETECT_MAX_NETS];
+	analytics_cfg(d->live, d->bl, start_nets, &acfg); /* each shard re-reads the live config */
 	for (unsigned i = 0; i < d->ns; i++) {
 		d->s[i] = calloc(1, sizeof(*d->s[i]));
 		d->s[i]->id = i;

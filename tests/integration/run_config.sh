@@ -113,6 +113,27 @@ ok "allow.scanners: the injected scanner 203.0.113.10 raises no scan alert; dns.
 [ "$(count 'a["type"] == "flood.syn"')" = 0 ] || fail "flood.syn alerted above detect.flood_pps"
 ok "detect.flood_pps = 2000000 from the config: the injected SYN flood stays below it"
 
+# thresholds per network (detect.net): the scanner's network judged strictly, another
+# network's override changes nothing; a flood judged by its victim's network
+"$GEN" --format ipfix --flows 20000 --hosts 1000 --seed 9 --start 1767225600 \
+    --inject scan.horizontal@30,flood.syn@90,dns.tunnel@120 --pcap "$T/g9.pcap" >/dev/null 2>&1
+types() { "$FH_BIN" analyze --home-net 198.18.0.0/15 "$@" "$T/g9.pcap" 2>/dev/null |
+    python3 -c 'import sys, json; print(" ".join(sorted(json.loads(l)["type"] for l in sys.stdin)))'; }
+all=$(types)
+[ "$all" = "dns.tunnel flood.syn scan.horizontal" ] || fail "the stream's alerts: $all"
+[ "$(types --set 'detect.net=203.0.113.0/24 scan_fail_ratio=2')" = "dns.tunnel flood.syn" ] ||
+    fail "detect.net on the scanner's network"
+[ "$(types --set 'detect.net=192.0.2.0/24 scan_fail_ratio=2')" = "$all" ] ||
+    fail "detect.net on another network changed something"
+[ "$(types --set 'detect.net=198.18.0.0/15 flood_pps=100000000')" = "dns.tunnel scan.horizontal" ] ||
+    fail "detect.net on the flood victim's network"
+ok "detect.net: thresholds per network (the scanner's for scans, the victim's for floods)"
+set +e
+err=$("$FH_BIN" config --set 'detect.net=198.18.0.0/15 window_ms=1' 2>&1 >/dev/null); rc=$?
+set -e
+[ "$rc" = 2 ] && case $err in *"window_ms is global"*) true ;; *) false ;; esac || fail "detect.net window: $err"
+ok "detect.net refuses the global settings: $err"
+
 # config errors name the file and line
 printf 'home_net = 198.18.0.0/15\ndetect.scan_h_targets = many\n' > "$T/bad.conf"
 set +e
