@@ -32,6 +32,8 @@ struct fh_detect_cfg {
 	uint64_t tunnel_ssh_ms;
 	uint64_t tunnel_ssh_bytes;
 	uint32_t spam_targets; /* distinct outside SMTP servers */
+	double mail_jump; /* a mail server's SMTP fan-out this many times its baseline */
+	uint32_t mail_warmup; /* windows of baseline before the jump test applies */
 	uint32_t p2p_peers; /* distinct high-port peers */
 	uint32_t hosts; /* host states per shard */
 	uint32_t suppress; /* alert types never raised: bit (1 << enum fh_alert_type) */

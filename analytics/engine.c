@@ -225,6 +225,8 @@ struct host {
 	uint64_t resolver_first;
 	struct lc smtp_dsts;
 	uint64_t smtp_first;
+	float smtp_ewma; /* a mail server's SMTP fan-out per window (windows it sent mail in) */
+	uint16_t smtp_windows;
 	struct lc p2p_peers;
 	uint64_t p2p_first;
 } __attribute__((aligned(64)));
@@ -408,6 +410,13 @@ static void roll_src_window(struct fh_analytics *a, struct host *h, uint64_t t)
 	memset(h->vp, 0, sizeof(h->vp));
 	h->dns_q = h->dns_bytes = 0;
 	lc_reset(p, &h->resolver_clients);
+	if (h->smtp_first) { /* the baseline: an EWMA (alpha 0.2) over the windows with mail */
+		float n = (float)lc_count(&h->smtp_dsts);
+		h->smtp_ewma = h->smtp_windows ? 0.2f * n + 0.8f * h->smtp_ewma : n;
+		if (h->smtp_windows < UINT16_MAX)
+			h->smtp_windows++;
+		h->smtp_first = 0;
+	}
 	lc_reset(p, &h->smtp_dsts);
 	lc_reset(p, &h->p2p_peers);
 	h->bt_port = h->p2p_tcp = h->p2p_udp = 0;
@@ -613,17 +622,26 @@ static void src_view(struct fh_analytics *a, const struct fh_flow_rec *r, uint64
 		}
 	}
 
-	/* spam: an inside host (not a mail server) speaking SMTP to many outside hosts */
+	/* spam: an inside host (not a mail server) speaking SMTP to many outside hosts, or a
+	 * mail server whose SMTP fan-out jumps far above its own baseline */
 	if (r->dport == 25 && r->proto == 6 && !inside(a, &r->dst) &&
-		(!a->cfg.home_net || !a->cfg.home_net->n || inside(a, &r->src)) &&
-		!allowed(a->cfg.allow_mail, &r->src)) {
+		(!a->cfg.home_net || !a->cfg.home_net->n || inside(a, &r->src))) {
+		int mail = allowed(a->cfg.allow_mail, &r->src);
 		if (!h->smtp_first)
 			h->smtp_first = r->first_ms;
 		lc_add(p, &h->smtp_dsts, dh);
 		uint32_t n = lc_count(&h->smtp_dsts);
-		if (n >= c->spam_targets) {
+		double base = h->smtp_ewma;
+		if (!mail && n >= c->spam_targets) {
 			snprintf(ev, sizeof(ev), "{\"smtp_servers\":%u,\"window_s\":%llu}", n,
 				(unsigned long long)(c->window_ms / 1000));
+			raise_alert(a, FH_ALERT_SPAM_SMTP, FH_SEV_HIGH, &r->src, NULL, 25, 6,
+				h->smtp_first, t, n, pk, by, n, &r->exporter, NULL, ev);
+		} else if (mail && h->smtp_windows >= c->mail_warmup && n >= c->spam_targets &&
+			   n >= c->mail_jump * (base > 1 ? base : 1)) {
+			snprintf(ev, sizeof(ev), "{\"smtp_servers\":%u,\"baseline\":%.1f,"
+				"\"baseline_windows\":%u,\"window_s\":%llu,\"mail_server\":true}",
+				n, base, h->smtp_windows, (unsigned long long)(c->window_ms / 1000));
 			raise_alert(a, FH_ALERT_SPAM_SMTP, FH_SEV_HIGH, &r->src, NULL, 25, 6,
 				h->smtp_first, t, n, pk, by, n, &r->exporter, NULL, ev);
 		}

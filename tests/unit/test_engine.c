@@ -267,6 +267,24 @@ static void test_mail_server_allowlisted(void **state)
 			T0 + (uint64_t)i + 1000);
 	}
 	assert_int_equal(find(a, -1, NULL).n, 0);
+	/* its steady days: about 30 servers a window for 8 windows, no alert; then a jump to
+	 * 400 (a stolen account sending spam through it): spam.smtp with its baseline */
+	for (int w = 1; w <= 8; w++)
+		for (int i = 0; i < 30; i++) {
+			snprintf(dst, sizeof(dst), "192.0.2.%d", (w * 7 + i) % 250);
+			uint64_t t = T0 + (uint64_t)w * 120000 + (uint64_t)i;
+			flow(a, "198.51.100.25", dst, 50000, 25, 6, 0x1b, 20, 20000, t, t + 1000);
+		}
+	assert_int_equal(find(a, -1, NULL).n, 0);
+	for (int i = 0; i < 400; i++) {
+		snprintf(dst, sizeof(dst), "203.0.%d.%d", 1 + i / 250, i % 250);
+		uint64_t t = T0 + 10 * 120000 + (uint64_t)i;
+		flow(a, "198.51.100.25", dst, 50000, 25, 6, 0x1b, 20, 20000, t, t + 1000);
+	}
+	struct found f = find(a, FH_ALERT_SPAM_SMTP, "198.51.100.25");
+	assert_int_equal(f.type_n, 1);
+	assert_non_null(strstr(f.last.evidence, "\"mail_server\":true"));
+	assert_non_null(strstr(f.last.evidence, "\"baseline\":"));
 	fh_analytics_free(a);
 }
 
