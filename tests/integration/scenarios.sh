@@ -16,6 +16,8 @@
 #   KNOWN_MISSES  (scenario, format) pairs the detector misses on real traffic, with the
 #                 reason; they are reported as known misses and do not fail the test, and
 #                 one that starts being detected is reported so it can be removed.
+#   KNOWN_FALSE_ALERTS  alerts on the legitimate traffic, with the reason: counted as false
+#                 positives, reported, not failing.
 set -euo pipefail
 : "${FH_BIN:?}" "${FH_SRC:?}"
 source "$FH_SRC/tests/tools/testlib.sh"
@@ -35,6 +37,19 @@ SCALED = {
     'http_thin': ['--set', 'detect.tunnel_http_ms=30000'],
 }
 KNOWN_MISSES = {
+    ('http_thin', 'pmacct-sflow-s10'): 'sFlow at 1:10 samples about one packet in 30 s of a '
+    'connection that sends 4 packets every 3 s: flowhound builds flows from samples with the '
+    '15 s inactive timeout, so the thin connection is cut into short flows and never lasts '
+    'tunnel_http_ms (at 1:1 it is seen whole)',
+}
+# (scenario, type, src) alerts on traffic that is legitimate, with the reason; reported,
+# counted as false positives in the table, and not failing the test
+KNOWN_FALSE_ALERTS = {
+    ('background', 'dns.tunnel', '198.51.100.53'): 'the campus resolver forwards every lookup '
+    'to one upstream: 400 queries in under a minute averaging 98 IP bytes (dnsmasq adds an '
+    'EDNS0 OPT record, as real resolvers do; names like www123.campus-cdn.example.org), over '
+    'the 60 queries / 90 bytes of the dns.tunnel defaults, which assume stub queries of 60-80 '
+    'bytes; allow.resolvers silences it',
 }
 WRAP_MS = 2 ** 32  # softflowd -r's IPFIX flow times: a negative sysUpTime, 32-bit wrapped
 
@@ -108,17 +123,20 @@ def main():
                     if d > WRAP_MS / 2:
                         d -= WRAP_MS
                         notes.append('%s/%s: detected_at is 2^32 ms late (softflowd -r IPFIX uptime wrap)' % (s, f))
-                    st['delays'].append((lab['type'], d / 1000))
+                    st['delays'].append((s, d / 1000))
                     if (s, f) in KNOWN_MISSES:
                         print('XPASS %s/%s: a known miss is now detected: remove it from KNOWN_MISSES' % (s, f))
                 extra_alerts = [a for i, a in enumerate(alerts) if i not in used]
-                st['fp'] += len(extra_alerts)
+                if extra is runs[0]:  # the background's scaled run is checked, not counted again
+                    st['fp'] += len(extra_alerts)
                 for a in extra_alerts:
-                    print('%s %s/%s%s: unlabelled alert %s src %s dst %s' % (
-                        'FAIL' if not labels else 'note', s, f, ' (scaled)' if extra else '',
-                        a['type'], a['src'], a['dst']))
-                if not labels and extra_alerts:
-                    ok = False
+                    why = KNOWN_FALSE_ALERTS.get((s, a['type'], a['src']))
+                    bad = not labels and not why
+                    print('%s %s/%s%s: unlabelled alert %s src %s dst %s%s' % (
+                        'FAIL' if bad else 'note', s, f, ' (scaled)' if extra else '',
+                        a['type'], a['src'], a['dst'], ' (known: %s)' % why if why else ''))
+                    if bad:
+                        ok = False
                 if ok:
                     passed += 1
                 else:

@@ -7,7 +7,8 @@
 # Run as root on Debian 12, about 5 minutes:  tests/scenarios/make.sh [SCENARIO...]
 #
 # Debian packages this script needs (install them with apt-get before running it; CI needs
-# none of them: it only reads the committed export pcaps):
+# none of them: it only reads the committed export pcaps; aiosmtpd runs under Debian's
+# /usr/bin/python3):
 #   nmap hping3 iodine dnsmasq-base swaks python3-aiosmtpd dropbear-bin openssh-client
 #   aria2 opentracker mktorrent bind9-dnsutils curl softflowd pmacct tcpdump ethtool
 #   nftables iproute2 python3
@@ -67,6 +68,7 @@ teardown() {
 }
 cleanup() {
     teardown
+    cp "$T/bg.log" "$RAW/tools.log" 2>/dev/null || true   # what the tools said
     rm -rf "$T"
 }
 trap cleanup EXIT
@@ -114,7 +116,7 @@ setup() {
     for i in $(seq 10 19) $(seq 100 129) $(seq 200 210) 250; do
         ip -n fhs-out addr add 203.0.113.$i/32 dev out0
     done
-    for i in $(seq 100 139) 22 25 53 80; do ip -n fhs-out addr add 192.0.2.$i/32 dev out0; done
+    for i in $(seq 10 209); do ip -n fhs-out addr add 192.0.2.$i/32 dev out0; done
     ip -n fhs-out route add default via 203.0.113.1
     $RT ping -c1 -W1 198.51.100.10 >/dev/null && $RT ping -c1 -W1 203.0.113.2 >/dev/null
 }
@@ -181,13 +183,17 @@ sc_scan_v() { # nmap SYN scan of ports 1-2000 of one host
     label scan.vertical 203.0.113.11 198.51.100.10
     $OUT nmap -sS -Pn -n -T4 -p 1-2000 -e out0 -S 203.0.113.11 198.51.100.10 >>"$T/bg.log" 2>&1
 }
-sc_scan_udp() { # nmap UDP scan of ports 1-500 of one host (its ICMP rate limit is off)
+sc_scan_udp() { # nmap UDP scan of ports 1-2000 of one host (its ICMP rate limit is off)
+    # 2,000 ports like the TCP scan: at 1:10 sampling 500 ports would show ~50, under the
+    # 100 distinct ports of scan_v_ports
     label scan.vertical 203.0.113.12 198.51.100.11
-    $OUT nmap -sU -Pn -n -T4 -p 1-500 -e out0 -S 203.0.113.12 198.51.100.11 >>"$T/bg.log" 2>&1
+    $OUT nmap -sU -Pn -n -T4 -p 1-2000 -e out0 -S 203.0.113.12 198.51.100.11 >>"$T/bg.log" 2>&1
 }
-sc_flood_syn() { # hping3 SYN flood from one host, 4 s at -i u400 (~2,000 packets/s)
+# The floods last 2 s at -i u400 (measured ~1,700 SYN/s; -i u1000 gives under the 1,000
+# packets/s of flood_pps, --flood fills the capture): short, to keep the captures small.
+sc_flood_syn() { # hping3 SYN flood from one host
     label flood.syn 203.0.113.13 198.51.100.20
-    $OUT timeout -s INT 4 hping3 -q -S -p 80 -i u400 -I out0 -a 203.0.113.13 198.51.100.20 >>"$T/bg.log" 2>&1 || true
+    $OUT timeout -s INT 2 hping3 -q -S -p 80 -i u400 -I out0 -a 203.0.113.13 198.51.100.20 >>"$T/bg.log" 2>&1 || true
 }
 sc_flood_spoofed() { # hping3 --rand-source; an nft rule maps the random sources into 198.18.0.0/15
     $OUT nft -f - <<'NFT'
@@ -199,7 +205,7 @@ table ip fhspoof {
 }
 NFT
     label flood.syn 0.0.0.0 198.51.100.21
-    $OUT timeout -s INT 4 hping3 -q -S -p 80 -i u400 -I out0 --rand-source 198.51.100.21 >>"$T/bg.log" 2>&1 || true
+    $OUT timeout -s INT 2 hping3 -q -S -p 80 -i u400 -I out0 --rand-source 198.51.100.21 >>"$T/bg.log" 2>&1 || true
     $OUT nft delete table ip fhspoof
 }
 sc_dns_tunnel() { # iodine (DNS only: -r) from 198.51.100.30 to iodined at 192.0.2.53, data pushed through
@@ -214,26 +220,29 @@ sc_dns_tunnel() { # iodine (DNS only: -r) from 198.51.100.30 to iodined at 192.0
     stop_pids
     $IN ip route del 192.0.2.53/32
 }
-sc_open_resolver() { # dnsmasq inside answering 40 outside clients
+sc_open_resolver() { # dnsmasq inside answering 200 outside clients (2 queries each)
+    # (an abused open resolver has hundreds of clients; with 40, sFlow at 1:10 samples
+    # fewer answers than the 20 distinct clients of resolver_clients)
     bg $IN dnsmasq -k -C /dev/null -u root --no-resolv --no-hosts --bind-interfaces \
         --listen-address=198.51.100.53 --address=/example.org/192.0.2.200 --pid-file="$T/dm.pid"
     sleep 1
     label dns.open_resolver 198.51.100.53 null
     local i j
-    for i in $(seq 100 139); do
+    for i in $(seq 10 209); do
         for j in 1 2; do
             $OUT dig +tries=1 +time=1 -b 192.0.2.$i @198.51.100.53 host$i-$j.example.org A >/dev/null 2>&1 || true
         done
     done
     stop_pids
 }
-sc_spam() { # swaks from 198.51.100.40 to 30 outside MX (aiosmtpd)
-    bg $OUT python3 -m aiosmtpd -n -l 0.0.0.0:25
+sc_spam() { # swaks from 198.51.100.40 to 100 outside MX (aiosmtpd), one message each
+    # (100, not 30: at 1:10 sampling 30 short sessions show fewer than spam_targets servers)
+    bg $OUT /usr/bin/python3 -m aiosmtpd -n -l 0.0.0.0:25
     sleep 1.5
     label spam.smtp 198.51.100.40 null
     local i
-    for i in $(seq 100 129); do
-        $IN swaks -q --server 203.0.113.$i --local-interface 198.51.100.40 --from sales@example.net \
+    for i in $(seq 10 109); do
+        $IN swaks --server 192.0.2.$i --local-interface 198.51.100.40 --from sales@example.net \
             --to user$i@example.org --header 'Subject: offer' >/dev/null 2>&1 || true
     done
     stop_pids
@@ -267,7 +276,12 @@ sc_bittorrent() { # opentracker + 5 outside aria2c seeders; aria2c leecher at 19
     mkdir -p "$T/bt/seed" "$T/bt/leech"
     head -c 3000000 /dev/urandom >"$T/bt/seed/data.bin"
     mktorrent -a http://203.0.113.250:6969/announce -l 16 -o "$T/bt/data.torrent" "$T/bt/seed/data.bin" >/dev/null
-    bg $OUT opentracker -i 203.0.113.250 -p 6969 -P 6969
+    # Debian's opentracker serves only the info hashes of its whitelist (read after it
+    # chroots to -d and drops to nobody)
+    aria2c -S "$T/bt/data.torrent" | sed -n 's/^Info Hash: //p' >"$T/bt/wl"
+    chmod 755 "$T" "$T/bt"
+    chmod 644 "$T/bt/wl"
+    bg $OUT opentracker -i 203.0.113.250 -p 6969 -P 6969 -d "$T/bt" -w wl
     sleep 0.5
     local i
     for i in 1 2 3 4 5; do
@@ -289,8 +303,8 @@ sc_background() { # legitimate heavy hitters: none of this may raise an alert
     bg $OUT dnsmasq -k -C /dev/null -u root --no-resolv --no-hosts --bind-interfaces \
         --listen-address=192.0.2.53 --address=/example.org/192.0.2.80 --pid-file="$T/dm2.pid"
     bg $IN dnsmasq -k -C /dev/null -u root --no-resolv --no-hosts --bind-interfaces \
-        --listen-address=198.51.100.53 --server=192.0.2.53 --cache-size=0 --pid-file="$T/dm1.pid"
-    bg $OUT python3 -m aiosmtpd -n -l 0.0.0.0:25
+        --listen-address=198.51.100.53 --server=192.0.2.53@198.51.100.53 --cache-size=0 --pid-file="$T/dm1.pid"
+    bg $OUT /usr/bin/python3 -m aiosmtpd -n -l 0.0.0.0:25
     ssh_server
     sleep 1
     # long busy interactive SSH
@@ -307,7 +321,7 @@ sc_background() { # legitimate heavy hitters: none of this may raise an alert
     local digp=$!
     # the mail server 198.51.100.25 delivers to a few MX
     for i in 100 101 102 103 104 100 101 102; do
-        $IN swaks -q --server 203.0.113.$i --local-interface 198.51.100.25 --from news@example.net \
+        $IN swaks --server 203.0.113.$i --local-interface 198.51.100.25 --from news@example.net \
             --to list$i@example.org >/dev/null 2>&1 || true
         sleep 2
     done
