@@ -5,11 +5,13 @@
  * random outside peers (web, DNS, mail, a few failed connections), as an analytics shard
  * would receive them from the rings.
  *
- *   bench_engine [HOSTS] [SECONDS] [EVENTS]      (default 100000 hosts, 3 s)
+ *   bench_engine [HOSTS] [SECONDS] [EVENTS] [all]      (default 100000 hosts, 3 s)
  *
  * With EVENTS, exactly that many events instead of SECONDS, and a digest of the alert table
  * (every alert's key, counts, times and evidence) that must not change when the engine is
- * made faster: the same events give the same alerts.
+ * made faster: the same events give the same alerts. With `all`, each pass over the 64 k
+ * prepared events moves them to other hosts, so that a long run reaches every host: the
+ * memory of a million active hosts (`bench_engine 1000000 15 0 all`).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +57,7 @@ int main(int argc, char **argv)
 	unsigned hosts = argc > 1 ? (unsigned)atoi(argv[1]) : 100000;
 	double secs = argc > 2 ? atof(argv[2]) : 3;
 	uint64_t events = argc > 3 ? strtoull(argv[3], NULL, 10) : 0;
+	int spread = argc > 4 && !strcmp(argv[4], "all"); /* reach every host (see above) */
 	static struct fh_cidr_list home;
 	bool v4;
 	fh_cidr_parse("10.0.0.0/8", &home.v[0].net, &home.v[0].plen128, &v4);
@@ -90,7 +93,21 @@ int main(int argc, char **argv)
 	}
 	uint64_t t = 1764374400000ull, n = 0;
 	double t0 = now_s(), el;
+	unsigned pass = 0;
 	do {
+		/* each pass over the prepared events moves them to other hosts, so that a long
+		 * run reaches every one of the HOSTS (and their peers), not only 64 k events' worth */
+		if (pass++ && spread) {
+			for (unsigned i = 0; i < NEV; i++) {
+				uint32_t h = (i * 2654435761u + pass * 40503u) % hosts;
+				uint32_t peer = (i * 40503u + pass * 2654435761u) % (hosts * 4);
+				uint8_t s4[4] = {10, (uint8_t)(h >> 16), (uint8_t)(h >> 8), (uint8_t)h};
+				uint8_t d4[4] = {(uint8_t)(20 + peer % 200), (uint8_t)(peer >> 16),
+					(uint8_t)(peer >> 8), (uint8_t)peer};
+				fh_ip_from_v4(&ev[i].rec.src, s4);
+				fh_ip_from_v4(&ev[i].rec.dst, d4);
+			}
+		}
 		for (unsigned i = 0; i < NEV && (!events || n < events); i++) {
 			ev[i].rec.first_ms = ev[i].rec.last_ms = t + n / 100; /* 100 k events/s */
 			fh_analytics_event(a, &ev[i]);
