@@ -11,7 +11,7 @@
 # /usr/bin/python3):
 #   nmap hping3 iodine dnsmasq-base swaks python3-aiosmtpd dropbear-bin openssh-client
 #   aria2 opentracker mktorrent bind9-dnsutils curl softflowd pmacct tcpdump ethtool
-#   nftables iproute2 python3
+#   nftables iproute2 iputils-ping python3
 #
 # Topology (only documentation ranges; nothing leaves the namespaces or loopback):
 #   fhs-in  (inside, home 198.51.100.0/24: hosts .10-.39 and the scenario hosts)
