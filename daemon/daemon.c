@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -376,10 +377,13 @@ static size_t stats_json(struct fh_daemon *d, char *out, size_t len)
 				",\"records\":%" PRIu64 ",\"malformed\":%" PRIu64 ",\"seq_lost\":%" PRIu64
 				",\"seq_resets\":%" PRIu64 ",\"templates\":%" PRIu64
 				",\"opt_templates\":%" PRIu64 ",\"pending\":%" PRIu64
-				",\"pending_decoded\":%" PRIu64 ",\"pending_dropped\":%" PRIu64 "}",
+				",\"pending_decoded\":%" PRIu64 ",\"pending_dropped\":%" PRIu64
+				",\"sflow_samples\":%" PRIu64 ",\"sflow_samples_lost\":%" PRIu64
+				",\"sflow_sample_pool\":%" PRIu64 ",\"sflow_agent_drops\":%" PRIu64 "}",
 				eo ? "," : "", fh_ip_fmt(&s->ex[k].ip, ip, sizeof(ip)), i, e->datagrams,
 				e->records, e->malformed, e->seq_lost, e->seq_resets, e->templates,
-				e->opt_templates, e->pending, e->pending_decoded, e->pending_dropped);
+				e->opt_templates, e->pending, e->pending_decoded, e->pending_dropped,
+				e->flow_samples, e->sample_seq_lost, e->sample_pool, e->agent_drops);
 			if (eo >= sizeof(exps))
 				eo = sizeof(exps) - 1;
 		}
@@ -465,21 +469,35 @@ static size_t metrics_text(void *arg, char *out, size_t len)
 		for (int c = 0; c < FH_FT_CAUSE_MAX; c++)
 			P("flowhound_flows_expired_total{worker=\"%u\",cause=\"%s\"} %" PRIu64 "\n",
 				i, causes[c], snaps[i].fs.expired[c]);
-	HDR("exporter_records_total", "counter", "Flow records by exporter.");
-	for (unsigned i = 0; i < d->nw; i++)
-		for (unsigned k = 0; k < snaps[i].n_ex; k++) {
-			char ip[FH_IP_STRLEN];
-			P("flowhound_exporter_records_total{exporter=\"%s\"} %" PRIu64 "\n",
-				fh_ip_fmt(&snaps[i].ex[k].ip, ip, sizeof(ip)), snaps[i].ex[k].st.records);
-		}
-	HDR("exporter_sequence_lost_total", "counter",
-		"Records or datagrams the exporter's sequence numbers say were lost on the way.");
-	for (unsigned i = 0; i < d->nw; i++)
-		for (unsigned k = 0; k < snaps[i].n_ex; k++) {
-			char ip[FH_IP_STRLEN];
-			P("flowhound_exporter_sequence_lost_total{exporter=\"%s\"} %" PRIu64 "\n",
-				fh_ip_fmt(&snaps[i].ex[k].ip, ip, sizeof(ip)), snaps[i].ex[k].st.seq_lost);
-		}
+	/* per exporter: one family per counter of struct fh_exporter_stats */
+	static const struct {
+		const char *name, *help;
+		size_t off;
+	} exf[] = {
+		{"exporter_records_total", "Flow records by exporter.",
+			offsetof(struct fh_exporter_stats, records)},
+		{"exporter_sequence_lost_total",
+			"Records or datagrams the exporter's sequence numbers say were lost on the way.",
+			offsetof(struct fh_exporter_stats, seq_lost)},
+		{"exporter_sflow_samples_lost_total",
+			"sFlow flow samples lost on the way (gaps in each data source's sample sequence).",
+			offsetof(struct fh_exporter_stats, sample_seq_lost)},
+		{"exporter_sflow_agent_drops_total",
+			"sFlow samples the agent dropped itself (its drops counter).",
+			offsetof(struct fh_exporter_stats, agent_drops)},
+	};
+	for (size_t f = 0; f < sizeof(exf) / sizeof(exf[0]); f++) {
+		P("# HELP flowhound_%s %s\n# TYPE flowhound_%s counter\n", exf[f].name, exf[f].help,
+			exf[f].name);
+		for (unsigned i = 0; i < d->nw; i++)
+			for (unsigned k = 0; k < snaps[i].n_ex; k++) {
+				char ip[FH_IP_STRLEN];
+				uint64_t v;
+				memcpy(&v, (const char *)&snaps[i].ex[k].st + exf[f].off, sizeof(v));
+				P("flowhound_%s{exporter=\"%s\"} %" PRIu64 "\n", exf[f].name,
+					fh_ip_fmt(&snaps[i].ex[k].ip, ip, sizeof(ip)), v);
+			}
+	}
 	free(snaps);
 	HDR("analytics_events_total", "counter", "Flow events handled by each analytics shard.");
 	for (unsigned i = 0; i < d->ns; i++)

@@ -101,8 +101,11 @@ void fh_decoder_free(struct fh_decoder *d)
 	if (!d)
 		return;
 	for (unsigned i = 0; i < d->cap; i++)
-		if (d->ex[i].used && d->ex[i].tpl)
-			fh_tpl_cache_free(d->ex[i].tpl);
+		if (d->ex[i].used) {
+			if (d->ex[i].tpl)
+				fh_tpl_cache_free(d->ex[i].tpl);
+			free(d->ex[i].sfs);
+		}
 	fh_tpl_pending_free(d->pending);
 	free(d->ex);
 	free(d);

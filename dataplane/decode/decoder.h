@@ -56,6 +56,11 @@ struct fh_exporter_stats {
 	uint64_t pending_decoded; /* ... later decoded when it came */
 	uint64_t pending_dropped; /* ... dropped (timeout or buffer full) */
 	uint64_t counter_samples; /* sFlow counter samples */
+	/* sFlow flow samples, per data source (sub-agent and source id): samples lost on the
+	 * way (gaps in the sample sequence), packets the sampler saw (the sample pool's
+	 * growth: pool / samples is the rate actually applied), and samples the agent itself
+	 * dropped (the drops counter's growth) */
+	uint64_t flow_samples, sample_seq_lost, sample_pool, agent_drops;
 	uint64_t err[FH_DEC_E_MAX]; /* malformed, by reason */
 };
 

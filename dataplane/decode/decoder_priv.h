@@ -58,6 +58,7 @@ struct fh_seq_slot {
 };
 
 struct fh_tpl_cache; /* NetFlow v9 / IPFIX templates of one exporter (template.c) */
+struct fh_sflow_sources; /* sFlow: per data source sample sequence, pool, drops (sflow.c) */
 
 struct fh_exporter {
 	struct fh_ip ip;
@@ -65,6 +66,7 @@ struct fh_exporter {
 	struct fh_exporter_stats st;
 	struct fh_seq_slot seq[FH_SEQ_SLOTS];
 	struct fh_tpl_cache *tpl; /* NULL until the first template arrives */
+	struct fh_sflow_sources *sfs; /* NULL until the first sFlow flow sample */
 };
 
 struct fh_tpl_pending; /* data sets held for a missing template (template.c) */

@@ -8,6 +8,8 @@
  * Counter samples give interface counters (sink->counters), not flows. Every length is
  * checked against its container: XDR opaque data is padded to 4 bytes.
  */
+#include <stdlib.h>
+
 #include "dataplane/decode/decoder_priv.h"
 #include "dataplane/parse/pkt.h"
 
@@ -215,6 +217,57 @@ static void flow_record(uint32_t fmt, struct xdr *x, struct sample *s)
 	}
 }
 
+/* ---- per data source: sample sequence, pool and drops --------------------------------- */
+
+#define SFS_SLOTS 128 /* data sources per agent tracked (ports of a switch) */
+
+struct sfs_slot {
+	uint64_t key; /* sub-agent << 32 | source id (type << 24 | index); 0 = free */
+	uint32_t next_seq, pool, drops;
+};
+
+struct fh_sflow_sources {
+	struct sfs_slot s[SFS_SLOTS];
+};
+
+/* Account one flow sample of (sub_agent, source): a gap in its sequence is samples lost on
+ * the way; the pool's and the drops counter's growth since the previous one are packets seen
+ * and samples the agent dropped. Counters are 32-bit and wrap. */
+static void sfs_track(struct fh_exporter *ex, uint32_t sub_agent, uint32_t source,
+	uint32_t seq, uint32_t pool, uint32_t drops)
+{
+	ex->st.flow_samples++;
+	if (!ex->sfs && !(ex->sfs = calloc(1, sizeof(*ex->sfs))))
+		return;
+	uint64_t key = (uint64_t)sub_agent << 32 | source | 1ull << 63; /* never 0 */
+	uint32_t i = (uint32_t)((key * 0x9e3779b97f4a7c15ull) >> 57) & (SFS_SLOTS - 1);
+	for (unsigned probe = 0; probe < SFS_SLOTS; probe++, i = (i + 1) & (SFS_SLOTS - 1)) {
+		struct sfs_slot *sl = &ex->sfs->s[i];
+		if (!sl->key) {
+			*sl = (struct sfs_slot){.key = key, .next_seq = seq + 1, .pool = pool,
+				.drops = drops};
+			return;
+		}
+		if (sl->key != key)
+			continue;
+		uint32_t gap = seq - sl->next_seq;
+		if (gap < 100000) { /* in order (0) or samples lost; else reordered or a restart */
+			ex->st.sample_seq_lost += gap;
+			ex->st.sample_pool += pool - sl->pool;
+			ex->st.agent_drops += drops - sl->drops;
+			sl->next_seq = seq + 1;
+			sl->pool = pool;
+			sl->drops = drops;
+		} else if ((uint32_t)(sl->next_seq - seq) >= 1000) {
+			/* far behind: the agent restarted (a late sample is a few behind at most) */
+			sl->next_seq = seq + 1;
+			sl->pool = pool;
+			sl->drops = drops;
+		}
+		return;
+	}
+}
+
 /* 0x3fffffff: "interface unknown" (sflow_version_5.txt, flow_sample) */
 #define SFLOW_IF_UNKNOWN 0x3fffffffu
 
@@ -231,16 +284,15 @@ static int flow_sample(struct fh_exporter *ex, struct xdr *x, int expanded,
 	struct sample s;
 	uint32_t in, out;
 
-	x32(x); /* sequence */
+	uint32_t seq = x32(x), source;
 	if (expanded) {
-		x32(x);
-		x32(x); /* source id type, index */
+		uint32_t type = x32(x), index = x32(x);
+		source = type << 24 | (index & 0xffffff);
 	} else {
-		x32(x);
+		source = x32(x); /* type << 24 | index */
 	}
 	uint32_t rate = x32(x);
-	x32(x); /* sample pool */
-	x32(x); /* drops */
+	uint32_t pool = x32(x), drops = x32(x);
 	if (expanded) {
 		uint32_t inf = x32(x), inv = x32(x), outf = x32(x), outv = x32(x);
 		in = inf == 0 && inv != SFLOW_IF_UNKNOWN ? inv : 0;
@@ -252,6 +304,7 @@ static int flow_sample(struct fh_exporter *ex, struct xdr *x, int expanded,
 	uint32_t nrec = x32(x);
 	if (x->bad)
 		return -FH_DEC_E_SAMPLE;
+	sfs_track(ex, base->domain, source, seq, pool, drops);
 	memcpy(&s.r, base, sizeof(s.r));
 	s.have_ip = 0;
 	s.r.sampling = rate ? rate : 1;

@@ -40,23 +40,24 @@ static size_t header(uint8_t *h)
 	return sizeof(eth) + sizeof(ip) + sizeof(tcp);
 }
 
-static void flow_sample(struct bld *d, int expanded)
+static void flow_sample_at(struct bld *d, int expanded, uint32_t seq, uint32_t source,
+	uint32_t pool, uint32_t drops)
 {
 	uint8_t h[128];
 	size_t hl = header(h), hp = (hl + 3) & ~3u;
 	b32(d, expanded ? 3 : 1);
 	size_t len_at = d->n;
 	b32(d, 0);
-	b32(d, 77); /* sample seq */
+	b32(d, seq); /* sample seq */
 	if (expanded) {
 		b32(d, 0);
-		b32(d, 5);
+		b32(d, source);
 	} else {
-		b32(d, 5);
+		b32(d, source);
 	}
 	b32(d, 2048); /* rate */
-	b32(d, 1000000);
-	b32(d, 0);
+	b32(d, pool);
+	b32(d, drops);
 	if (expanded) {
 		b32(d, 0);
 		b32(d, 11);
@@ -98,6 +99,11 @@ static void flow_sample(struct bld *d, int expanded)
 	uint32_t slen = (uint32_t)(d->n - len_at - 4);
 	d->b[len_at + 2] = (uint8_t)(slen >> 8);
 	d->b[len_at + 3] = (uint8_t)slen;
+}
+
+static void flow_sample(struct bld *d, int expanded)
+{
+	flow_sample_at(d, expanded, 77, 5, 1000000, 0);
 }
 
 static void counter_sample(struct bld *d)
@@ -233,6 +239,31 @@ static void test_sequence(void **state)
 	fh_decoder_free(dd);
 }
 
+/* Per data source: gaps in the flow samples' sequence, the pool's and the drops counter's
+ * growth; two sources kept apart; a restarted agent (sequence back to 1) is no loss. */
+static void test_sample_sources(void **state)
+{
+	(void)state;
+	struct fh_decoder *dd = fh_decoder_new(NULL);
+	struct keep k = {0};
+	struct bld d;
+	static const uint32_t seq[] = {5000, 5001, 5004, 1, 2}, pool[] = {1000, 3048, 9192, 2048, 4096},
+			      drops[] = {0, 0, 5, 0, 1};
+	for (int i = 0; i < 5; i++) {
+		dgram_hdr(&d, (uint32_t)i + 1, 2);
+		flow_sample_at(&d, 0, seq[i], 5, pool[i], drops[i]);
+		flow_sample_at(&d, 1, 100 + (uint32_t)i, 6, 4096u * (uint32_t)i, 0); /* in order */
+		assert_int_equal(dec(dd, &d, &k), 2);
+	}
+	struct fh_exporter_stats st = exporter_stats(dd, "192.0.2.49");
+	assert_int_equal(st.flow_samples, 10);
+	assert_int_equal(st.sample_seq_lost, 2); /* 5002 and 5003 of source 5 */
+	/* source 5: 2048 + 6144, then after its restart 2048; source 6: 4 x 4096 */
+	assert_int_equal(st.sample_pool, 2048 + 6144 + 2048 + 4 * 4096);
+	assert_int_equal(st.agent_drops, 5 + 1);
+	fh_decoder_free(dd);
+}
+
 /* gopacket's capture of a live network: values read with tshark -V. */
 static void test_real_capture(void **state)
 {
@@ -276,6 +307,7 @@ int main(void)
 		cmocka_unit_test(test_samples),
 		cmocka_unit_test(test_truncation_everywhere),
 		cmocka_unit_test(test_sequence),
+		cmocka_unit_test(test_sample_sources),
 		cmocka_unit_test(test_real_capture),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
