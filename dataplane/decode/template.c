@@ -483,6 +483,22 @@ static void finish_options(struct fh_exporter *ex, const struct fh_hdr_ctx *h,
 }
 
 /* Per data set: what every record of the set shares, looked up once. */
+/* IPFIX uptimes (flowStartSysUpTime...) are 32-bit milliseconds since systemInitTime: they
+ * wrap every 49.7 days, and an exporter that started after the flow (softflowd reading a
+ * capture) sends "negative" ones. Of init + uptime + k * 2^32, the time within 2^31 ms of
+ * the export is meant. */
+static uint64_t near_export(uint64_t t, uint64_t export_ms)
+{
+	const uint64_t wrap = 1ull << 32, half = 1ull << 31;
+	if (!export_ms)
+		return t;
+	while (t + half < export_ms)
+		t += wrap;
+	while (t > export_ms + half && t >= wrap)
+		t -= wrap;
+	return t;
+}
+
 struct set_ctx {
 	uint32_t rate; /* the domain's sampling rate */
 	uint64_t sysinit_ms; /* the domain's system init time (IPFIX), 0 if unknown */
@@ -541,9 +557,9 @@ static void finish_flow(struct fh_exporter *ex, const struct fh_hdr_ctx *h,
 			uint64_t init = (v->have & HAVE_SYSINIT) ? v->sysinit_ms : sc->sysinit_ms;
 			if (init) {
 				if (!first && (v->have & HAVE_FIRST_UP))
-					first = init + v->first_up;
+					first = near_export(init + v->first_up, h->export_ms);
 				if (!last && (v->have & HAVE_LAST_UP))
-					last = init + v->last_up;
+					last = near_export(init + v->last_up, h->export_ms);
 			}
 		}
 	}

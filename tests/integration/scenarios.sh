@@ -51,7 +51,6 @@ KNOWN_FALSE_ALERTS = {
     'the 60 queries / 90 bytes of the dns.tunnel defaults, which assume stub queries of 60-80 '
     'bytes; allow.resolvers silences it',
 }
-WRAP_MS = 2 ** 32  # softflowd -r's IPFIX flow times: a negative sysUpTime, 32-bit wrapped
 
 
 def ts(s):
@@ -120,9 +119,6 @@ def main():
                     st['tp'] += 1
                     used.update(hit)
                     d = min(ts(alerts[i]['detected_at']) for i in hit) - ts(lab['start'])
-                    if d > WRAP_MS / 2:
-                        d -= WRAP_MS
-                        notes.append('%s/%s: detected_at is 2^32 ms late (softflowd -r IPFIX uptime wrap)' % (s, f))
                     st['delays'].append((s, d / 1000))
                     if (s, f) in KNOWN_MISSES:
                         print('XPASS %s/%s: a known miss is now detected: remove it from KNOWN_MISSES' % (s, f))

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "tests/unit/builder.h"
@@ -282,6 +283,61 @@ static void test_malformed(void **state)
 	fh_decoder_free(dd);
 }
 
+/* Uptime-relative times (flowStartSysUpTime 22, flowEndSysUpTime 21, against
+ * systemInitTimeMilliseconds 160, all in the record): 32-bit uptimes are resolved to the
+ * time within 2^31 ms of the export, so a wrapped uptime (a router up more than 49.7 days)
+ * and a "negative" one (an exporter started after the flow, as softflowd -r) come out right. */
+static void test_uptime_wrap(void **state)
+{
+	(void)state;
+	struct fh_decoder *dd = fh_decoder_new(NULL);
+	struct keep k = {0};
+	struct bld d;
+	memset(&d, 0, sizeof(d));
+	const uint64_t export_ms = (uint64_t)T0 * 1000;
+	/* init, start uptime, end uptime -> the expected first, last */
+	struct {
+		uint64_t init;
+		uint32_t up0, up1;
+		uint64_t first, last;
+	} c[] = {
+		/* started after the flow: uptimes 15.772 s and 15.000 s "before" init */
+		{export_ms, (uint32_t)-15772, (uint32_t)-15000, export_ms - 15772, export_ms - 15000},
+		/* up 60 days: the uptime wrapped once */
+		{export_ms - 60ull * 86400000, (uint32_t)(60ull * 86400000 - 5000),
+			(uint32_t)(60ull * 86400000 - 1000), export_ms - 5000, export_ms - 1000},
+		/* the plain case */
+		{export_ms - 3600000, 3590000, 3595000, export_ms - 10000, export_ms - 5000},
+	};
+	size_t m = msg_start(&d, 1, 7);
+	size_t st = set_start(&d, 2);
+	b16(&d, 300);
+	b16(&d, 5);
+	b16(&d, 8), b16(&d, 4); /* src */
+	b16(&d, 12), b16(&d, 4); /* dst */
+	b16(&d, 160), b16(&d, 8); /* systemInitTimeMilliseconds */
+	b16(&d, 22), b16(&d, 4); /* flowStartSysUpTime */
+	b16(&d, 21), b16(&d, 4); /* flowEndSysUpTime */
+	set_end(&d, st);
+	st = set_start(&d, 300);
+	for (int i = 0; i < 3; i++) {
+		b32(&d, 0xc6336401); /* 198.51.100.1 */
+		b32(&d, 0xcb00710a); /* 203.0.113.10 */
+		b32(&d, (uint32_t)(c[i].init >> 32));
+		b32(&d, (uint32_t)c[i].init);
+		b32(&d, c[i].up0);
+		b32(&d, c[i].up1);
+	}
+	set_end(&d, st);
+	msg_end(&d, m);
+	assert_int_equal(dec(dd, &d, &k), 3);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(k.r[i].first_ms, c[i].first);
+		assert_int_equal(k.r[i].last_ms, c[i].last);
+	}
+	fh_decoder_free(dd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -289,6 +345,7 @@ int main(void)
 		cmocka_unit_test(test_withdrawal),
 		cmocka_unit_test(test_options_packet_sampling_and_two_messages),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_uptime_wrap),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
