@@ -146,8 +146,8 @@ static void bench_filter(unsigned scale)
 {
 	static const char *const f[] = {"proto tcp",
 		"proto udp and port 53 and bytes > 500 and not src net 198.51.100.0/24",
-		"(proto tcp and dst port in [ 22 80 443 8080 3389 ] and flags S and not flags A) or "
-		"(proto udp and (port 53 or port 123) and bpp > 400) or duration > 30000"};
+		("(proto tcp and dst port in [ 22 80 443 8080 3389 ] and flags S and not flags A) or "
+		 "(proto udp and (port 53 or port 123) and bpp > 400) or duration > 30000")};
 	size_t n = 1 << 20;
 	struct fh_flow_rec *v = make_recs(n);
 	size_t rounds = 8 * (size_t)scale;
