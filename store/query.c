@@ -507,6 +507,8 @@ static void merge_tables(struct fh_query *q, struct tctx *t, unsigned nt)
 			m[0].out.v = NULL, m[0].out.idx = NULL;
 		} else if (ok && (dst->v = malloc((total ? total : 1) * sizeof(*dst->v)))) {
 			for (unsigned p = 0; p < nt; p++) {
+				if (!m[p].out.n)
+					continue; /* an empty part has no array at all */
 				memcpy(dst->v + dst->n, m[p].out.v, m[p].out.n * sizeof(*dst->v));
 				dst->n += m[p].out.n;
 			}
