@@ -220,6 +220,9 @@ struct host {
 	uint32_t slow_failed;
 	struct lc slow_dsts;
 	uint64_t dns_q, dns_bytes, dns_first;
+	uint32_t dns_answers; /* DNS answers this host sent in the window: it is a resolver */
+	uint32_t dns_flows, dns_port_changes; /* its query flows; how many from another port */
+	uint16_t dns_last_sport;
 	struct fh_ip dns_server;
 	struct lc resolver_clients;
 	uint64_t resolver_first;
@@ -233,6 +236,8 @@ struct host {
 
 /* The cache lines of a host that a source's events touch: up to the long flow. */
 #define SRC_LINES ((offsetof(struct host, lf) + sizeof(((struct host *)0)->lf) + 63) / 64)
+
+#define RESOLVER_ANSWERS 10 /* DNS answers in a window that make a host a resolver */
 
 #define HOST_SETS 11 /* struct lc in a host: the bitmap pool has room for all of them */
 
@@ -409,6 +414,7 @@ static void roll_src_window(struct fh_analytics *a, struct host *h, uint64_t t)
 	memset(h->hp, 0, sizeof(h->hp));
 	memset(h->vp, 0, sizeof(h->vp));
 	h->dns_q = h->dns_bytes = 0;
+	h->dns_answers = h->dns_flows = h->dns_port_changes = 0;
 	lc_reset(p, &h->resolver_clients);
 	if (h->smtp_first) { /* the baseline: an EWMA (alpha 0.2) over the windows with mail */
 		float n = (float)lc_count(&h->smtp_dsts);
@@ -595,7 +601,15 @@ static void src_view(struct fh_analytics *a, const struct fh_flow_rec *r, uint64
 		h->dns_q += pk;
 		h->dns_bytes += by;
 		h->dns_server = r->dst;
-		if (h->dns_q >= c->dns_tunnel_queries &&
+		h->dns_port_changes += h->dns_flows++ && r->sport != h->dns_last_sport;
+		h->dns_last_sport = r->sport;
+		/* A resolver forwarding its clients' lookups sends many queries to one upstream,
+		 * with EDNS0 as large as a slow tunnel's, but each from a random source port
+		 * (RFC 5452), and it answers DNS itself; a tunnel client (iodine, dnscat2) keeps
+		 * one socket. */
+		int resolver = h->dns_answers >= RESOLVER_ANSWERS ||
+			       (h->dns_flows >= 4 && h->dns_port_changes * 2 >= h->dns_flows);
+		if (h->dns_q >= c->dns_tunnel_queries && !resolver &&
 			h->dns_bytes >= (uint64_t)c->dns_tunnel_avg_bytes * h->dns_q) {
 			snprintf(ev, sizeof(ev),
 				"{\"queries\":%llu,\"query_bytes\":%llu,\"avg_query_bytes\":%llu,"
@@ -608,6 +622,8 @@ static void src_view(struct fh_analytics *a, const struct fh_flow_rec *r, uint64
 				&r->exporter, NULL, ev);
 		}
 	}
+	if (r->sport == 53 && r->proto == 17)
+		h->dns_answers++;
 	if (r->sport == 53 && r->proto == 17 && inside(a, &r->src) && !inside(a, &r->dst) &&
 		!allowed(a->cfg.allow_resolvers, &r->src)) {
 		if (!h->resolver_first)

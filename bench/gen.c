@@ -215,8 +215,9 @@ static void activity_flow(struct activity *a, struct fh_flow_rec *r, uint32_t sa
 		r->dport = 80;
 		r->packets = 50;
 		r->bytes = syn ? 50 * 40 : 50 * 1200;
-	} else { /* dns.tunnel: many large queries to one resolver */
+	} else { /* dns.tunnel: many large queries to one resolver, from one socket */
 		r->proto = 17;
+		r->sport = 41053;
 		r->dport = 53;
 		r->packets = 2;
 		r->bytes = 2 * 250;

@@ -199,6 +199,20 @@ static void test_dns(void **state)
 			T0 + 1000 + (uint64_t)i);
 	}
 	assert_int_equal(find(a, FH_ALERT_DNS_OPEN_RESOLVER, "198.51.100.53").type_n, 1);
+	/* a forwarding resolver: 400 lookups a minute to one upstream, EDNS0 queries of 98 bytes
+	 * (the background of tests/scenarios): not a tunnel */
+	for (int i = 0; i < 400; i++) {
+		snprintf(cli, sizeof(cli), "198.51.100.%d", 1 + i % 200);
+		flow(a, cli, "198.51.100.54", 40000, 53, 17, 0, 1, 70, T0 + 2000 + (uint64_t)i * 100,
+			T0 + 2000 + (uint64_t)i * 100);
+		flow(a, "198.51.100.54", "192.0.2.53", (uint16_t)(30000 + i), 53, 17, 0, 1, 98,
+			T0 + 2000 + (uint64_t)i * 100, T0 + 2000 + (uint64_t)i * 100 + 20);
+		flow(a, "192.0.2.53", "198.51.100.54", 53, (uint16_t)(30000 + i), 17, 0, 1, 150,
+			T0 + 2030 + (uint64_t)i * 100, T0 + 2030 + (uint64_t)i * 100);
+		flow(a, "198.51.100.54", cli, 53, 40000, 17, 0, 1, 150, T0 + 2040 + (uint64_t)i * 100,
+			T0 + 2040 + (uint64_t)i * 100);
+	}
+	assert_int_equal(find(a, FH_ALERT_DNS_TUNNEL, "198.51.100.54").type_n, 0);
 	/* a tunnel: 100 large queries in a minute from one client */
 	for (int i = 0; i < 100; i++)
 		flow(a, "198.51.100.99", "203.0.113.53", 40000, 53, 17, 0, 1, 180,
