@@ -489,14 +489,11 @@ static void finish_options(struct fh_exporter *ex, const struct fh_hdr_ctx *h,
  * the export is meant. */
 static uint64_t near_export(uint64_t t, uint64_t export_ms)
 {
-	const uint64_t wrap = 1ull << 32, half = 1ull << 31;
 	if (!export_ms)
 		return t;
-	while (t + half < export_ms)
-		t += wrap;
-	while (t > export_ms + half && t >= wrap)
-		t -= wrap;
-	return t;
+	/* the same value modulo 2^32, as a signed distance from the export */
+	int64_t d = (int32_t)(uint32_t)(t - export_ms);
+	return d < 0 && (uint64_t)-d > export_ms ? t : export_ms + (uint64_t)d;
 }
 
 struct set_ctx {
