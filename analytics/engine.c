@@ -238,6 +238,7 @@ struct host {
 #define SRC_LINES ((offsetof(struct host, lf) + sizeof(((struct host *)0)->lf) + 63) / 64)
 
 #define RESOLVER_ANSWERS 10 /* DNS answers in a window that make a host a resolver */
+#define RESOLVER_QUERY_BYTES 150 /* a resolver's queries average less (IP bytes) */
 
 #define HOST_SETS 11 /* struct lc in a host: the bitmap pool has room for all of them */
 
@@ -604,11 +605,13 @@ static void src_view(struct fh_analytics *a, const struct fh_flow_rec *r, uint64
 		h->dns_port_changes += h->dns_flows++ && r->sport != h->dns_last_sport;
 		h->dns_last_sport = r->sport;
 		/* A resolver forwarding its clients' lookups sends many queries to one upstream,
-		 * with EDNS0 as large as a slow tunnel's, but each from a random source port
-		 * (RFC 5452), and it answers DNS itself; a tunnel client (iodine, dnscat2) keeps
-		 * one socket. */
+		 * with EDNS0 as large as a slow tunnel's (around 100 bytes), but each from a
+		 * random source port (RFC 5452), and it answers DNS itself; a tunnel client
+		 * (iodine, dnscat2) keeps one socket, and a script that sends each chunk with a
+		 * new process (random ports) sends long names (150 bytes and more). */
 		int resolver = h->dns_answers >= RESOLVER_ANSWERS ||
-			       (h->dns_flows >= 4 && h->dns_port_changes * 2 >= h->dns_flows);
+			       (h->dns_flows >= 4 && h->dns_port_changes * 2 >= h->dns_flows &&
+				h->dns_bytes < RESOLVER_QUERY_BYTES * h->dns_q);
 		if (h->dns_q >= c->dns_tunnel_queries && !resolver &&
 			h->dns_bytes >= (uint64_t)c->dns_tunnel_avg_bytes * h->dns_q) {
 			snprintf(ev, sizeof(ev),

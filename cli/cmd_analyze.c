@@ -47,13 +47,15 @@ static void print_alert(void *arg, const struct fh_alert *al)
 		puts(buf);
 		return;
 	}
-	char tn[64], s[FH_IP_STRLEN], d[FH_IP_STRLEN] = "-", t0[FH_TIME_STRLEN];
+	char tn[64], s[FH_IP_STRLEN], d[FH_IP_STRLEN] = "-", t0[FH_TIME_STRLEN], port[8] = "-";
 	if (al->has_dst)
 		fh_ip_fmt(&al->dst, d, sizeof(d));
-	printf("%s %-18s %-8s src %s dst %s port %s%u targets %" PRIu64 " %s\n",
+	if (al->has_port)
+		snprintf(port, sizeof(port), "%u", al->port);
+	printf("%s %-18s %-8s src %s dst %s port %s targets %" PRIu64 " %s\n",
 		fh_time_fmt(al->detected_at, t0, sizeof(t0)), fh_alert_type_name(al, tn, sizeof(tn)),
-		fh_severity_name(al->severity), fh_ip_fmt(&al->src, s, sizeof(s)), d,
-		al->has_port ? "" : "-", al->has_port ? al->port : 0, al->targets, al->evidence);
+		fh_severity_name(al->severity), fh_ip_fmt(&al->src, s, sizeof(s)), d, port,
+		al->targets, al->evidence);
 }
 
 static void usage(FILE *f)

@@ -47,7 +47,7 @@ $GEN --format ipfix --flows 50000 --hosts 2000 --inject $INJECT --send 127.0.0.1
     --start $(( $(date +%s) - 300 )) \
     --rate 20000 2>&1 | sed 's/^/   /'
 sleep 2
-echo "== alert events streamed by the daemon (JSON lines; Redis comes with its issue):"
+echo "== alert events streamed by the daemon (JSON lines; with --redis URL they go to Redis too):"
 python3 -c '
 import json, sys
 for l in open(sys.argv[1]):

@@ -213,6 +213,11 @@ static void test_dns(void **state)
 			T0 + 2040 + (uint64_t)i * 100);
 	}
 	assert_int_equal(find(a, FH_ALERT_DNS_TUNNEL, "198.51.100.54").type_n, 0);
+	/* an exfiltration script: each chunk a new dig (random ports), long names: a tunnel */
+	for (int i = 0; i < 100; i++)
+		flow(a, "198.51.100.77", "203.0.113.53", (uint16_t)(20000 + i * 7), 53, 17, 0, 1, 220,
+			T0 + 3000 + (uint64_t)i * 300, T0 + 3000 + (uint64_t)i * 300);
+	assert_int_equal(find(a, FH_ALERT_DNS_TUNNEL, "198.51.100.77").type_n, 1);
 	/* a tunnel: 100 large queries in a minute from one client */
 	for (int i = 0; i < 100; i++)
 		flow(a, "198.51.100.99", "203.0.113.53", 40000, 53, 17, 0, 1, 180,
