@@ -8,7 +8,7 @@ PKGS=(
     libdpdk-dev dpdk-dev liburcu-dev libhiredis-dev libpcap-dev libcmocka-dev
     libzstd-dev liblz4-dev libmicrohttpd-dev
     redis-server redis-tools wireshark-common
-    nfdump softflowd pmacct tshark tcpdump nmap hping3 python3-scapy
+    nfdump nfdump-sflow softflowd pmacct tshark tcpdump nmap hping3 python3-scapy
     python3 iproute2 procps psmisc
     curl openssl chromium
 )
