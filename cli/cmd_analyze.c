@@ -215,7 +215,7 @@ int fh_cmd_analyze(int argc, char **argv)
 	fh_alert_table_stats(fh_analytics_alerts(c.a), &as);
 	fprintf(stderr,
 		"analyze: %" PRIu64 " frames, %" PRIu64 " export datagrams, %" PRIu64
-		" tap packets, %" PRIu64 " records, %" PRIu64 " flows, %" PRIu64
+		" tap packets, %" PRIu64 " records, %" PRIu64 " flows built from samples, %" PRIu64
 		" flow events, %" PRIu64 " malformed; %" PRIu64 " alerts\n",
 		res.frames, res.ws.datagrams, res.ws.tap_packets, res.ws.records, res.fs.inserts,
 		res.events, res.malformed, as.created);
