@@ -15,6 +15,7 @@
 #include "analytics/sink_redis.h"
 #include "cli/cli.h"
 #include "daemon/offline.h"
+#include "daemon/setup.h"
 #include "store/flowfile.h"
 
 struct actx {
@@ -153,36 +154,18 @@ int fh_cmd_analyze(int argc, char **argv)
 			return FH_EXIT_USAGE;
 		}
 	}
-	struct fh_blocklist_set *bl = NULL;
-	if (cfg.blocklists.n) {
-		bl = fh_blocklist_set_new();
-		for (unsigned i = 0; i < cfg.blocklists.n; i++) {
-			const char *name = cfg.blocklists.v[i].name;
-			unsigned bad;
-			int n = fh_blocklist_load(bl, name, cfg.blocklists.v[i].value, &bad, err,
-				sizeof(err));
-			if (n < 0) {
-				fprintf(stderr, "flowhound: blocklist %s: %s\n", name, err);
-				fh_blocklist_set_free(bl);
-				return FH_EXIT_USAGE;
-			}
-			if (bad)
-				fprintf(stderr, "flowhound: %s (%u bad lines skipped)\n", err, bad);
-		}
+	struct fh_blocklist_set *bl = fh_setup_blocklists(&cfg, err, sizeof(err));
+	if (err[0]) {
+		fprintf(stderr, "flowhound: %s\n", err);
+		return FH_EXIT_USAGE;
 	}
 	static struct fh_detect_override nets[FH_DETECT_MAX_NETS];
-	struct fh_analytics_cfg acfg = {.detect = cfg.detect, .home_net = &cfg.home_net,
-		.allow_scanners = &cfg.allow_scanners, .allow_resolvers = &cfg.allow_resolvers,
-		.allow_mail = &cfg.allow_mail, .blocklists = bl, .nets = nets,
-		.n_nets = fh_config_detect_nets(&cfg, nets),
-		.alerts = {.resolve_after_ms = (uint64_t)cfg.resolve_after}};
+	struct fh_analytics_cfg acfg;
+	fh_setup_analytics(&cfg, bl, nets, &acfg);
 	struct fh_alert_sink *rsink = NULL;
 	if (cfg.redis_url[0]) {
-		struct fh_redis_cfg rc = {.url = cfg.redis_url, .prefix = cfg.redis_prefix,
-			.instance = cfg.redis_instance[0] ? cfg.redis_instance : NULL,
-			.spool = cfg.redis_spool, .spool_max = (size_t)cfg.redis_spool_max,
-			.resolved_ttl_s = (uint32_t)(cfg.redis_ttl / 1000),
-			.stale_ms = (uint64_t)cfg.redis_stale};
+		struct fh_redis_cfg rc;
+		fh_setup_redis(&cfg, &rc);
 		rsink = fh_alert_sink_redis_new(&rc, err, sizeof(err));
 		if (!rsink) {
 			fprintf(stderr, "flowhound: %s\n", err);

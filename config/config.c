@@ -445,6 +445,19 @@ int fh_config_load(struct fh_config *c, const char *path, char *err, size_t errl
 	return rc;
 }
 
+void fh_config_take_reloadable(struct fh_config *dst, const struct fh_config *src)
+{
+	for (size_t i = 0; i < NROWS; i++)
+		if (rows[i].reloadable)
+			memcpy((char *)dst + rows[i].off, (const char *)src + rows[i].off,
+				rows[i].size);
+	/* the detectors' table: all of it but the host pools, sized at start */
+	uint32_t hosts = dst->detect.hosts;
+	dst->detect = src->detect;
+	dst->detect.hosts = hosts;
+	dst->detect_nets = src->detect_nets;
+}
+
 int fh_config_set(struct fh_config *c, const char *kv, char *err, size_t errlen)
 {
 	char buf[1100];

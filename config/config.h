@@ -93,6 +93,10 @@ int fh_config_parse_buf(struct fh_config *c, const char *name, const char *buf, 
 /* One `KEY=VALUE` (for --set). A list key given by --set replaces the list the first time. */
 int fh_config_set(struct fh_config *c, const char *kv, char *err, size_t errlen);
 
+/* Copy into dst what a reload may change: the keys the schema marks reloadable, and the
+ * detect.* settings but detect.hosts. */
+void fh_config_take_reloadable(struct fh_config *dst, const struct fh_config *src);
+
 /* Print every key with its value, one `key = value` line each, with its help as a comment. */
 void fh_config_dump(const struct fh_config *c, FILE *f);
 

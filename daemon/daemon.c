@@ -30,6 +30,7 @@
 #include "analytics/sink_memory.h"
 #include "analytics/sink_redis.h"
 #include "daemon/daemon.h"
+#include "daemon/setup.h"
 #include "dataplane/flowtable.h"
 #include "dataplane/ring.h"
 #include "dataplane/rx/dpdk.h"
@@ -216,46 +217,6 @@ static void *worker_main(void *arg)
 
 /* ---- analytics shards ----------------------------------------------------------------- */
 
-/* The engine's settings from a config and its blocklists (pointers into both). */
-static void analytics_cfg(const struct fh_config *c, const struct fh_blocklist_set *bl,
-	struct fh_detect_override *nets, struct fh_analytics_cfg *a)
-{
-	*a = (struct fh_analytics_cfg){.detect = c->detect, .home_net = &c->home_net,
-		.allow_scanners = &c->allow_scanners, .allow_resolvers = &c->allow_resolvers,
-		.allow_mail = &c->allow_mail, .blocklists = bl, .nets = nets,
-		.n_nets = fh_config_detect_nets(c, nets),
-		.alerts = {.resolve_after_ms = (uint64_t)c->resolve_after}};
-}
-
-/* Every `blocklist = NAME: PATH` of c; NULL when there are none, or on an error (err set).
- * Bad lines are skipped with a warning on stderr. */
-static struct fh_blocklist_set *load_blocklists(const struct fh_config *c, char *err,
-	size_t errlen)
-{
-	err[0] = 0;
-	if (!c->blocklists.n)
-		return NULL;
-	struct fh_blocklist_set *bl = fh_blocklist_set_new();
-	if (!bl) {
-		snprintf(err, errlen, "blocklists: out of memory");
-		return NULL;
-	}
-	for (unsigned i = 0; i < c->blocklists.n; i++) {
-		char e[400];
-		unsigned bad = 0;
-		if (fh_blocklist_load(bl, c->blocklists.v[i].name, c->blocklists.v[i].value, &bad,
-			    e, sizeof(e)) < 0) {
-			snprintf(err, errlen, "blocklist %s: %s", c->blocklists.v[i].name, e);
-			fh_blocklist_set_free(bl);
-			return NULL;
-		}
-		if (bad)
-			fprintf(stderr, "flowhound: blocklist %s: %u bad lines skipped, the first: %s\n",
-				c->blocklists.v[i].name, bad, e);
-	}
-	return bl;
-}
-
 static void *shard_main(void *arg)
 {
 	struct shard_ctx *s = arg;
@@ -273,7 +234,7 @@ static void *shard_main(void *arg)
 		const struct fh_blocklist_set *lb = rcu_dereference(d->bl);
 		if (lc != s->seen_cfg || lb != s->seen_bl) {
 			struct fh_analytics_cfg ac;
-			analytics_cfg(lc, lb, s->nets, &ac);
+			fh_setup_analytics(lc, lb, s->nets, &ac);
 			fh_analytics_reconfigure(s->engine, &ac);
 			s->seen_cfg = lc;
 			s->seen_bl = lb;
@@ -625,29 +586,16 @@ static int reload(struct fh_daemon *d, char *msg, size_t mlen)
 			return -1;
 		}
 	char blerr[512];
-	struct fh_blocklist_set *nbl = load_blocklists(n, blerr, sizeof(blerr));
+	struct fh_blocklist_set *nbl = fh_setup_blocklists(n, blerr, sizeof(blerr));
 	if (blerr[0]) {
 		snprintf(msg, mlen, "reload: %s", blerr);
 		free(n);
 		return -1;
 	}
-	/* only reloadable keys change; the rest stay as started */
+	/* only reloadable keys change (the schema says which); the rest stay as started */
 	struct fh_config *old = d->live;
 	struct fh_config next = *old;
-	next.allow = n->allow;
-	next.home_net = n->home_net;
-	next.ft_inactive = n->ft_inactive;
-	next.ft_active = n->ft_active;
-	next.pending_timeout = n->pending_timeout;
-	next.store_max_age = n->store_max_age;
-	next.store_max_size = n->store_max_size;
-	next.allow_scanners = n->allow_scanners;
-	next.allow_resolvers = n->allow_resolvers;
-	next.allow_mail = n->allow_mail;
-	next.blocklists = n->blocklists;
-	next.detect = n->detect;
-	memcpy(&next.detect_nets, &n->detect_nets, sizeof(next.detect_nets));
-	next.detect.hosts = old->detect.hosts; /* the host pools are sized at start */
+	fh_config_take_reloadable(&next, n);
 	*n = next;
 	old = rcu_xchg_pointer(&d->live, n);
 	struct fh_blocklist_set *obl = rcu_xchg_pointer(&d->bl, nbl);
@@ -834,22 +782,19 @@ struct fh_daemon *fh_daemon_start(const struct fh_config *cfg, const char *confi
 	if (d->memsink)
 		d->sinks[d->n_sinks++] = d->memsink;
 	if (cfg->redis_url[0]) {
-		struct fh_redis_cfg rc = {.url = cfg->redis_url, .prefix = cfg->redis_prefix,
-			.instance = cfg->redis_instance[0] ? cfg->redis_instance : NULL,
-			.spool = cfg->redis_spool, .spool_max = (size_t)cfg->redis_spool_max,
-			.resolved_ttl_s = (uint32_t)(cfg->redis_ttl / 1000),
-			.stale_ms = (uint64_t)cfg->redis_stale};
+		struct fh_redis_cfg rc;
+		fh_setup_redis(cfg, &rc);
 		d->sinks[d->n_sinks] = fh_alert_sink_redis_new(&rc, err, errlen);
 		if (!d->sinks[d->n_sinks])
 			goto err;
 		d->redis = d->sinks[d->n_sinks++];
 	}
-	d->bl = load_blocklists(cfg, err, errlen);
+	d->bl = fh_setup_blocklists(cfg, err, errlen);
 	if (err[0])
 		goto err;
 	struct fh_analytics_cfg acfg;
 	static struct fh_detect_override start_nets[FH_DETECT_MAX_NETS];
-	analytics_cfg(d->live, d->bl, start_nets, &acfg); /* each shard re-reads the live config */
+	fh_setup_analytics(d->live, d->bl, start_nets, &acfg); /* each shard re-reads the live config */
 	for (unsigned i = 0; i < d->ns; i++) {
 		d->s[i] = calloc(1, sizeof(*d->s[i]));
 		d->s[i]->id = i;

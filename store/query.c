@@ -279,7 +279,7 @@ struct tctx {
 	unsigned np;
 	uint64_t matched, packets, bytes;
 	struct fh_flowfile_read_stats rs;
-	struct slot *cur; /* listing: the file being read */
+	struct slot *cur; /* listing: the slot of the unit being read */
 };
 
 static bool match(const struct fh_query *q, const struct fh_flow_rec *r)

@@ -227,10 +227,8 @@ static void run_query(const struct fh_web_source *src, struct fh_query *q)
 {
 	q->open_files = true;
 	q->scale = true;
-	if (src->store_dir && src->store_dir[0]) {
-		int n = fh_query_run(q, src->store_dir);
-		(void)n; /* an empty or absent store reads as no flows */
-	}
+	if (src->store_dir && src->store_dir[0])
+		fh_query_run(q, src->store_dir); /* an empty or absent store reads as no flows */
 	if (src->live_flows)
 		src->live_flows(src->arg, live_rec, q);
 }
