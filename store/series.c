@@ -56,8 +56,7 @@ struct fh_series {
 	/* classification */
 	uint16_t ports[FH_CFG_MAX_LIST];
 	unsigned n_ports;
-	struct fh_cidr_list nets;
-	bool have_home;
+	struct fh_cidr_list nets; /* home networks (none: everything is "in") */
 	struct fh_series_profile profiles[FH_CFG_MAX_LIST];
 	unsigned n_profiles;
 	unsigned i_proto, i_port, i_net, i_profile; /* first index of each group */
@@ -233,10 +232,8 @@ struct fh_series *fh_series_open(const struct fh_series_spec *sp, const char *pa
 		goto fail;
 	for (unsigned i = 0; i < sp->n_ports && i < FH_CFG_MAX_LIST; i++)
 		s->ports[s->n_ports++] = sp->ports[i];
-	if (sp->home_net) {
+	if (sp->home_net)
 		s->nets = *sp->home_net;
-		s->have_home = sp->home_net->n > 0;
-	}
 	for (unsigned i = 0; i < sp->n_profiles && i < FH_CFG_MAX_LIST; i++)
 		s->profiles[s->n_profiles++] = sp->profiles[i];
 
@@ -408,7 +405,7 @@ void fh_series_acc_add(struct fh_series_acc *a, const struct fh_flow_rec *r)
 {
 	struct fh_series *s = a->s;
 	uint64_t m = r->sampling ? r->sampling : 1;
-	int out = s->have_home && fh_cidr_match(&s->nets, &r->src);
+	int out = fh_cidr_match(&s->nets, &r->src);
 	uint64_t v[FH_SV_MAX] = {0};
 	v[FH_SV_FLOWS_IN + out] = 1;
 	v[FH_SV_PACKETS_IN + out] = r->packets * m;
@@ -421,7 +418,7 @@ void fh_series_acc_add(struct fh_series_acc *a, const struct fh_flow_rec *r)
 	for (unsigned i = 0; i < s->n_ports; i++)
 		if (r->sport == s->ports[i] || r->dport == s->ports[i])
 			acc_put(a, s->i_port + i, minute, v);
-	for (unsigned i = 0; i < s->nets.n && s->have_home; i++)
+	for (unsigned i = 0; i < s->nets.n; i++)
 		if (fh_ip_in_prefix(&r->src, &s->nets.v[i].net, s->nets.v[i].plen128) ||
 			fh_ip_in_prefix(&r->dst, &s->nets.v[i].net, s->nets.v[i].plen128))
 			acc_put(a, s->i_net + i, minute, v);
