@@ -8,6 +8,12 @@
  *
  *   fh-gen --format v9 --flows 100000 --pcap out.pcap [--labels out.labels]
  *   fh-gen --format ipfix --flows 1000000 --send 127.0.0.1:2055 --rate 50000
+ *   fh-gen --format v9 --flows 1000000 --exporters 32 --exporter-addrs --send 127.0.0.1:2055
+ *
+ * --exporter-addrs (with --send): exporter e sends from its own loopback address
+ * 127.0.0.(10 + e) (IP_PKTINFO on each datagram) instead of every exporter from 127.0.0.1,
+ * as routers do, so that a collector's SO_REUSEPORT sockets (the kernel hashes the source
+ * address and port) spread the exporters over its workers.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -32,6 +38,7 @@ struct opts {
 	uint64_t seed;
 	const char *pcap, *send, *labels, *inject;
 	double rate; /* datagrams per second when sending; 0 = as fast as possible */
+	int exporter_addrs; /* --send: exporter e from 127.0.0.(10 + e) */
 	uint16_t dport;
 };
 
@@ -235,10 +242,16 @@ struct out {
 	struct timespec t0;
 	uint64_t sent, records;
 	uint8_t exporter[4];
+	unsigned exporter_i; /* the exporter of the datagram being emitted */
+	int exporter_addrs;
 	double t_start;
 	/* a sendmmsg batch: up to 64 datagrams a system call (1 when pacing a slow rate) */
 	struct mmsghdr msgs[64];
 	struct iovec iov[64];
+	union { /* the source address (IP_PKTINFO), with --exporter-addrs */
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(struct in_pktinfo))];
+	} ctl[64];
 	uint8_t bufs[64][FH_GEN_MTU + 256];
 	unsigned nb, batch;
 };
@@ -281,6 +294,18 @@ static int emit_dgram(struct out *o, const struct opts *op, const uint8_t *buf, 
 		o->iov[o->nb] = (struct iovec){.iov_base = o->bufs[o->nb], .iov_len = len};
 		o->msgs[o->nb].msg_hdr = (struct msghdr){.msg_name = &o->to, .msg_namelen = o->tolen,
 			.msg_iov = &o->iov[o->nb], .msg_iovlen = 1};
+		if (o->exporter_addrs) {
+			struct msghdr *h = &o->msgs[o->nb].msg_hdr;
+			h->msg_control = o->ctl[o->nb].b;
+			h->msg_controllen = sizeof(o->ctl[o->nb].b);
+			struct cmsghdr *c = CMSG_FIRSTHDR(h);
+			c->cmsg_level = IPPROTO_IP;
+			c->cmsg_type = IP_PKTINFO;
+			c->cmsg_len = CMSG_LEN(sizeof(struct in_pktinfo));
+			struct in_pktinfo pi = {.ipi_spec_dst.s_addr =
+							htonl(0x7f000000u + 10 + o->exporter_i)};
+			memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+		}
 		o->nb++;
 		if (o->nb == o->batch) {
 			/* pace: datagram n goes out at start + n / rate */
@@ -302,7 +327,7 @@ static void usage(void)
 		"usage: fh-gen --format v5|v9|ipfix|sflow [--flows N] [--exporters N] [--hosts N]\n"
 		"              [--v6 PCT] [--sampling N] [--start EPOCH_S] [--duration S]\n"
 		"              [--seed N] [--inject TYPE@SECONDS,...] [--labels FILE]\n"
-		"              (--pcap FILE | --send ADDR:PORT [--rate DGRAMS_PER_S])\n");
+		"              (--pcap FILE | --send ADDR:PORT [--rate DGRAMS_PER_S] [--exporter-addrs])\n");
 }
 
 static int parse_opts(int argc, char **argv, struct opts *o)
@@ -311,7 +336,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{"exporters", 1, 0, 'e'}, {"hosts", 1, 0, 'h'}, {"v6", 1, 0, '6'},
 		{"sampling", 1, 0, 's'}, {"start", 1, 0, 'S'}, {"duration", 1, 0, 'd'},
 		{"seed", 1, 0, 'r'}, {"inject", 1, 0, 'i'}, {"labels", 1, 0, 'l'},
-		{"pcap", 1, 0, 'p'}, {"send", 1, 0, 'o'}, {"rate", 1, 0, 'R'}, {0, 0, 0, 0}};
+		{"pcap", 1, 0, 'p'}, {"send", 1, 0, 'o'}, {"rate", 1, 0, 'R'},
+		{"exporter-addrs", 0, 0, 'E'}, {0, 0, 0, 0}};
 	int c;
 	*o = (struct opts){.fmt = FH_GEN_V9, .exporters = 1, .hosts = 10000, .flows = 100000,
 		.sampling = 1, .start_ms = 1764374400000ull, .duration_ms = 300000, .seed = 1};
@@ -342,10 +368,12 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'p': o->pcap = optarg; break;
 		case 'o': o->send = optarg; break;
 		case 'R': o->rate = atof(optarg); break;
+		case 'E': o->exporter_addrs = 1; break;
 		default: return -1;
 		}
 	}
-	if (!o->pcap == !o->send || !o->exporters || o->exporters > MAX_EXPORTERS || !o->hosts)
+	if (!o->pcap == !o->send || !o->exporters || o->exporters > MAX_EXPORTERS || !o->hosts ||
+		(o->exporter_addrs && !o->send))
 		return -1;
 	o->dport = o->fmt == FH_GEN_SFLOW ? 6343 : o->fmt == FH_GEN_IPFIX ? 4739 : 2055;
 	return 0;
@@ -355,6 +383,7 @@ static int open_out(const struct opts *op, struct out *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->rate = op->rate;
+	o->exporter_addrs = op->exporter_addrs;
 	if (op->pcap) {
 		o->pcap = fh_gen_pcap_open(op->pcap);
 		if (!o->pcap) {
@@ -436,6 +465,7 @@ int main(int argc, char **argv)
 		out.exporter[1] = 0;
 		out.exporter[2] = 2;
 		out.exporter[3] = (uint8_t)(10 + e);
+		out.exporter_i = e;
 		while (!fh_gen_enc_add(&enc[e], &r, now)) {
 			size_t len = fh_gen_enc_finish(&enc[e], now);
 			if (emit_dgram(&out, &op, enc[e].buf, len, now) < 0) {
@@ -448,6 +478,7 @@ int main(int argc, char **argv)
 	for (unsigned e = 0; e < op.exporters; e++) {
 		uint64_t now = op.start_ms + op.duration_ms + 2000;
 		out.exporter[3] = (uint8_t)(10 + e);
+		out.exporter_i = e;
 		size_t len = fh_gen_enc_finish(&enc[e], now);
 		emit_dgram(&out, &op, enc[e].buf, len, now);
 	}
