@@ -2,11 +2,22 @@
 /*
  * The analytics engine (see engine.h) and its detectors.
  *
- * Sections: distinct counting (linear counting bitmaps, Whang et al. 1990: 1024 bits a set,
- * accurate to a few percent up to ~2,000 distinct and saturating, as a floor, near 7,000);
+ * Sections: first contacts and the worm table (linear counting bitmaps, Whang et al. 1990);
  * the host table (a fixed pool, chained hash, the idlest of a few sampled hosts evicted when
- * full, as redis does for LRU); per-host state over tumbling event-time windows; the
- * detectors; alert construction.
+ * full, as redis does for LRU); per-host state over sliding event-time windows of two panes
+ * (the distinct counts are the sets of sketch.h); the detectors; alert construction.
+ *
+ * Windows. A window of W ms is two panes of W/2, aligned on event time (the pane of t is
+ * t / (W/2)), so the counts of a host always cover the pane its newest record is in and the
+ * whole pane before: between W/2 and W of history, never the nothing a tumbling window has
+ * just after its end. Every windowed quantity is a pair: the window's total and the current
+ * pane's share. A record of a later pane ends the current one (the window takes the current
+ * pane's share, the pane starts at zero; two panes or more empty the window). A record of the
+ * pane before the current one is late but inside the window: it is added to the window's
+ * total only. A record older than that is too late for the windows: its flow still counts for
+ * the first contacts, long flows and blocklists, and the `late` counter says how many were
+ * left out. The flood windows (10 s) and the slow scan's (scan_slow_window_ms) have panes of
+ * their own. The shard's watermark (fh_analytics_tick) resolves quiet alerts.
  */
 #include <math.h>
 #include <pthread.h>
@@ -16,6 +27,7 @@
 #include <string.h>
 
 #include "analytics/engine.h"
+#include "analytics/sketch.h"
 
 /* ---- distinct counting ---------------------------------------------------------------- */
 
@@ -100,11 +112,6 @@ static inline void lc_reset(struct lc_pool *p, struct lc *l)
 	l->ones = 0;
 }
 
-static inline uint32_t lc_count(const struct lc *l)
-{
-	return lc_tab[l->ones];
-}
-
 /* The worm table's sets: always a bitmap (64 of them per engine). */
 struct lc_dense {
 	uint8_t b[LC_BITS / 8];
@@ -168,38 +175,98 @@ static inline uint64_t ip_h(const struct fh_ip *ip)
 #define NIL UINT32_MAX
 #define SLOTS 2
 
+/* A windowed quantity: the window's total and the current pane's share. */
+struct c32 {
+	uint32_t win, cur;
+};
+struct c64 {
+	uint64_t win, cur;
+};
+/* The earliest time seen in the window and in the current pane (0: none). */
+struct t64 {
+	uint64_t win, cur;
+};
+
+/* cur: 1 the current pane, 0 the pane before it (a late record: the window only) */
+static inline void c32_add(struct c32 *c, uint32_t x, int cur)
+{
+	c->win += x;
+	c->cur += cur ? x : 0;
+}
+static inline void c64_add(struct c64 *c, uint64_t x, int cur)
+{
+	c->win += x;
+	c->cur += cur ? x : 0;
+}
+static inline void t64_note(struct t64 *f, uint64_t t, int cur)
+{
+	if (!f->win || t < f->win)
+		f->win = t;
+	if (cur && (!f->cur || t < f->cur))
+		f->cur = t;
+}
+/* The current pane ends, `panes` times over: the window keeps the pane's share (1) or
+ * nothing (2 or more). */
+#define PANE_ROLL(x, panes)                                                                  \
+	do {                                                                                 \
+		(x).win = (panes) == 1 ? (x).cur : 0;                                        \
+		(x).cur = 0;                                                                 \
+	} while (0)
+
 struct port_slot { /* horizontal scan: one source, one port, many hosts */
-	uint64_t first;
+	struct t64 first;
 	uint16_t port;
 	uint8_t proto, used;
-	uint32_t flows, failed;
-	struct lc dsts;
+	struct c32 flows, failed;
+	struct fh_hs dsts;
 };
 
 struct dst_slot { /* vertical scan: one source, one host, many ports */
 	struct fh_ip dst;
-	uint32_t flows, failed;
-	uint64_t first;
-	struct lc ports;
+	struct c32 flows, failed;
+	struct t64 first;
+	struct fh_hs ports;
 	uint8_t used;
 };
 
+#define P2P_BT 1 /* a BitTorrent port seen */
+#define P2P_TCP 2
+#define P2P_UDP 4
+
 /*
- * Ordered by use: the first cache line is what every event reads (the lookup, the windows,
- * the source's counters), then what most of a source's events touch (first contacts, the
- * scan slots, the long flow), then the victim's flood counters, and last the state of the
- * detectors that only some ports reach.
+ * A victim's flood counters by event time: panes of 5 s in a ring of 8, the newest pane
+ * h->vpane. A record counts in its own pane as long as it is in the ring (up to 35 s late:
+ * records of flows that a flow table ended on its inactive timeout, 15 s, come that late,
+ * behind those ended by a FIN), and is judged over its pane and the one before (10 s).
+ */
+#define FLOOD_PANE_MS 5000
+#define FLOOD_PANES 8
+enum { FK_SYN, FK_SYNACK, FK_UDP, FK_ICMP };
+struct flood_pane {
+	uint32_t pk[4]; /* packets (scaled), by FK_* */
+	uint16_t flows;
+	uint16_t first, last; /* 1 + ms from the pane's start: the earliest first, the latest
+			       * last (0: none) */
+	uint16_t pad;
+};
+
+/*
+ * Ordered by use: the first cache line is what every event reads (the lookup, the panes),
+ * then what most of a source's events touch (first contacts, the scan slots, the long flow),
+ * then the victim's flood counters, and last the state of the detectors that only some ports
+ * reach. Pane numbers are t / pane length; 0 is a host's first record.
  */
 struct host {
 	struct fh_ip ip;
 	uint32_t next; /* hash chain */
-	uint32_t flows, failed; /* as a source, this window */
+	uint32_t pane; /* the source's current pane */
+	uint32_t vpane; /* the victim's newest flood pane */
+	uint32_t spane; /* the slow scan's pane */
 	uint8_t trw_scanner;
-	uint8_t fast_scanner; /* a horizontal scan fired: the slow detector stays quiet */
-	uint8_t bt_port, p2p_tcp, p2p_udp;
+	uint8_t fast_scanner; /* a horizontal scan fired in the slow window: bit 0 the window,
+			       * bit 1 the current slow pane (the slow detector stays quiet) */
+	uint8_t p2p_win, p2p_cur; /* P2P_* */
 	uint64_t last_seen;
-	uint64_t win_start; /* the source's window */
-	uint64_t vwin_start; /* the victim's flood window */
 	/* a source's first contacts and scan slots */
 	double trw; /* log likelihood ratio, first contacts */
 	struct lc contacted;
@@ -210,37 +277,42 @@ struct host {
 		uint16_t port;
 		uint64_t first, last, bytes, pkts;
 	} lf;
-	/* as a destination (victim), per flood window */
-	uint64_t syn_pkts, synack_pkts, udp_pkts, icmp_pkts, vfirst;
-	uint32_t vflows;
-	struct lc flood_srcs, flood_ports;
+	/* as a destination (victim): the flood panes, a ring by event time */
+	struct flood_pane fp[FLOOD_PANES];
+	uint32_t spane_v; /* the flood sets' pane */
+	struct fh_hs flood_srcs, flood_ports;
 	struct fh_ip flood_src1;
 	/* port-specific detectors */
-	uint64_t slow_start;
-	uint32_t slow_failed;
-	struct lc slow_dsts;
-	uint64_t dns_q, dns_bytes, dns_first;
-	uint32_t dns_answers; /* DNS answers this host sent in the window: it is a resolver */
-	uint32_t dns_flows, dns_port_changes; /* its query flows; how many from another port */
+	struct t64 slow_first;
+	struct c32 slow_failed;
+	struct fh_hs slow_dsts;
+	struct c64 dns_q, dns_bytes;
+	struct t64 dns_first;
+	struct c32 dns_answers; /* DNS answers this host sent: it is a resolver */
+	struct c32 dns_flows, dns_port_changes; /* its query flows; how many from another port */
 	uint16_t dns_last_sport;
 	struct fh_ip dns_server;
-	struct lc resolver_clients;
-	uint64_t resolver_first;
-	struct lc smtp_dsts;
-	uint64_t smtp_first;
+	struct fh_hs resolver_clients;
+	struct t64 resolver_first;
+	struct fh_hs smtp_dsts;
+	struct t64 smtp_first;
 	float smtp_ewma; /* a mail server's SMTP fan-out per window (windows it sent mail in) */
 	uint16_t smtp_windows;
-	struct lc p2p_peers;
-	uint64_t p2p_first;
+	struct fh_hs p2p_peers;
+	struct t64 p2p_first;
 } __attribute__((aligned(64)));
 
 /* The cache lines of a host that a source's events touch: up to the long flow. */
 #define SRC_LINES ((offsetof(struct host, lf) + sizeof(((struct host *)0)->lf) + 63) / 64)
+/* and a victim's: its flood counters */
+#define VIC_LINE0 (offsetof(struct host, fp) / 64)
+#define VIC_LINES ((offsetof(struct host, flood_src1) + 63) / 64 - VIC_LINE0)
 
 #define RESOLVER_ANSWERS 10 /* DNS answers in a window that make a host a resolver */
 #define RESOLVER_QUERY_BYTES 150 /* a resolver's queries average less (IP bytes) */
 
-#define HOST_SETS 11 /* struct lc in a host: the bitmap pool has room for all of them */
+#define HOST_SETS 10 /* windowed sets in a host */
+#define POOL_SETS 4 /* the sketch pool has room for this many dense sets per host */
 
 struct worm_port {
 	uint16_t port;
@@ -255,7 +327,9 @@ struct fh_analytics {
 	struct host *hosts;
 	uint32_t *buckets, bmask, n_hosts, cap;
 	uint64_t rng;
-	struct lc_pool pool;
+	uint64_t pane_ms, slow_pane_ms; /* half of window_ms, of scan_slow_window_ms */
+	struct lc_pool pool; /* first contacts */
+	struct fh_hs_pool hs; /* the windowed sets */
 	struct worm_port worm[64];
 	struct fh_analytics_stats st;
 };
@@ -270,14 +344,15 @@ static void host_unlink(struct fh_analytics *a, uint32_t idx)
 	*pp = a->hosts[idx].next;
 }
 
-/* Return an evicted host's bitmaps to the pool. */
+/* Give an evicted host's bitmap and blocks back to their pools. */
 static void host_release(struct fh_analytics *a, struct host *h)
 {
-	struct lc *sets[HOST_SETS] = {&h->contacted, &h->hp[0].dsts, &h->hp[1].dsts,
-		&h->vp[0].ports, &h->vp[1].ports, &h->flood_srcs, &h->flood_ports, &h->slow_dsts,
+	struct fh_hs *sets[HOST_SETS] = {&h->hp[0].dsts, &h->hp[1].dsts, &h->vp[0].ports,
+		&h->vp[1].ports, &h->flood_srcs, &h->flood_ports, &h->slow_dsts,
 		&h->resolver_clients, &h->smtp_dsts, &h->p2p_peers};
+	lc_reset(&a->pool, &h->contacted);
 	for (int i = 0; i < HOST_SETS; i++)
-		lc_reset(&a->pool, sets[i]);
+		fh_hs_clear(&a->hs, sets[i]);
 }
 
 static inline uint32_t host_find(const struct fh_analytics *a, const struct fh_ip *ip,
@@ -289,14 +364,16 @@ static inline uint32_t host_find(const struct fh_analytics *a, const struct fh_i
 	return i;
 }
 
-/* Start loading a host's first `lines` cache lines: called for both hosts of an event
- * before either is used, so that their misses overlap instead of following each other. */
-static inline void host_prefetch(const struct fh_analytics *a, uint64_t hash, unsigned lines)
+/* Start loading `lines` cache lines of a host from line `from`: called for the hosts of
+ * events before they are used, so that their misses overlap instead of following each
+ * other. */
+static inline void host_prefetch(const struct fh_analytics *a, uint64_t hash, unsigned from,
+	unsigned lines)
 {
 	uint32_t i = a->buckets[(uint32_t)hash & a->bmask];
 	if (i == NIL)
 		return;
-	const char *p = (const char *)&a->hosts[i];
+	const char *p = (const char *)&a->hosts[i] + 64 * from;
 	for (unsigned k = 0; k < lines; k++)
 		__builtin_prefetch(p + 64 * k, 1);
 }
@@ -401,74 +478,137 @@ static int is_failed(const struct fh_flow_rec *r)
 	return 0;
 }
 
-static void roll_src_window(struct fh_analytics *a, struct host *h, uint64_t t)
+/* A scan slot's pane ends: it keeps its current pane's share; 1 when that is none (the slot
+ * is to be freed: its set is then empty). */
+static int roll_slot(struct fh_hs_pool *p, struct c32 *flows, struct c32 *failed,
+	struct t64 *first, struct fh_hs *set, unsigned panes)
 {
-	if (t < h->win_start + a->cfg.detect.window_ms)
-		return;
-	struct lc_pool *p = &a->pool;
-	h->win_start = t;
-	h->flows = h->failed = 0;
-	for (int i = 0; i < SLOTS; i++) {
-		lc_reset(p, &h->hp[i].dsts);
-		lc_reset(p, &h->vp[i].ports);
+	if (panes > 1 || !flows->cur) {
+		fh_hs_clear(p, set);
+		return 1;
 	}
-	memset(h->hp, 0, sizeof(h->hp));
-	memset(h->vp, 0, sizeof(h->vp));
-	h->dns_q = h->dns_bytes = 0;
-	h->dns_answers = h->dns_flows = h->dns_port_changes = 0;
-	lc_reset(p, &h->resolver_clients);
-	if (h->smtp_first) { /* the baseline: an EWMA (alpha 0.2) over the windows with mail */
-		float n = (float)lc_count(&h->smtp_dsts);
+	PANE_ROLL(*flows, 1);
+	PANE_ROLL(*failed, 1);
+	PANE_ROLL(*first, 1);
+	fh_hs_roll(p, set, 1);
+	return 0;
+}
+
+/* The source's pane ends (panes: how many panes ended; 2 or more empty the window). */
+static void roll_src(struct fh_analytics *a, struct host *h, uint32_t old, unsigned panes)
+{
+	struct fh_hs_pool *p = &a->hs;
+	for (int i = 0; i < SLOTS; i++) {
+		struct port_slot *ps = &h->hp[i];
+		struct dst_slot *vs = &h->vp[i];
+		if (ps->used && roll_slot(p, &ps->flows, &ps->failed, &ps->first, &ps->dsts, panes))
+			memset(ps, 0, sizeof(*ps));
+		if (vs->used && roll_slot(p, &vs->flows, &vs->failed, &vs->first, &vs->ports, panes))
+			memset(vs, 0, sizeof(*vs));
+	}
+	PANE_ROLL(h->dns_q, panes);
+	PANE_ROLL(h->dns_bytes, panes);
+	PANE_ROLL(h->dns_first, panes);
+	PANE_ROLL(h->dns_answers, panes);
+	PANE_ROLL(h->dns_flows, panes);
+	PANE_ROLL(h->dns_port_changes, panes);
+	fh_hs_roll(p, &h->resolver_clients, panes);
+	PANE_ROLL(h->resolver_first, panes);
+	/* The mail baseline: an EWMA (alpha 0.2) of the SMTP fan-out over the windows with
+	 * mail, one sample a window: when a window aligned on two panes ends. */
+	if (h->smtp_first.win && ((old & 1) || panes > 1)) {
+		float n = (float)fh_hs_count(p, &h->smtp_dsts);
 		h->smtp_ewma = h->smtp_windows ? 0.2f * n + 0.8f * h->smtp_ewma : n;
 		if (h->smtp_windows < UINT16_MAX)
 			h->smtp_windows++;
-		h->smtp_first = 0;
 	}
-	lc_reset(p, &h->smtp_dsts);
-	lc_reset(p, &h->p2p_peers);
-	h->bt_port = h->p2p_tcp = h->p2p_udp = 0;
-	if (t >= h->slow_start + a->cfg.detect.scan_slow_window_ms) {
-		h->slow_start = t;
-		h->fast_scanner = 0;
-		h->slow_failed = 0;
-		lc_reset(p, &h->slow_dsts);
-	}
+	fh_hs_roll(p, &h->smtp_dsts, panes);
+	PANE_ROLL(h->smtp_first, panes);
+	fh_hs_roll(p, &h->p2p_peers, panes);
+	PANE_ROLL(h->p2p_first, panes);
+	h->p2p_win = panes == 1 ? h->p2p_cur : 0;
+	h->p2p_cur = 0;
 }
 
-static struct port_slot *port_slot(struct lc_pool *p, struct host *h, uint16_t port,
-	uint8_t proto, uint64_t t)
+/*
+ * Where time t falls for a window of panes of `len` ms whose current pane is *pane: 1 in the
+ * current pane (a later pane first ends the current one: roll), 0 in the pane before it (late,
+ * inside the window), -1 older (too late for the window).
+ */
+static inline int pane_of(uint32_t *pane, uint64_t len, uint64_t t, uint32_t *old,
+	unsigned *panes)
+{
+	uint64_t start = (uint64_t)*pane * len;
+	*panes = 0;
+	if (t >= start && t - start < len)
+		return 1;
+	uint32_t p = (uint32_t)(t / len);
+	if (!*pane || p > *pane) {
+		*old = *pane;
+		*panes = !*pane || p - *pane > 1 ? 2 : 1;
+		*pane = p;
+		return 1;
+	}
+	return p + 1 == *pane ? 0 : -1;
+}
+
+static int src_pane(struct fh_analytics *a, struct host *h, uint64_t t)
+{
+	uint32_t old;
+	unsigned panes;
+	int cur = pane_of(&h->pane, a->pane_ms, t, &old, &panes);
+	if (panes && old)
+		roll_src(a, h, old, panes);
+	if (cur < 0)
+		a->st.late++;
+	return cur;
+}
+
+static int slow_pane(struct fh_analytics *a, struct host *h, uint64_t t)
+{
+	uint32_t old;
+	unsigned panes;
+	int cur = pane_of(&h->spane, a->slow_pane_ms, t, &old, &panes);
+	if (panes && old) {
+		fh_hs_roll(&a->hs, &h->slow_dsts, panes);
+		PANE_ROLL(h->slow_failed, panes);
+		PANE_ROLL(h->slow_first, panes);
+		h->fast_scanner = panes == 1 && (h->fast_scanner & 2) ? 1 : 0;
+	}
+	return cur;
+}
+
+static struct port_slot *port_slot(struct fh_hs_pool *p, struct host *h, uint16_t port,
+	uint8_t proto)
 {
 	struct port_slot *victim = &h->hp[0];
 	for (int i = 0; i < SLOTS; i++) {
 		if (h->hp[i].used && h->hp[i].port == port && h->hp[i].proto == proto)
 			return &h->hp[i];
-		if (!h->hp[i].used || h->hp[i].failed < victim->failed)
+		if (!h->hp[i].used || h->hp[i].failed.win < victim->failed.win)
 			victim = &h->hp[i];
 	}
-	lc_reset(p, &victim->dsts);
+	fh_hs_clear(p, &victim->dsts);
 	memset(victim, 0, sizeof(*victim));
 	victim->used = 1;
 	victim->port = port;
 	victim->proto = proto;
-	victim->first = t;
 	return victim;
 }
 
-static struct dst_slot *dst_slot(struct lc_pool *p, struct host *h, const struct fh_ip *dst,
-	uint64_t t)
+static struct dst_slot *dst_slot(struct fh_hs_pool *p, struct host *h, const struct fh_ip *dst)
 {
 	struct dst_slot *victim = &h->vp[0];
 	for (int i = 0; i < SLOTS; i++) {
 		if (h->vp[i].used && fh_ip_eq(&h->vp[i].dst, dst))
 			return &h->vp[i];
-		if (!h->vp[i].used || h->vp[i].failed < victim->failed)
+		if (!h->vp[i].used || h->vp[i].failed.win < victim->failed.win)
 			victim = &h->vp[i];
 	}
-	lc_reset(p, &victim->ports);
+	fh_hs_clear(p, &victim->ports);
 	memset(victim, 0, sizeof(*victim));
 	victim->used = 1;
 	victim->dst = *dst;
-	victim->first = t;
 	return victim;
 }
 
@@ -520,16 +660,14 @@ static void src_view(struct fh_analytics *a, const struct fh_flow_rec *r, uint64
 	const struct fh_detect_cfg *c = a->cfg.n_nets ? detect_for(a, &r->src) : &a->cfg.detect;
 	uint64_t t = r->last_ms;
 	struct host *h = host_get(a, &r->src, sh, t);
-	roll_src_window(a, h, t);
+	int cur = src_pane(a, h, t); /* -1: too late for the windows */
 	uint64_t pk = r->packets * m, by = r->bytes * m;
 	int failed = is_failed(r);
-	h->flows++;
-	h->failed += (uint32_t)failed;
 	char ev[FH_ALERT_EVIDENCE];
 
 	/* first contacts: Threshold Random Walk (Jung et al. 2004) */
-	struct lc_pool *p = &a->pool;
-	if ((r->proto == 6 || r->proto == 17) && lc_add(p, &h->contacted, dh)) {
+	struct fh_hs_pool *p = &a->hs;
+	if ((r->proto == 6 || r->proto == 17) && lc_add(&a->pool, &h->contacted, dh)) {
 		if (r->proto == 6 && (failed || (r->tcp_flags & 0x10))) {
 			h->trw += failed ? LN4 : LNQ;
 			if (h->trw >= ETA1)
@@ -540,55 +678,64 @@ static void src_view(struct fh_analytics *a, const struct fh_flow_rec *r, uint64
 	}
 
 	int allow_scan = allowed(a->cfg.allow_scanners, &r->src);
+	if (cur < 0)
+		goto unwindowed;
 	if ((r->proto == 6 || r->proto == 17) && !allow_scan) {
 		/* horizontal: one port, many hosts */
-		struct port_slot *ps = port_slot(p, h, r->dport, r->proto, t);
-		ps->flows++;
-		ps->failed += (uint32_t)failed;
+		struct port_slot *ps = port_slot(p, h, r->dport, r->proto);
+		c32_add(&ps->flows, 1, cur);
+		c32_add(&ps->failed, (uint32_t)failed, cur);
+		t64_note(&ps->first, t, cur);
 		if (failed)
-			lc_add(p, &ps->dsts, dh);
-		uint32_t nd = lc_count(&ps->dsts);
-		if (ps->failed >= 5 && ps->failed >= c->scan_fail_ratio * ps->flows &&
+			fh_hs_add(p, &ps->dsts, dh, cur);
+		uint32_t nd = fh_hs_count(p, &ps->dsts);
+		if (ps->failed.win >= 5 && ps->failed.win >= c->scan_fail_ratio * ps->flows.win &&
 			(nd >= c->scan_h_targets || (h->trw_scanner && nd >= 5))) {
 			snprintf(ev, sizeof(ev),
 				"{\"distinct_targets\":%u,\"failed_flows\":%u,\"flows\":%u,"
 				"\"trw_scanner\":%s,\"window_s\":%llu}",
-				nd, ps->failed, ps->flows, h->trw_scanner ? "true" : "false",
+				nd, ps->failed.win, ps->flows.win, h->trw_scanner ? "true" : "false",
 				(unsigned long long)(c->window_ms / 1000));
 			raise_alert(a, FH_ALERT_SCAN_HORIZONTAL,
 				nd >= 10 * c->scan_h_targets ? FH_SEV_HIGH : FH_SEV_MEDIUM, &r->src,
-				NULL, ps->port, ps->proto, ps->first, t, ps->flows, pk, by, nd,
+				NULL, ps->port, ps->proto, ps->first.win, t, ps->flows.win, pk, by, nd,
 				&r->exporter, NULL, ev);
 			worm_note(a, sh, ps->port, ps->proto, t, &r->exporter);
-			h->fast_scanner = 1;
+			int sc = slow_pane(a, h, t);
+			h->fast_scanner |= sc > 0 ? 3 : sc == 0 ? 1 : 0;
 		}
 		/* vertical: one host, many ports */
-		struct dst_slot *vs = dst_slot(p, h, &r->dst, t);
-		vs->flows++;
-		vs->failed += (uint32_t)failed;
-		lc_add(p, &vs->ports, (uint64_t)r->dport * 0x9e3779b97f4a7c15ull + r->proto);
-		uint32_t np = lc_count(&vs->ports);
-		if (np >= c->scan_v_ports && vs->failed >= c->scan_fail_ratio * vs->flows) {
+		struct dst_slot *vs = dst_slot(p, h, &r->dst);
+		c32_add(&vs->flows, 1, cur);
+		c32_add(&vs->failed, (uint32_t)failed, cur);
+		t64_note(&vs->first, t, cur);
+		fh_hs_add(p, &vs->ports, fh_hs_mix((uint64_t)r->dport << 8 | r->proto), cur);
+		uint32_t np = fh_hs_count(p, &vs->ports);
+		if (np >= c->scan_v_ports && vs->failed.win >= c->scan_fail_ratio * vs->flows.win) {
 			snprintf(ev, sizeof(ev),
 				"{\"distinct_ports\":%u,\"failed_flows\":%u,\"flows\":%u,\"window_s\":%llu}",
-				np, vs->failed, vs->flows, (unsigned long long)(c->window_ms / 1000));
+				np, vs->failed.win, vs->flows.win,
+				(unsigned long long)(c->window_ms / 1000));
 			raise_alert(a, FH_ALERT_SCAN_VERTICAL,
 				np >= 1000 ? FH_SEV_HIGH : FH_SEV_MEDIUM, &r->src, &vs->dst, -1,
-				r->proto, vs->first, t, vs->flows, pk, by, np, &r->exporter, NULL, ev);
+				r->proto, vs->first.win, t, vs->flows.win, pk, by, np, &r->exporter,
+				NULL, ev);
 		}
 		/* slow: the same over a long window, far fewer targets a minute */
-		if (failed) {
-			lc_add(p, &h->slow_dsts, dh);
-			h->slow_failed++;
-			uint32_t ns = lc_count(&h->slow_dsts);
-			if (ns >= c->scan_slow_targets && h->slow_failed >= ns / 2 &&
-				t - h->slow_start > c->window_ms && !h->fast_scanner) {
+		int sc;
+		if (failed && (sc = slow_pane(a, h, t)) >= 0) {
+			fh_hs_add(p, &h->slow_dsts, dh, sc);
+			c32_add(&h->slow_failed, 1, sc);
+			t64_note(&h->slow_first, t, sc);
+			uint32_t ns = fh_hs_count(p, &h->slow_dsts);
+			if (ns >= c->scan_slow_targets && h->slow_failed.win >= ns / 2 &&
+				t - h->slow_first.win > c->window_ms && !h->fast_scanner) {
 				snprintf(ev, sizeof(ev),
 					"{\"distinct_targets\":%u,\"failed_flows\":%u,\"window_s\":%llu}",
-					ns, h->slow_failed,
+					ns, h->slow_failed.win,
 					(unsigned long long)(c->scan_slow_window_ms / 1000));
 				raise_alert(a, FH_ALERT_SCAN_SLOW, FH_SEV_MEDIUM, &r->src, NULL, -1,
-					r->proto, h->slow_start, t, h->slow_failed, 0, 0, ns,
+					r->proto, h->slow_first.win, t, h->slow_failed.win, 0, 0, ns,
 					&r->exporter, NULL, ev);
 			}
 		}
@@ -597,47 +744,47 @@ static void src_view(struct fh_analytics *a, const struct fh_flow_rec *r, uint64
 	/* DNS: tunnels (a client's volume) and open resolvers (an inside server's clients) */
 	if (r->dport == 53 && (r->proto == 17 || r->proto == 6) &&
 		!allowed(a->cfg.allow_resolvers, &r->src)) {
-		if (!h->dns_q)
-			h->dns_first = r->first_ms;
-		h->dns_q += pk;
-		h->dns_bytes += by;
+		t64_note(&h->dns_first, r->first_ms, cur);
+		c64_add(&h->dns_q, pk, cur);
+		c64_add(&h->dns_bytes, by, cur);
 		h->dns_server = r->dst;
-		h->dns_port_changes += h->dns_flows++ && r->sport != h->dns_last_sport;
+		c32_add(&h->dns_port_changes, h->dns_flows.win && r->sport != h->dns_last_sport,
+			cur);
+		c32_add(&h->dns_flows, 1, cur);
 		h->dns_last_sport = r->sport;
+		uint64_t q = h->dns_q.win, qb = h->dns_bytes.win;
 		/* A resolver forwarding its clients' lookups sends many queries to one upstream,
 		 * with EDNS0 as large as a slow tunnel's (around 100 bytes), but each from a
 		 * random source port (RFC 5452), and it answers DNS itself; a tunnel client
 		 * (iodine, dnscat2) keeps one socket, and a script that sends each chunk with a
 		 * new process (random ports) sends long names (150 bytes and more). */
-		int resolver = h->dns_answers >= RESOLVER_ANSWERS ||
-			       (h->dns_flows >= 4 && h->dns_port_changes * 2 >= h->dns_flows &&
-				h->dns_bytes < RESOLVER_QUERY_BYTES * h->dns_q);
-		if (h->dns_q >= c->dns_tunnel_queries && !resolver &&
-			h->dns_bytes >= (uint64_t)c->dns_tunnel_avg_bytes * h->dns_q) {
+		int resolver = h->dns_answers.win >= RESOLVER_ANSWERS ||
+			       (h->dns_flows.win >= 4 &&
+				h->dns_port_changes.win * 2 >= h->dns_flows.win &&
+				qb < RESOLVER_QUERY_BYTES * q);
+		if (q >= c->dns_tunnel_queries && !resolver &&
+			qb >= (uint64_t)c->dns_tunnel_avg_bytes * q) {
 			snprintf(ev, sizeof(ev),
 				"{\"queries\":%llu,\"query_bytes\":%llu,\"avg_query_bytes\":%llu,"
 				"\"window_s\":%llu}",
-				(unsigned long long)h->dns_q, (unsigned long long)h->dns_bytes,
-				(unsigned long long)(h->dns_bytes / h->dns_q),
-				(unsigned long long)(c->window_ms / 1000));
+				(unsigned long long)q, (unsigned long long)qb,
+				(unsigned long long)(qb / q), (unsigned long long)(c->window_ms / 1000));
 			raise_alert(a, FH_ALERT_DNS_TUNNEL, FH_SEV_HIGH, &r->src, &h->dns_server,
-				53, r->proto, h->dns_first, t, h->dns_q, h->dns_q, h->dns_bytes, 1,
-				&r->exporter, NULL, ev);
+				53, r->proto, h->dns_first.win, t, q, q, qb, 1, &r->exporter, NULL, ev);
 		}
 	}
 	if (r->sport == 53 && r->proto == 17)
-		h->dns_answers++;
+		c32_add(&h->dns_answers, 1, cur);
 	if (r->sport == 53 && r->proto == 17 && inside(a, &r->src) && !inside(a, &r->dst) &&
 		!allowed(a->cfg.allow_resolvers, &r->src)) {
-		if (!h->resolver_first)
-			h->resolver_first = r->first_ms;
-		lc_add(p, &h->resolver_clients, dh);
-		uint32_t n = lc_count(&h->resolver_clients);
+		t64_note(&h->resolver_first, r->first_ms, cur);
+		fh_hs_add(p, &h->resolver_clients, dh, cur);
+		uint32_t n = fh_hs_count(p, &h->resolver_clients);
 		if (n >= c->resolver_clients) {
 			snprintf(ev, sizeof(ev), "{\"outside_clients\":%u,\"window_s\":%llu}", n,
 				(unsigned long long)(c->window_ms / 1000));
 			raise_alert(a, FH_ALERT_DNS_OPEN_RESOLVER, FH_SEV_MEDIUM, &r->src, NULL, 53,
-				17, h->resolver_first, t, n, pk, by, n, &r->exporter, NULL, ev);
+				17, h->resolver_first.win, t, n, pk, by, n, &r->exporter, NULL, ev);
 		}
 	}
 
@@ -646,23 +793,22 @@ static void src_view(struct fh_analytics *a, const struct fh_flow_rec *r, uint64
 	if (r->dport == 25 && r->proto == 6 && !inside(a, &r->dst) &&
 		(!a->cfg.home_net || !a->cfg.home_net->n || inside(a, &r->src))) {
 		int mail = allowed(a->cfg.allow_mail, &r->src);
-		if (!h->smtp_first)
-			h->smtp_first = r->first_ms;
-		lc_add(p, &h->smtp_dsts, dh);
-		uint32_t n = lc_count(&h->smtp_dsts);
+		t64_note(&h->smtp_first, r->first_ms, cur);
+		fh_hs_add(p, &h->smtp_dsts, dh, cur);
+		uint32_t n = fh_hs_count(p, &h->smtp_dsts);
 		double base = h->smtp_ewma;
 		if (!mail && n >= c->spam_targets) {
 			snprintf(ev, sizeof(ev), "{\"smtp_servers\":%u,\"window_s\":%llu}", n,
 				(unsigned long long)(c->window_ms / 1000));
 			raise_alert(a, FH_ALERT_SPAM_SMTP, FH_SEV_HIGH, &r->src, NULL, 25, 6,
-				h->smtp_first, t, n, pk, by, n, &r->exporter, NULL, ev);
+				h->smtp_first.win, t, n, pk, by, n, &r->exporter, NULL, ev);
 		} else if (mail && h->smtp_windows >= c->mail_warmup && n >= c->spam_targets &&
 			   n >= c->mail_jump * (base > 1 ? base : 1)) {
 			snprintf(ev, sizeof(ev), "{\"smtp_servers\":%u,\"baseline\":%.1f,"
 				"\"baseline_windows\":%u,\"window_s\":%llu,\"mail_server\":true}",
 				n, base, h->smtp_windows, (unsigned long long)(c->window_ms / 1000));
 			raise_alert(a, FH_ALERT_SPAM_SMTP, FH_SEV_HIGH, &r->src, NULL, 25, 6,
-				h->smtp_first, t, n, pk, by, n, &r->exporter, NULL, ev);
+				h->smtp_first.win, t, n, pk, by, n, &r->exporter, NULL, ev);
 		}
 	}
 
@@ -670,26 +816,26 @@ static void src_view(struct fh_analytics *a, const struct fh_flow_rec *r, uint64
 	if (r->sport >= 1024 && r->dport >= 1024 && (r->proto == 6 || r->proto == 17)) {
 		static const uint16_t bt[] = {6881, 6882, 6883, 6884, 6885, 6886, 6887, 6888, 6889,
 			6969, 51413};
-		if (!h->p2p_first)
-			h->p2p_first = r->first_ms;
-		lc_add(p, &h->p2p_peers, dh);
-		h->p2p_tcp |= r->proto == 6;
-		h->p2p_udp |= r->proto == 17;
+		t64_note(&h->p2p_first, r->first_ms, cur);
+		fh_hs_add(p, &h->p2p_peers, dh, cur);
+		uint8_t f = r->proto == 6 ? P2P_TCP : P2P_UDP;
 		for (size_t i = 0; i < sizeof(bt) / sizeof(bt[0]); i++)
 			if (r->dport == bt[i] || r->sport == bt[i])
-				h->bt_port = 1;
-		uint32_t n = lc_count(&h->p2p_peers);
-		if ((h->bt_port && n >= c->p2p_peers) ||
-			(h->p2p_tcp && h->p2p_udp && n >= 10 * c->p2p_peers)) {
+				f |= P2P_BT;
+		h->p2p_win |= f;
+		h->p2p_cur |= cur ? f : 0;
+		uint32_t n = fh_hs_count(p, &h->p2p_peers);
+		int bt_port = h->p2p_win & P2P_BT, both = (h->p2p_win & 6) == 6;
+		if ((bt_port && n >= c->p2p_peers) || (both && n >= 10 * c->p2p_peers)) {
 			snprintf(ev, sizeof(ev),
 				"{\"peers\":%u,\"bittorrent_port\":%s,\"tcp_and_udp\":%s}", n,
-				h->bt_port ? "true" : "false",
-				h->p2p_tcp && h->p2p_udp ? "true" : "false");
+				bt_port ? "true" : "false", both ? "true" : "false");
 			raise_alert(a, FH_ALERT_P2P_BITTORRENT, FH_SEV_LOW, &r->src, NULL, -1, 0,
-				h->p2p_first, t, n, pk, by, n, &r->exporter, NULL, ev);
+				h->p2p_first.win, t, n, pk, by, n, &r->exporter, NULL, ev);
 		}
 	}
 
+unwindowed:
 	/* long flows: HTTP(S) tunnels (long, thin) and SSH bulk transfers (long, heavy) */
 	if (r->proto == 6 && (r->dport == 80 || r->dport == 443 || r->dport == 8080 ||
 				     r->dport == 22)) {
@@ -764,7 +910,13 @@ static void src_view(struct fh_analytics *a, const struct fh_flow_rec *r, uint64
 
 /* ---- detectors: the victim's view ----------------------------------------------------- */
 
-#define FLOOD_WINDOW_MS 10000
+static void flood_advance(struct host *h, uint32_t p)
+{
+	uint32_t n = p - h->vpane < FLOOD_PANES ? p - h->vpane : FLOOD_PANES;
+	for (uint32_t k = 1; k <= n; k++)
+		memset(&h->fp[(h->vpane + k) % FLOOD_PANES], 0, sizeof(h->fp[0]));
+	h->vpane = p;
+}
 
 static void dst_view(struct fh_analytics *a, const struct fh_flow_rec *r, uint64_t m,
 	uint64_t sh, uint64_t dh)
@@ -772,68 +924,98 @@ static void dst_view(struct fh_analytics *a, const struct fh_flow_rec *r, uint64
 	const struct fh_detect_cfg *c = a->cfg.n_nets ? detect_for(a, &r->dst) : &a->cfg.detect;
 	uint64_t t = r->last_ms;
 	struct host *h = host_get(a, &r->dst, dh, t);
-	if (t >= h->vwin_start + FLOOD_WINDOW_MS) {
-		h->vwin_start = t;
-		h->vfirst = r->first_ms;
-		h->syn_pkts = h->synack_pkts = h->udp_pkts = h->icmp_pkts = 0;
-		h->vflows = 0;
-		lc_reset(&a->pool, &h->flood_srcs);
-		lc_reset(&a->pool, &h->flood_ports);
-		h->flood_src1 = r->src;
-	}
-	uint64_t pk = r->packets * m;
-	uint8_t type = 0;
-	uint64_t *ctr = NULL;
+	unsigned kind;
 	if (r->proto == 6 && (r->tcp_flags & 0x02)) {
-		ctr = (r->tcp_flags & 0x10) ? &h->synack_pkts : &h->syn_pkts;
 		if ((r->tcp_flags & 0x10) && (r->tcp_flags & 0x08))
-			ctr = NULL; /* data: a real connection, not a flood of handshakes */
-		type = FH_ALERT_FLOOD_SYN;
+			return; /* data: a real connection, not a flood of handshakes */
+		kind = (r->tcp_flags & 0x10) ? FK_SYNACK : FK_SYN;
 	} else if (r->proto == 17) {
-		ctr = &h->udp_pkts;
-		type = FH_ALERT_FLOOD_UDP;
+		kind = FK_UDP;
 	} else if (r->proto == 1 || r->proto == 58) {
-		ctr = &h->icmp_pkts;
-		type = FH_ALERT_FLOOD_ICMP;
-	}
-	if (!ctr)
+		kind = FK_ICMP;
+	} else {
 		return;
-	*ctr += pk;
-	h->vflows++;
-	lc_add(&a->pool, &h->flood_srcs, sh);
-	lc_add(&a->pool, &h->flood_ports, (uint64_t)r->dport * 0x9e3779b97f4a7c15ull);
-	uint64_t span = t > h->vfirst ? t - h->vfirst : 0;
+	}
+	/* the record's own pane in the ring; a later one moves the ring on */
+	uint32_t p = (uint32_t)(t / FLOOD_PANE_MS);
+	if (!h->vpane || p > h->vpane) {
+		if (!h->vpane)
+			h->vpane = p - FLOOD_PANES; /* a new host: the ring is empty */
+		flood_advance(h, p);
+		/* the sets follow the newest pane, two panes wide; late records join them */
+		uint32_t gap = p - h->spane_v;
+		fh_hs_roll(&a->hs, &h->flood_srcs, gap > 1 ? 2 : 1);
+		fh_hs_roll(&a->hs, &h->flood_ports, gap > 1 ? 2 : 1);
+		h->spane_v = p;
+	} else if (h->vpane - p >= FLOOD_PANES) {
+		a->st.late++;
+		return;
+	}
+	int cur = p == h->vpane;
+	struct flood_pane *fp = &h->fp[p % FLOOD_PANES];
+	struct flood_pane *pp = p > h->vpane - (FLOOD_PANES - 1) ? &h->fp[(p - 1) % FLOOD_PANES] : NULL;
+	uint64_t start = (uint64_t)p * FLOOD_PANE_MS;
+	uint32_t f0 = (uint32_t)(r->first_ms > start ? r->first_ms - start : 0) + 1;
+	uint32_t l0 = (uint32_t)(t - start) + 1;
+	if (!fp->flows && (!pp || !pp->flows))
+		h->flood_src1 = r->src;
+	uint64_t pk = r->packets * m;
+	fp->pk[kind] = fp->pk[kind] + pk > UINT32_MAX ? UINT32_MAX : (uint32_t)(fp->pk[kind] + pk);
+	fp->flows += fp->flows < UINT16_MAX;
+	if (!fp->first || f0 < fp->first)
+		fp->first = (uint16_t)f0;
+	if (l0 > fp->last)
+		fp->last = (uint16_t)l0;
+	fh_hs_add(&a->hs, &h->flood_srcs, sh, cur);
+	fh_hs_add(&a->hs, &h->flood_ports, fh_hs_mix(r->dport), cur);
+
+	/* the window of this record: its pane and the one before; the rate over the span of
+	 * the records in it (at least 1 s) */
+	uint64_t n = fp->pk[kind], flows = fp->flows;
+	uint64_t first = start + fp->first - 1, last = start + fp->last - 1;
+	if (pp && pp->flows) {
+		n += pp->pk[kind];
+		flows += pp->flows;
+		first = start - FLOOD_PANE_MS + pp->first - 1;
+	}
+	uint64_t span = last - first;
 	if (r->last_ms - r->first_ms > span) /* one long flow: its packets were spread out */
 		span = r->last_ms - r->first_ms;
 	if (span < 1000)
 		span = 1000;
-	uint64_t pps = *ctr * 1000 / span;
-	uint32_t ns = lc_count(&h->flood_srcs);
+	uint64_t pps = n * 1000 / span;
+	uint32_t ns = fh_hs_count(&a->hs, &h->flood_srcs);
 	/* many sources, or (early in a window) a new source for most flows */
-	int spoofed = ns >= c->flood_sources || (ns >= 10 && ns * 2 >= h->vflows);
+	int spoofed = ns >= c->flood_sources || (ns >= 10 && ns * 2 >= flows);
 	/* a fast scan from one host hits many ports; a flood hits few, or comes from many; one
 	 * heavy stream (a video, a download) is a single flow, a flood tool makes many */
-	if (*ctr >= c->flood_pps && pps >= c->flood_pps && h->vflows >= 8 &&
-		(spoofed || lc_count(&h->flood_ports) <= 16)) {
+	if (n >= c->flood_pps && pps >= c->flood_pps && flows >= 8 &&
+		(spoofed || fh_hs_count(&a->hs, &h->flood_ports) <= 16)) {
+		static const char *const kinds[] = {"syn", "syn-ack reflection", "udp", "icmp"};
+		static const uint8_t types[] = {FH_ALERT_FLOOD_SYN, FH_ALERT_FLOOD_SYN,
+			FH_ALERT_FLOOD_UDP, FH_ALERT_FLOOD_ICMP};
 		char ev[256];
 		snprintf(ev, sizeof(ev),
 			"{\"packets_per_s\":%llu,\"packets\":%llu,\"distinct_sources\":%u,"
 			"\"spoofed\":%s,\"kind\":\"%s\"}",
-			(unsigned long long)pps, (unsigned long long)*ctr, ns,
-			spoofed ? "true" : "false",
-			ctr == &h->synack_pkts ? "syn-ack reflection" : ctr == &h->syn_pkts ? "syn"
-			: ctr == &h->udp_pkts				       ? "udp"
-									       : "icmp");
+			(unsigned long long)pps, (unsigned long long)n, ns,
+			spoofed ? "true" : "false", kinds[kind]);
 		struct fh_ip any = {{0}};
 		if (fh_ip_is_v4(&r->dst))
 			any.a[10] = any.a[11] = 0xff; /* 0.0.0.0: many sources */
-		raise_alert(a, type, pps >= 10 * c->flood_pps ? FH_SEV_CRITICAL : FH_SEV_HIGH,
-			spoofed ? &any : &h->flood_src1, &r->dst, -1, r->proto, h->vfirst, t, ns, *ctr,
-			0, 1, &r->exporter, NULL, ev);
+		raise_alert(a, types[kind], pps >= 10 * c->flood_pps ? FH_SEV_CRITICAL : FH_SEV_HIGH,
+			spoofed ? &any : &h->flood_src1, &r->dst, -1, r->proto, first, t, ns, n, 0, 1,
+			&r->exporter, NULL, ev);
 	}
 }
 
 /* ---- API ------------------------------------------------------------------------------ */
+
+static void set_panes(struct fh_analytics *a)
+{
+	a->pane_ms = a->cfg.detect.window_ms / 2 ? a->cfg.detect.window_ms / 2 : 1;
+	a->slow_pane_ms = a->cfg.detect.scan_slow_window_ms / 2 ? a->cfg.detect.scan_slow_window_ms / 2 : 1;
+}
 
 struct fh_analytics *fh_analytics_new(const struct fh_analytics_cfg *cfg,
 	struct fh_alert_sink **sinks, unsigned n_sinks)
@@ -857,13 +1039,16 @@ struct fh_analytics *fh_analytics_new(const struct fh_analytics_cfg *cfg,
 		free(a);
 		return NULL;
 	}
+	set_panes(a);
 	a->hosts = aligned_alloc(64, (size_t)a->cap * sizeof(*a->hosts));
-	a->pool.cap = a->cap * HOST_SETS;
+	a->pool.cap = a->cap; /* one first-contact bitmap a host */
 	a->pool.bm = calloc(a->pool.cap, sizeof(*a->pool.bm));
 	a->pool.free_head = NIL;
+	/* the sets' blocks: taken in chunks as needed, up to one for every set */
+	int hs_ok = fh_hs_pool_init(&a->hs, a->cap * HOST_SETS) == 0;
 	a->buckets = malloc(nb * sizeof(*a->buckets));
 	a->alerts = fh_alert_table_new(&a->cfg.alerts, sinks, n_sinks);
-	if (!a->hosts || !a->pool.bm || !a->buckets || !a->alerts) {
+	if (!a->hosts || !a->pool.bm || !hs_ok || !a->buckets || !a->alerts) {
 		fh_analytics_free(a);
 		return NULL;
 	}
@@ -877,9 +1062,28 @@ void fh_analytics_reconfigure(struct fh_analytics *a, const struct fh_analytics_
 {
 	uint32_t hosts = a->cfg.detect.hosts;
 	struct fh_alert_table_cfg alerts = a->cfg.alerts;
+	uint64_t pane = a->pane_ms, slow = a->slow_pane_ms;
 	a->cfg = *cfg;
 	a->cfg.detect.hosts = hosts; /* the host pool is sized once */
 	a->cfg.alerts = alerts;
+	set_panes(a);
+	/* new window lengths: pane numbers of the old length mean nothing now; the windows
+	 * start again (empty) at each host's next record */
+	for (uint32_t i = 0; i < a->n_hosts && (pane != a->pane_ms || slow != a->slow_pane_ms);
+		i++) {
+		struct host *h = &a->hosts[i];
+		if (pane != a->pane_ms && h->pane) {
+			roll_src(a, h, h->pane, 2);
+			h->pane = 0;
+		}
+		if (slow != a->slow_pane_ms && h->spane) {
+			fh_hs_clear(&a->hs, &h->slow_dsts);
+			memset(&h->slow_failed, 0, sizeof(h->slow_failed));
+			memset(&h->slow_first, 0, sizeof(h->slow_first));
+			h->fast_scanner = 0;
+			h->spane = 0;
+		}
+	}
 }
 
 void fh_analytics_free(struct fh_analytics *a)
@@ -889,27 +1093,76 @@ void fh_analytics_free(struct fh_analytics *a)
 	fh_alert_table_free(a->alerts);
 	free(a->hosts);
 	free(a->pool.bm);
+	fh_hs_pool_free(&a->hs);
 	free(a->buckets);
 	free(a);
 }
 
-void fh_analytics_event(struct fh_analytics *a, const struct fh_flow_event *ev)
+static inline void event_one(struct fh_analytics *a, const struct fh_flow_event *ev,
+	uint64_t sh, uint64_t dh)
 {
 	const struct fh_flow_rec *r = &ev->rec;
 	uint64_t m = r->sampling ? r->sampling : 1;
 	a->st.events++;
 	if (!r->packets && !r->bytes)
 		return;
-	/* each address hashed once: the host table and the distinct counts share the hash */
-	uint64_t sh = ip_h(&r->src), dh = ip_h(&r->dst);
-	if (ev->roles & FH_ROLE_SRC)
-		host_prefetch(a, sh, SRC_LINES);
-	if (ev->roles & FH_ROLE_DST)
-		host_prefetch(a, dh, 1);
 	if (ev->roles & FH_ROLE_SRC)
 		src_view(a, r, m, sh, dh);
 	if (ev->roles & FH_ROLE_DST)
 		dst_view(a, r, m, sh, dh);
+}
+
+/* The host lines an event will touch: the source's first SRC_LINES, the victim's lookup line
+ * and flood counters. */
+static inline void event_prefetch(const struct fh_analytics *a, const struct fh_flow_event *ev,
+	uint64_t sh, uint64_t dh)
+{
+	if (ev->roles & FH_ROLE_SRC)
+		host_prefetch(a, sh, 0, SRC_LINES);
+	if (ev->roles & FH_ROLE_DST) {
+		host_prefetch(a, dh, 0, 1);
+		host_prefetch(a, dh, VIC_LINE0, VIC_LINES);
+	}
+}
+
+void fh_analytics_event(struct fh_analytics *a, const struct fh_flow_event *ev)
+{
+	/* each address hashed once: the host table and the distinct counts share the hash */
+	uint64_t sh = ip_h(&ev->rec.src), dh = ip_h(&ev->rec.dst);
+	event_prefetch(a, ev, sh, dh);
+	event_one(a, ev, sh, dh);
+}
+
+#define AHEAD 6 /* events between a host's prefetch and its use */
+
+/*
+ * A burst: the addresses are hashed and their buckets prefetched first, then each event's
+ * hosts are prefetched AHEAD events before they are used, so that the cache misses of a
+ * host table far larger than the caches overlap instead of following each other.
+ */
+void fh_analytics_events(struct fh_analytics *a, const struct fh_flow_event *ev, unsigned n)
+{
+	uint64_t sh[64], dh[64];
+	while (n) {
+		unsigned k = n < 64 ? n : 64;
+		for (unsigned i = 0; i < k; i++) {
+			sh[i] = ip_h(&ev[i].rec.src);
+			dh[i] = ip_h(&ev[i].rec.dst);
+			if (ev[i].roles & FH_ROLE_SRC)
+				__builtin_prefetch(&a->buckets[(uint32_t)sh[i] & a->bmask]);
+			if (ev[i].roles & FH_ROLE_DST)
+				__builtin_prefetch(&a->buckets[(uint32_t)dh[i] & a->bmask]);
+		}
+		for (unsigned i = 0; i < k && i < AHEAD; i++)
+			event_prefetch(a, &ev[i], sh[i], dh[i]);
+		for (unsigned i = 0; i < k; i++) {
+			if (i + AHEAD < k)
+				event_prefetch(a, &ev[i + AHEAD], sh[i + AHEAD], dh[i + AHEAD]);
+			event_one(a, &ev[i], sh[i], dh[i]);
+		}
+		ev += k;
+		n -= k;
+	}
 }
 
 void fh_analytics_tick(struct fh_analytics *a, uint64_t watermark_ms)
@@ -925,4 +1178,7 @@ struct fh_alert_table *fh_analytics_alerts(struct fh_analytics *a)
 void fh_analytics_get_stats(const struct fh_analytics *a, struct fh_analytics_stats *st)
 {
 	*st = a->st;
+	st->sketch_blocks = fh_hs_pool_blocks(&a->hs);
+	st->sketch_bytes = fh_hs_pool_bytes(&a->hs);
+	st->sketch_full = a->hs.full;
 }

@@ -44,6 +44,9 @@ void fh_analytics_reconfigure(struct fh_analytics *a, const struct fh_analytics_
 
 /* One flow event (counts are deltas, raw: scaled here by rec.sampling). Shard thread. */
 void fh_analytics_event(struct fh_analytics *a, const struct fh_flow_event *ev);
+/* n events in order, as n calls of fh_analytics_event would take them, but faster: the hosts
+ * of later events are loaded while earlier ones are judged. Shard thread. */
+void fh_analytics_events(struct fh_analytics *a, const struct fh_flow_event *ev, unsigned n);
 
 /* Advance event time: close windows, resolve quiet alerts. */
 void fh_analytics_tick(struct fh_analytics *a, uint64_t watermark_ms);
@@ -52,6 +55,9 @@ struct fh_alert_table *fh_analytics_alerts(struct fh_analytics *a);
 
 struct fh_analytics_stats {
 	uint64_t events, hosts, evictions;
+	uint64_t late; /* records too late for a window (older than the pane before the current) */
+	uint64_t sketch_blocks, sketch_bytes; /* the sets' dense blocks in use; the pool's memory */
+	uint64_t sketch_full; /* sets that could not take a block (memory short): capped at 7 */
 };
 void fh_analytics_get_stats(const struct fh_analytics *a, struct fh_analytics_stats *st);
 

@@ -196,12 +196,15 @@ int fh_cmd_analyze(int argc, char **argv)
 	}
 	struct fh_alert_table_stats as;
 	fh_alert_table_stats(fh_analytics_alerts(c.a), &as);
+	struct fh_analytics_stats an;
+	fh_analytics_get_stats(c.a, &an);
 	fprintf(stderr,
 		"analyze: %" PRIu64 " frames, %" PRIu64 " export datagrams, %" PRIu64
 		" tap packets, %" PRIu64 " records, %" PRIu64 " flows built from samples, %" PRIu64
-		" flow events, %" PRIu64 " malformed; %" PRIu64 " alerts\n",
+		" flow events (%" PRIu64 " too late for the windows), %" PRIu64 " malformed; %" PRIu64
+		" alerts\n",
 		res.frames, res.ws.datagrams, res.ws.tap_packets, res.ws.records, res.fs.inserts,
-		res.events, res.malformed, as.created);
+		res.events, an.late, res.malformed, as.created);
 	fh_analytics_free(c.a);
 	fh_blocklist_set_free(bl);
 	return rc < 0 ? FH_EXIT_FAIL : FH_EXIT_OK;

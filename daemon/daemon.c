@@ -84,6 +84,9 @@ struct shard_ctx {
 	struct fh_detect_override nets[FH_DETECT_MAX_NETS]; /* its detect.net, resolved */
 	const struct fh_blocklist_set *seen_bl;
 	_Atomic uint64_t events, flows, packets, bytes; /* scaled by sampling */
+	/* the engine's, published each second: host states, evictions, records too late for
+	 * the windows, the sets' memory */
+	_Atomic uint64_t hosts, evictions, late, sketch_bytes;
 };
 
 struct fh_daemon {
@@ -241,9 +244,9 @@ static void *shard_main(void *arg)
 		}
 		for (unsigned i = 0; i < d->nw; i++) {
 			uint32_t n = fh_ring_dequeue_burst(d->w[i]->rings[s->id], ev, 64);
+			fh_analytics_events(s->engine, ev, n);
 			for (uint32_t k = 0; k < n; k++) {
 				uint64_t m = ev[k].rec.sampling ? ev[k].rec.sampling : 1;
-				fh_analytics_event(s->engine, &ev[k]);
 				if (s->store && (ev[k].roles & FH_ROLE_SRC)) /* each flow once */
 					fh_flowstore_add(s->store, &ev[k].rec);
 				if (s->acc && (ev[k].roles & FH_ROLE_SRC))
@@ -263,6 +266,12 @@ static void *shard_main(void *arg)
 		if (now >= next_tick) {
 			/* live: the wall clock is the watermark (exporters' clocks are NTP-synced) */
 			fh_analytics_tick(s->engine, now);
+			struct fh_analytics_stats as;
+			fh_analytics_get_stats(s->engine, &as);
+			atomic_store(&s->hosts, as.hosts);
+			atomic_store(&s->evictions, as.evictions);
+			atomic_store(&s->late, as.late);
+			atomic_store(&s->sketch_bytes, as.sketch_bytes);
 			if (s->acc)
 				fh_series_acc_flush(s->acc);
 			if (s->store && now >= next_sync) { /* the web view reads open files */
@@ -370,9 +379,13 @@ static size_t stats_json(struct fh_daemon *d, char *out, size_t len)
 	for (unsigned i = 0; i < d->ns; i++)
 		so += (size_t)snprintf(shards + so, sizeof(shards) - so,
 			"%s{\"id\":%u,\"events\":%" PRIu64 ",\"flows\":%" PRIu64
-			",\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64 "}",
+			",\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"hosts\":%" PRIu64
+			",\"evictions\":%" PRIu64 ",\"late\":%" PRIu64 ",\"sketch_bytes\":%" PRIu64
+			"}",
 			i ? "," : "", i, atomic_load(&d->s[i]->events), atomic_load(&d->s[i]->flows),
-			atomic_load(&d->s[i]->packets), atomic_load(&d->s[i]->bytes));
+			atomic_load(&d->s[i]->packets), atomic_load(&d->s[i]->bytes),
+			atomic_load(&d->s[i]->hosts), atomic_load(&d->s[i]->evictions),
+			atomic_load(&d->s[i]->late), atomic_load(&d->s[i]->sketch_bytes));
 	P("{\"datagrams\":%" PRIu64 ",\"records\":%" PRIu64 ",\"drops\":%" PRIu64
 	  ",\"decode_errors\":%" PRIu64 ",\"reloads\":%" PRIu64 ",\"input\":\"%s\","
 	  "\"workers\":[%s],\"exporters\":[%s],\"dpdk_ports\":[%s],\"analytics\":[%s]}\n",
@@ -460,10 +473,31 @@ static size_t metrics_text(void *arg, char *out, size_t len)
 			}
 	}
 	free(snaps);
-	HDR("analytics_events_total", "counter", "Flow events handled by each analytics shard.");
-	for (unsigned i = 0; i < d->ns; i++)
-		P("flowhound_analytics_events_total{shard=\"%u\"} %" PRIu64 "\n", i,
-			atomic_load(&d->s[i]->events));
+	/* per shard: HELP/TYPE once, then a line a shard */
+	static const struct {
+		const char *name, *type, *help;
+		size_t off;
+	} shf[] = {
+		{"analytics_events_total", "counter", "Flow events handled by each analytics shard.",
+			offsetof(struct shard_ctx, events)},
+		{"analytics_hosts", "gauge", "Host states held by each analytics shard.",
+			offsetof(struct shard_ctx, hosts)},
+		{"analytics_evictions_total", "counter",
+			"Host states evicted (the idlest) because the shard's pool was full.",
+			offsetof(struct shard_ctx, evictions)},
+		{"analytics_late_total", "counter",
+			"Flow records too late for a host's counting windows (left out of them).",
+			offsetof(struct shard_ctx, late)},
+		{"analytics_sketch_bytes", "gauge", "Memory of the distinct-count sets' blocks.",
+			offsetof(struct shard_ctx, sketch_bytes)},
+	};
+	for (size_t f = 0; f < sizeof(shf) / sizeof(shf[0]); f++) {
+		P("# HELP flowhound_%s %s\n# TYPE flowhound_%s %s\n", shf[f].name, shf[f].help,
+			shf[f].name, shf[f].type);
+		for (unsigned i = 0; i < d->ns; i++)
+			P("flowhound_%s{shard=\"%u\"} %" PRIu64 "\n", shf[f].name, i,
+				atomic_load((_Atomic uint64_t *)((char *)d->s[i] + shf[f].off)));
+	}
 	if (d->memsink) {
 		uint64_t created[FH_ALERT_TYPE_MAX], active[FH_ALERT_TYPE_MAX];
 		fh_alert_sink_memory_counts(d->memsink, created, active);
