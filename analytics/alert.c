@@ -318,6 +318,40 @@ static bool evict_resolved(struct fh_alert_table *t)
 	return false;
 }
 
+/* An active alert raised again: times widen, counts and severity never go down. */
+static void merge_counts(struct fh_alert *o, const struct fh_alert_counts *c)
+{
+	if (c->last_seen > o->last_seen)
+		o->last_seen = c->last_seen;
+	if (c->first_seen && c->first_seen < o->first_seen)
+		o->first_seen = c->first_seen;
+#define KEEP_MAX(f) if (c->f > o->f) o->f = c->f
+	KEEP_MAX(flows);
+	KEEP_MAX(packets);
+	KEEP_MAX(bytes);
+	KEEP_MAX(targets);
+	KEEP_MAX(severity);
+#undef KEEP_MAX
+}
+
+int fh_alert_update(struct fh_alert_table *t, const char *id, const struct fh_alert_counts *c)
+{
+	int32_t k = lookup(t, id);
+	if (k < 0 || t->e[k].a.status != FH_ALERT_ACTIVE)
+		return -1;
+	struct entry *e = &t->e[k];
+	struct fh_alert *o = &e->a;
+	uint64_t last = c->last_seen > o->last_seen ? c->last_seen : o->last_seen;
+	if (c->severity > o->severity || last >= e->last_emit_ms + t->cfg.update_interval_ms)
+		return -1; /* the sinks are to hear of it: with fresh evidence */
+	t->st.raised++;
+	merge_counts(o, c);
+	if (c->exporter && !fh_ip_is_zero(c->exporter))
+		fh_alert_add_exporter(o, c->exporter);
+	e->dirty = true;
+	return 0;
+}
+
 int fh_alert_raise(struct fh_alert_table *t, const struct fh_alert *a)
 {
 	t->st.raised++;
@@ -325,17 +359,10 @@ int fh_alert_raise(struct fh_alert_table *t, const struct fh_alert *a)
 	if (k >= 0 && t->e[k].a.status == FH_ALERT_ACTIVE) {
 		struct entry *e = &t->e[k];
 		struct fh_alert *o = &e->a;
-		if (a->last_seen > o->last_seen)
-			o->last_seen = a->last_seen;
-		if (a->first_seen && a->first_seen < o->first_seen)
-			o->first_seen = a->first_seen;
-#define KEEP_MAX(f) if (a->f > o->f) o->f = a->f
-		KEEP_MAX(flows);
-		KEEP_MAX(packets);
-		KEEP_MAX(bytes);
-		KEEP_MAX(targets);
-		KEEP_MAX(severity);
-#undef KEEP_MAX
+		struct fh_alert_counts c = {.first_seen = a->first_seen, .last_seen = a->last_seen,
+			.flows = a->flows, .packets = a->packets, .bytes = a->bytes,
+			.targets = a->targets, .severity = a->severity};
+		merge_counts(o, &c);
 		if (a->evidence[0])
 			memcpy(o->evidence, a->evidence, sizeof(o->evidence));
 		for (unsigned i = 0; i < a->n_exporters; i++)

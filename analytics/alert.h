@@ -135,6 +135,20 @@ void fh_alert_table_free(struct fh_alert_table *t);
  */
 int fh_alert_raise(struct fh_alert_table *t, const struct fh_alert *a);
 
+/* What a raise of an active alert changes besides its evidence. */
+struct fh_alert_counts {
+	uint64_t first_seen, last_seen, flows, packets, bytes, targets;
+	uint8_t severity;
+	const struct fh_ip *exporter; /* may be NULL */
+};
+/*
+ * Raise the active alert `id` again with new counts and times but the evidence it has: the
+ * cheap path for an activity's every flow. 0 when done; -1 when there is no such active
+ * alert, or when this raise is to reach the sinks (an update is due, or the severity rises),
+ * which must carry fresh evidence: then build it and call fh_alert_raise.
+ */
+int fh_alert_update(struct fh_alert_table *t, const char *id, const struct fh_alert_counts *c);
+
 /* Resolve alerts idle (event time) since before watermark - resolve_after; emit pending
  * updates whose interval has passed. Returns the number resolved. */
 unsigned fh_alert_table_tick(struct fh_alert_table *t, uint64_t watermark_ms);

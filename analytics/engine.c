@@ -216,7 +216,7 @@ static inline void t64_note(struct t64 *f, uint64_t t, int cur)
 struct port_slot { /* horizontal scan: one source, one port, many hosts */
 	struct t64 first;
 	uint16_t port;
-	uint8_t proto, used;
+	uint8_t proto;
 	struct c32 flows, failed;
 	struct fh_hs dsts;
 };
@@ -226,7 +226,6 @@ struct dst_slot { /* vertical scan: one source, one host, many ports */
 	struct c32 flows, failed;
 	struct t64 first;
 	struct fh_hs ports;
-	uint8_t used;
 };
 
 #define P2P_BT 1 /* a BitTorrent port seen */
@@ -257,6 +256,7 @@ struct flood_pane {
  * reach. Pane numbers are t / pane length; 0 is a host's first record.
  */
 struct host {
+	/* the first cache line */
 	struct fh_ip ip;
 	uint32_t next; /* hash chain */
 	uint32_t pane; /* the source's current pane */
@@ -266,17 +266,20 @@ struct host {
 	uint8_t fast_scanner; /* a horizontal scan fired in the slow window: bit 0 the window,
 			       * bit 1 the current slow pane (the slow detector stays quiet) */
 	uint8_t p2p_win, p2p_cur; /* P2P_* */
+	/* the keys of the scan slots, 0 when free: most flows do not fail and only look here */
+	uint32_t hkey[SLOTS]; /* 1 + (port << 8 | proto) */
+	uint32_t vkey[SLOTS]; /* the destination's hash | 1 */
+	float trw; /* log likelihood ratio, first contacts */
 	uint64_t last_seen;
-	/* a source's first contacts and scan slots */
-	double trw; /* log likelihood ratio, first contacts */
+	/* (64 bytes) a source's first contacts and scan slots */
 	struct lc contacted;
-	struct port_slot hp[SLOTS];
-	struct dst_slot vp[SLOTS];
 	struct { /* the longest current web/ssh flow */
 		struct fh_ip dst;
 		uint16_t port;
 		uint64_t first, last, bytes, pkts;
 	} lf;
+	struct port_slot hp[SLOTS]; /* touched by failed flows, and flows of an open slot */
+	struct dst_slot vp[SLOTS];
 	/* as a destination (victim): the flood panes, a ring by event time */
 	struct flood_pane fp[FLOOD_PANES];
 	uint32_t spane_v; /* the flood sets' pane */
@@ -302,7 +305,8 @@ struct host {
 	struct t64 p2p_first;
 } __attribute__((aligned(64)));
 
-/* The cache lines of a host that a source's events touch: up to the long flow. */
+_Static_assert(offsetof(struct host, contacted) == 64, "the first cache line is the lookup's");
+/* The cache lines of a host that most of a source's events touch: up to the long flow. */
 #define SRC_LINES ((offsetof(struct host, lf) + sizeof(((struct host *)0)->lf) + 63) / 64)
 /* and a victim's: its flood counters */
 #define VIC_LINE0 (offsetof(struct host, fp) / 64)
@@ -321,8 +325,25 @@ struct worm_port {
 	struct lc_dense scanners;
 };
 
+/* The alert being raised (raise_quick, raise_full), and the alerts raised in full lately. */
+struct pending {
+	uint8_t type, sev, proto;
+	int port;
+	const struct fh_ip *src, *dst, *exporter;
+	const char *list;
+	uint64_t key;
+	struct fh_alert_counts c;
+};
+#define RECENT 16384
+struct recent {
+	uint64_t key, t, targets;
+	char id[FH_ALERT_ID_LEN];
+};
+
 struct fh_analytics {
 	struct fh_analytics_cfg cfg;
+	struct pending pend;
+	struct recent recent[RECENT];
 	struct fh_alert_table *alerts;
 	struct host *hosts;
 	uint32_t *buckets, bmask, n_hosts, cap;
@@ -425,41 +446,83 @@ static int allowed(const struct fh_cidr_list *l, const struct fh_ip *ip)
 	return l && l->n && fh_cidr_match(l, ip);
 }
 
-static void raise_alert(struct fh_analytics *a, uint8_t type, uint8_t sev,
+/*
+ * Raising an alert is two steps, so that the evidence (a JSON text) is only formatted when it
+ * is used: raise_quick() takes the alert's key, counts and times; when the same alert was
+ * raised in full less than a second of event time ago, with its targets grown by less than
+ * 10 %, it updates the active alert's counts in place (fh_alert_update) and returns 1. Else it
+ * returns 0 and the caller formats the evidence and calls raise_full(). An activity's every
+ * flow re-raises its alert: a scanner's, a flood's. The counts and times of an alert are
+ * always exact; its evidence is at most a second (event time) or 10 % of targets older, and
+ * fresh in every event the sinks receive.
+ */
+static uint64_t alert_key(uint8_t type, const struct fh_ip *src, const struct fh_ip *dst,
+	int port, uint8_t proto, const char *list)
+{
+	uint64_t k = ip_h(src) ^ (dst ? ip_h(dst) * 3 : 0) ^ (uint64_t)type << 56 ^
+		     (uint64_t)(port + 1) << 32 ^ proto;
+	for (const char *c = list; c && *c; c++)
+		k = (k ^ (uint8_t)*c) * FNV_PRIME;
+	return fh_hs_mix(k);
+}
+
+static int raise_quick(struct fh_analytics *a, uint8_t type, uint8_t sev,
 	const struct fh_ip *src, const struct fh_ip *dst, int port, uint8_t proto, uint64_t first,
 	uint64_t t, uint64_t flows, uint64_t pkts, uint64_t bytes, uint64_t targets,
-	const struct fh_ip *exporter, const char *list, const char *evidence)
+	const struct fh_ip *exporter, const char *list)
 {
 	if (a->cfg.detect.suppress & (1u << type))
-		return; /* detect.suppress */
+		return 1; /* detect.suppress: nothing to do */
+	struct pending *p = &a->pend;
+	*p = (struct pending){.type = type, .sev = sev, .proto = proto, .port = port, .src = src,
+		.dst = dst, .exporter = exporter, .list = list,
+		.c = {.first_seen = first ? first : t, .last_seen = t, .flows = flows,
+			.packets = pkts, .bytes = bytes, .targets = targets, .severity = sev,
+			.exporter = exporter}};
+	p->key = alert_key(type, src, dst, port, proto, list);
+	struct recent *rc = &a->recent[p->key % RECENT];
+	uint64_t dt = t > rc->t ? t - rc->t : rc->t - t;
+	if (rc->key == p->key && dt < 1000 && targets * 10 < rc->targets * 11 + 10 &&
+		fh_alert_update(a->alerts, rc->id, &p->c) == 0)
+		return 1;
+	return 0;
+}
+
+static void raise_full(struct fh_analytics *a, const char *evidence)
+{
+	const struct pending *p = &a->pend;
 	struct fh_alert al;
-	memset(&al, 0, sizeof(al));
-	al.type = type;
-	al.severity = sev;
-	al.src = *src;
-	if (dst) {
-		al.dst = *dst;
+	memset(&al, 0, offsetof(struct fh_alert, evidence));
+	al.type = p->type;
+	al.severity = p->sev;
+	al.src = *p->src;
+	if (p->dst) {
+		al.dst = *p->dst;
 		al.has_dst = true;
 	}
-	if (port >= 0) {
-		al.port = (uint16_t)port;
+	if (p->port >= 0) {
+		al.port = (uint16_t)p->port;
 		al.has_port = true;
 	}
-	al.proto = proto;
-	if (list)
-		snprintf(al.list, sizeof(al.list), "%s", list);
-	al.first_seen = first ? first : t;
-	al.last_seen = t;
-	al.detected_at = t;
-	al.flows = flows;
-	al.packets = pkts;
-	al.bytes = bytes;
-	al.targets = targets;
-	if (exporter && !fh_ip_is_zero(exporter))
-		fh_alert_add_exporter(&al, exporter);
+	al.proto = p->proto;
+	if (p->list)
+		snprintf(al.list, sizeof(al.list), "%s", p->list);
+	al.first_seen = p->c.first_seen;
+	al.last_seen = al.detected_at = p->c.last_seen;
+	al.flows = p->c.flows;
+	al.packets = p->c.packets;
+	al.bytes = p->c.bytes;
+	al.targets = p->c.targets;
+	if (p->exporter && !fh_ip_is_zero(p->exporter))
+		fh_alert_add_exporter(&al, p->exporter);
 	snprintf(al.evidence, sizeof(al.evidence), "%s", evidence);
 	fh_alert_make_id(&al);
 	fh_alert_raise(a->alerts, &al);
+	struct recent *rc = &a->recent[p->key % RECENT];
+	rc->key = p->key;
+	rc->t = p->c.last_seen;
+	rc->targets = p->c.targets;
+	memcpy(rc->id, al.id, sizeof(rc->id));
 }
 
 /* ---- detectors: the source's view ----------------------------------------------------- */
@@ -501,10 +564,16 @@ static void roll_src(struct fh_analytics *a, struct host *h, uint32_t old, unsig
 	for (int i = 0; i < SLOTS; i++) {
 		struct port_slot *ps = &h->hp[i];
 		struct dst_slot *vs = &h->vp[i];
-		if (ps->used && roll_slot(p, &ps->flows, &ps->failed, &ps->first, &ps->dsts, panes))
+		if (h->hkey[i] &&
+			roll_slot(p, &ps->flows, &ps->failed, &ps->first, &ps->dsts, panes)) {
 			memset(ps, 0, sizeof(*ps));
-		if (vs->used && roll_slot(p, &vs->flows, &vs->failed, &vs->first, &vs->ports, panes))
+			h->hkey[i] = 0;
+		}
+		if (h->vkey[i] &&
+			roll_slot(p, &vs->flows, &vs->failed, &vs->first, &vs->ports, panes)) {
 			memset(vs, 0, sizeof(*vs));
+			h->vkey[i] = 0;
+		}
 	}
 	PANE_ROLL(h->dns_q, panes);
 	PANE_ROLL(h->dns_bytes, panes);
@@ -578,36 +647,47 @@ static int slow_pane(struct fh_analytics *a, struct host *h, uint64_t t)
 	return cur;
 }
 
+/* A scan slot opens on a failed flow (a scan is failures); flows that did not fail only
+ * count in a slot already open. NULL: none open and none to open. */
 static struct port_slot *port_slot(struct fh_hs_pool *p, struct host *h, uint16_t port,
-	uint8_t proto)
+	uint8_t proto, int open)
 {
-	struct port_slot *victim = &h->hp[0];
-	for (int i = 0; i < SLOTS; i++) {
-		if (h->hp[i].used && h->hp[i].port == port && h->hp[i].proto == proto)
+	uint32_t k = ((uint32_t)port << 8 | proto) + 1;
+	for (int i = 0; i < SLOTS; i++)
+		if (h->hkey[i] == k)
 			return &h->hp[i];
-		if (!h->hp[i].used || h->hp[i].failed.win < victim->failed.win)
-			victim = &h->hp[i];
-	}
+	if (!open)
+		return NULL;
+	int v = 0;
+	for (int i = 0; i < SLOTS; i++)
+		if (!h->hkey[i] || h->hp[i].failed.win < h->hp[v].failed.win)
+			v = i;
+	struct port_slot *victim = &h->hp[v];
+	h->hkey[v] = k;
 	fh_hs_clear(p, &victim->dsts);
 	memset(victim, 0, sizeof(*victim));
-	victim->used = 1;
 	victim->port = port;
 	victim->proto = proto;
 	return victim;
 }
 
-static struct dst_slot *dst_slot(struct fh_hs_pool *p, struct host *h, const struct fh_ip *dst)
+static struct dst_slot *dst_slot(struct fh_hs_pool *p, struct host *h, const struct fh_ip *dst,
+	uint64_t dh, int open)
 {
-	struct dst_slot *victim = &h->vp[0];
-	for (int i = 0; i < SLOTS; i++) {
-		if (h->vp[i].used && fh_ip_eq(&h->vp[i].dst, dst))
+	uint32_t k = (uint32_t)dh | 1;
+	for (int i = 0; i < SLOTS; i++)
+		if (h->vkey[i] == k && fh_ip_eq(&h->vp[i].dst, dst))
 			return &h->vp[i];
-		if (!h->vp[i].used || h->vp[i].failed.win < victim->failed.win)
-			victim = &h->vp[i];
-	}
+	if (!open)
+		return NULL;
+	int v = 0;
+	for (int i = 0; i < SLOTS; i++)
+		if (!h->vkey[i] || h->vp[i].failed.win < h->vp[v].failed.win)
+			v = i;
+	struct dst_slot *victim = &h->vp[v];
+	h->vkey[v] = k;
 	fh_hs_clear(p, &victim->ports);
 	memset(victim, 0, sizeof(*victim));
-	victim->used = 1;
 	victim->dst = *dst;
 	return victim;
 }
@@ -632,10 +712,12 @@ static void worm_note(struct fh_analytics *a, uint64_t src_h, uint16_t port, uin
 	uint32_t n = lc_tab[w->scanners.ones];
 	if (n >= a->cfg.detect.worm_sources) {
 		char ev[160];
-		snprintf(ev, sizeof(ev), "{\"scanning_sources\":%u,\"port\":%u}", n, port);
 		struct fh_ip any = {{0}};
-		raise_alert(a, FH_ALERT_WORM, FH_SEV_CRITICAL, &any, NULL, port, proto, w->first, t,
-			n, 0, 0, n, exporter, NULL, ev);
+		if (!raise_quick(a, FH_ALERT_WORM, FH_SEV_CRITICAL, &any, NULL, port, proto,
+			    w->first, t, n, 0, 0, n, exporter, NULL)) {
+			snprintf(ev, sizeof(ev), "{\"scanning_sources\":%u,\"port\":%u}", n, port);
+			raise_full(a, ev);
+		}
 	}
 }
 
@@ -654,8 +736,8 @@ static const struct fh_detect_cfg *detect_for(const struct fh_analytics *a, cons
 	return c;
 }
 
-static void src_view(struct fh_analytics *a, const struct fh_flow_rec *r, uint64_t m,
-	uint64_t sh, uint64_t dh)
+static void src_view(
+	struct fh_analytics *a, const struct fh_flow_rec *r, uint64_t m, uint64_t sh, uint64_t dh)
 {
 	const struct fh_detect_cfg *c = a->cfg.n_nets ? detect_for(a, &r->src) : &a->cfg.detect;
 	uint64_t t = r->last_ms;
@@ -682,44 +764,59 @@ static void src_view(struct fh_analytics *a, const struct fh_flow_rec *r, uint64
 		goto unwindowed;
 	if ((r->proto == 6 || r->proto == 17) && !allow_scan) {
 		/* horizontal: one port, many hosts */
-		struct port_slot *ps = port_slot(p, h, r->dport, r->proto);
-		c32_add(&ps->flows, 1, cur);
-		c32_add(&ps->failed, (uint32_t)failed, cur);
-		t64_note(&ps->first, t, cur);
-		if (failed)
-			fh_hs_add(p, &ps->dsts, dh, cur);
-		uint32_t nd = fh_hs_count(p, &ps->dsts);
-		if (ps->failed.win >= 5 && ps->failed.win >= c->scan_fail_ratio * ps->flows.win &&
-			(nd >= c->scan_h_targets || (h->trw_scanner && nd >= 5))) {
-			snprintf(ev, sizeof(ev),
-				"{\"distinct_targets\":%u,\"failed_flows\":%u,\"flows\":%u,"
-				"\"trw_scanner\":%s,\"window_s\":%llu}",
-				nd, ps->failed.win, ps->flows.win, h->trw_scanner ? "true" : "false",
-				(unsigned long long)(c->window_ms / 1000));
-			raise_alert(a, FH_ALERT_SCAN_HORIZONTAL,
-				nd >= 10 * c->scan_h_targets ? FH_SEV_HIGH : FH_SEV_MEDIUM, &r->src,
-				NULL, ps->port, ps->proto, ps->first.win, t, ps->flows.win, pk, by, nd,
-				&r->exporter, NULL, ev);
-			worm_note(a, sh, ps->port, ps->proto, t, &r->exporter);
-			int sc = slow_pane(a, h, t);
-			h->fast_scanner |= sc > 0 ? 3 : sc == 0 ? 1 : 0;
+		struct port_slot *ps = port_slot(p, h, r->dport, r->proto, failed);
+		if (ps) {
+			c32_add(&ps->flows, 1, cur);
+			c32_add(&ps->failed, (uint32_t)failed, cur);
+			t64_note(&ps->first, t, cur);
+			if (failed)
+				fh_hs_add(p, &ps->dsts, dh, cur);
+			uint32_t nd = fh_hs_count(p, &ps->dsts);
+			if (ps->failed.win >= 5 &&
+				ps->failed.win >= c->scan_fail_ratio * ps->flows.win &&
+				(nd >= c->scan_h_targets || (h->trw_scanner && nd >= 5))) {
+				if (!raise_quick(a, FH_ALERT_SCAN_HORIZONTAL,
+					    nd >= 10 * c->scan_h_targets ? FH_SEV_HIGH
+									 : FH_SEV_MEDIUM,
+					    &r->src, NULL, ps->port, ps->proto, ps->first.win, t,
+					    ps->flows.win, pk, by, nd, &r->exporter, NULL)) {
+					snprintf(ev, sizeof(ev),
+						"{\"distinct_targets\":%u,\"failed_flows\":%u,"
+						"\"flows\":%u,"
+						"\"trw_scanner\":%s,\"window_s\":%llu}",
+						nd, ps->failed.win, ps->flows.win,
+						h->trw_scanner ? "true" : "false",
+						(unsigned long long)(c->window_ms / 1000));
+					raise_full(a, ev);
+				}
+				worm_note(a, sh, ps->port, ps->proto, t, &r->exporter);
+				int sc = slow_pane(a, h, t);
+				h->fast_scanner |= sc > 0 ? 3 : sc == 0 ? 1 : 0;
+			}
 		}
 		/* vertical: one host, many ports */
-		struct dst_slot *vs = dst_slot(p, h, &r->dst);
-		c32_add(&vs->flows, 1, cur);
-		c32_add(&vs->failed, (uint32_t)failed, cur);
-		t64_note(&vs->first, t, cur);
-		fh_hs_add(p, &vs->ports, fh_hs_mix((uint64_t)r->dport << 8 | r->proto), cur);
-		uint32_t np = fh_hs_count(p, &vs->ports);
-		if (np >= c->scan_v_ports && vs->failed.win >= c->scan_fail_ratio * vs->flows.win) {
-			snprintf(ev, sizeof(ev),
-				"{\"distinct_ports\":%u,\"failed_flows\":%u,\"flows\":%u,\"window_s\":%llu}",
-				np, vs->failed.win, vs->flows.win,
-				(unsigned long long)(c->window_ms / 1000));
-			raise_alert(a, FH_ALERT_SCAN_VERTICAL,
-				np >= 1000 ? FH_SEV_HIGH : FH_SEV_MEDIUM, &r->src, &vs->dst, -1,
-				r->proto, vs->first.win, t, vs->flows.win, pk, by, np, &r->exporter,
-				NULL, ev);
+		struct dst_slot *vs = dst_slot(p, h, &r->dst, dh, failed);
+		if (vs) {
+			c32_add(&vs->flows, 1, cur);
+			c32_add(&vs->failed, (uint32_t)failed, cur);
+			t64_note(&vs->first, t, cur);
+			fh_hs_add(
+				p, &vs->ports, fh_hs_mix((uint64_t)r->dport << 8 | r->proto), cur);
+			uint32_t np = fh_hs_count(p, &vs->ports);
+			if (np >= c->scan_v_ports &&
+				vs->failed.win >= c->scan_fail_ratio * vs->flows.win) {
+				if (!raise_quick(a, FH_ALERT_SCAN_VERTICAL,
+					    np >= 1000 ? FH_SEV_HIGH : FH_SEV_MEDIUM, &r->src,
+					    &vs->dst, -1, r->proto, vs->first.win, t, vs->flows.win,
+					    pk, by, np, &r->exporter, NULL)) {
+					snprintf(ev, sizeof(ev),
+						"{\"distinct_ports\":%u,\"failed_flows\":%u,"
+						"\"flows\":%u,\"window_s\":%llu}",
+						np, vs->failed.win, vs->flows.win,
+						(unsigned long long)(c->window_ms / 1000));
+					raise_full(a, ev);
+				}
+			}
 		}
 		/* slow: the same over a long window, far fewer targets a minute */
 		int sc;
@@ -730,13 +827,17 @@ static void src_view(struct fh_analytics *a, const struct fh_flow_rec *r, uint64
 			uint32_t ns = fh_hs_count(p, &h->slow_dsts);
 			if (ns >= c->scan_slow_targets && h->slow_failed.win >= ns / 2 &&
 				t - h->slow_first.win > c->window_ms && !h->fast_scanner) {
-				snprintf(ev, sizeof(ev),
-					"{\"distinct_targets\":%u,\"failed_flows\":%u,\"window_s\":%llu}",
-					ns, h->slow_failed.win,
-					(unsigned long long)(c->scan_slow_window_ms / 1000));
-				raise_alert(a, FH_ALERT_SCAN_SLOW, FH_SEV_MEDIUM, &r->src, NULL, -1,
-					r->proto, h->slow_first.win, t, h->slow_failed.win, 0, 0, ns,
-					&r->exporter, NULL, ev);
+				if (!raise_quick(a, FH_ALERT_SCAN_SLOW, FH_SEV_MEDIUM, &r->src,
+					    NULL, -1, r->proto, h->slow_first.win, t,
+					    h->slow_failed.win, 0, 0, ns, &r->exporter, NULL)) {
+					snprintf(ev, sizeof(ev),
+						"{\"distinct_targets\":%u,\"failed_flows\":%u,"
+						"\"window_s\":%llu}",
+						ns, h->slow_failed.win,
+						(unsigned long long)(c->scan_slow_window_ms /
+								     1000));
+					raise_full(a, ev);
+				}
 			}
 		}
 	}
@@ -758,19 +859,24 @@ static void src_view(struct fh_analytics *a, const struct fh_flow_rec *r, uint64
 		 * random source port (RFC 5452), and it answers DNS itself; a tunnel client
 		 * (iodine, dnscat2) keeps one socket, and a script that sends each chunk with a
 		 * new process (random ports) sends long names (150 bytes and more). */
-		int resolver = h->dns_answers.win >= RESOLVER_ANSWERS ||
-			       (h->dns_flows.win >= 4 &&
-				h->dns_port_changes.win * 2 >= h->dns_flows.win &&
+		int resolver =
+			h->dns_answers.win >= RESOLVER_ANSWERS ||
+			(h->dns_flows.win >= 4 && h->dns_port_changes.win * 2 >= h->dns_flows.win &&
 				qb < RESOLVER_QUERY_BYTES * q);
 		if (q >= c->dns_tunnel_queries && !resolver &&
 			qb >= (uint64_t)c->dns_tunnel_avg_bytes * q) {
-			snprintf(ev, sizeof(ev),
-				"{\"queries\":%llu,\"query_bytes\":%llu,\"avg_query_bytes\":%llu,"
-				"\"window_s\":%llu}",
-				(unsigned long long)q, (unsigned long long)qb,
-				(unsigned long long)(qb / q), (unsigned long long)(c->window_ms / 1000));
-			raise_alert(a, FH_ALERT_DNS_TUNNEL, FH_SEV_HIGH, &r->src, &h->dns_server,
-				53, r->proto, h->dns_first.win, t, q, q, qb, 1, &r->exporter, NULL, ev);
+			if (!raise_quick(a, FH_ALERT_DNS_TUNNEL, FH_SEV_HIGH, &r->src,
+				    &h->dns_server, 53, r->proto, h->dns_first.win, t, q, q, qb, 1,
+				    &r->exporter, NULL)) {
+				snprintf(ev, sizeof(ev),
+					"{\"queries\":%llu,\"query_bytes\":%llu,\"avg_query_"
+					"bytes\":%llu,"
+					"\"window_s\":%llu}",
+					(unsigned long long)q, (unsigned long long)qb,
+					(unsigned long long)(qb / q),
+					(unsigned long long)(c->window_ms / 1000));
+				raise_full(a, ev);
+			}
 		}
 	}
 	if (r->sport == 53 && r->proto == 17)
@@ -781,10 +887,14 @@ static void src_view(struct fh_analytics *a, const struct fh_flow_rec *r, uint64
 		fh_hs_add(p, &h->resolver_clients, dh, cur);
 		uint32_t n = fh_hs_count(p, &h->resolver_clients);
 		if (n >= c->resolver_clients) {
-			snprintf(ev, sizeof(ev), "{\"outside_clients\":%u,\"window_s\":%llu}", n,
-				(unsigned long long)(c->window_ms / 1000));
-			raise_alert(a, FH_ALERT_DNS_OPEN_RESOLVER, FH_SEV_MEDIUM, &r->src, NULL, 53,
-				17, h->resolver_first.win, t, n, pk, by, n, &r->exporter, NULL, ev);
+			if (!raise_quick(a, FH_ALERT_DNS_OPEN_RESOLVER, FH_SEV_MEDIUM, &r->src,
+				    NULL, 53, 17, h->resolver_first.win, t, n, pk, by, n,
+				    &r->exporter, NULL)) {
+				snprintf(ev, sizeof(ev),
+					"{\"outside_clients\":%u,\"window_s\":%llu}", n,
+					(unsigned long long)(c->window_ms / 1000));
+				raise_full(a, ev);
+			}
 		}
 	}
 
@@ -798,24 +908,31 @@ static void src_view(struct fh_analytics *a, const struct fh_flow_rec *r, uint64
 		uint32_t n = fh_hs_count(p, &h->smtp_dsts);
 		double base = h->smtp_ewma;
 		if (!mail && n >= c->spam_targets) {
-			snprintf(ev, sizeof(ev), "{\"smtp_servers\":%u,\"window_s\":%llu}", n,
-				(unsigned long long)(c->window_ms / 1000));
-			raise_alert(a, FH_ALERT_SPAM_SMTP, FH_SEV_HIGH, &r->src, NULL, 25, 6,
-				h->smtp_first.win, t, n, pk, by, n, &r->exporter, NULL, ev);
+			if (!raise_quick(a, FH_ALERT_SPAM_SMTP, FH_SEV_HIGH, &r->src, NULL, 25, 6,
+				    h->smtp_first.win, t, n, pk, by, n, &r->exporter, NULL)) {
+				snprintf(ev, sizeof(ev), "{\"smtp_servers\":%u,\"window_s\":%llu}",
+					n, (unsigned long long)(c->window_ms / 1000));
+				raise_full(a, ev);
+			}
 		} else if (mail && h->smtp_windows >= c->mail_warmup && n >= c->spam_targets &&
 			   n >= c->mail_jump * (base > 1 ? base : 1)) {
-			snprintf(ev, sizeof(ev), "{\"smtp_servers\":%u,\"baseline\":%.1f,"
-				"\"baseline_windows\":%u,\"window_s\":%llu,\"mail_server\":true}",
-				n, base, h->smtp_windows, (unsigned long long)(c->window_ms / 1000));
-			raise_alert(a, FH_ALERT_SPAM_SMTP, FH_SEV_HIGH, &r->src, NULL, 25, 6,
-				h->smtp_first.win, t, n, pk, by, n, &r->exporter, NULL, ev);
+			if (!raise_quick(a, FH_ALERT_SPAM_SMTP, FH_SEV_HIGH, &r->src, NULL, 25, 6,
+				    h->smtp_first.win, t, n, pk, by, n, &r->exporter, NULL)) {
+				snprintf(ev, sizeof(ev),
+					"{\"smtp_servers\":%u,\"baseline\":%.1f,"
+					"\"baseline_windows\":%u,\"window_s\":%llu,\"mail_server\":"
+					"true}",
+					n, base, h->smtp_windows,
+					(unsigned long long)(c->window_ms / 1000));
+				raise_full(a, ev);
+			}
 		}
 	}
 
 	/* BitTorrent: high ports on both sides to several peers, TCP and UDP or the BT ports */
 	if (r->sport >= 1024 && r->dport >= 1024 && (r->proto == 6 || r->proto == 17)) {
-		static const uint16_t bt[] = {6881, 6882, 6883, 6884, 6885, 6886, 6887, 6888, 6889,
-			6969, 51413};
+		static const uint16_t bt[] = {
+			6881, 6882, 6883, 6884, 6885, 6886, 6887, 6888, 6889, 6969, 51413};
 		t64_note(&h->p2p_first, r->first_ms, cur);
 		fh_hs_add(p, &h->p2p_peers, dh, cur);
 		uint8_t f = r->proto == 6 ? P2P_TCP : P2P_UDP;
@@ -827,21 +944,24 @@ static void src_view(struct fh_analytics *a, const struct fh_flow_rec *r, uint64
 		uint32_t n = fh_hs_count(p, &h->p2p_peers);
 		int bt_port = h->p2p_win & P2P_BT, both = (h->p2p_win & 6) == 6;
 		if ((bt_port && n >= c->p2p_peers) || (both && n >= 10 * c->p2p_peers)) {
-			snprintf(ev, sizeof(ev),
-				"{\"peers\":%u,\"bittorrent_port\":%s,\"tcp_and_udp\":%s}", n,
-				bt_port ? "true" : "false", both ? "true" : "false");
-			raise_alert(a, FH_ALERT_P2P_BITTORRENT, FH_SEV_LOW, &r->src, NULL, -1, 0,
-				h->p2p_first.win, t, n, pk, by, n, &r->exporter, NULL, ev);
+			if (!raise_quick(a, FH_ALERT_P2P_BITTORRENT, FH_SEV_LOW, &r->src, NULL, -1,
+				    0, h->p2p_first.win, t, n, pk, by, n, &r->exporter, NULL)) {
+				snprintf(ev, sizeof(ev),
+					"{\"peers\":%u,\"bittorrent_port\":%s,\"tcp_and_udp\":%s}",
+					n, bt_port ? "true" : "false", both ? "true" : "false");
+				raise_full(a, ev);
+			}
 		}
 	}
 
 unwindowed:
 	/* long flows: HTTP(S) tunnels (long, thin) and SSH bulk transfers (long, heavy) */
-	if (r->proto == 6 && (r->dport == 80 || r->dport == 443 || r->dport == 8080 ||
-				     r->dport == 22)) {
+	if (r->proto == 6 &&
+		(r->dport == 80 || r->dport == 443 || r->dport == 8080 || r->dport == 22)) {
 		int same = h->lf.port == r->dport && fh_ip_eq(&h->lf.dst, &r->dst);
 		/* a report of the same flow continues it; a gap of 5 minutes starts a new one */
-		if (same && (r->first_ms > h->lf.last + 300000 || r->last_ms + 300000 < h->lf.first))
+		if (same &&
+			(r->first_ms > h->lf.last + 300000 || r->last_ms + 300000 < h->lf.first))
 			same = 0, h->lf.last = h->lf.first; /* make the slot replaceable */
 		if (!same) {
 			if (h->lf.last - h->lf.first < 60000 || r->first_ms > h->lf.last + 300000) {
@@ -860,25 +980,32 @@ unwindowed:
 			uint64_t dur = h->lf.last - h->lf.first;
 			if (r->dport != 22 && dur >= c->tunnel_http_ms &&
 				h->lf.bytes * 1000 <= (uint64_t)c->tunnel_http_bps * dur) {
-				snprintf(ev, sizeof(ev),
-					"{\"duration_s\":%llu,\"bytes\":%llu,\"bytes_per_s\":%.1f}",
-					(unsigned long long)(dur / 1000),
-					(unsigned long long)h->lf.bytes, h->lf.bytes * 1000.0 / dur);
-				raise_alert(a, FH_ALERT_TUNNEL_HTTP, FH_SEV_MEDIUM, &r->src, &h->lf.dst,
-					h->lf.port, 6, h->lf.first, t, 1, h->lf.pkts, h->lf.bytes, 1,
-					&r->exporter, NULL, ev);
+				if (!raise_quick(a, FH_ALERT_TUNNEL_HTTP, FH_SEV_MEDIUM, &r->src,
+					    &h->lf.dst, h->lf.port, 6, h->lf.first, t, 1,
+					    h->lf.pkts, h->lf.bytes, 1, &r->exporter, NULL)) {
+					snprintf(ev, sizeof(ev),
+						"{\"duration_s\":%llu,\"bytes\":%llu,\"bytes_per_"
+						"s\":%.1f}",
+						(unsigned long long)(dur / 1000),
+						(unsigned long long)h->lf.bytes,
+						h->lf.bytes * 1000.0 / dur);
+					raise_full(a, ev);
+				}
 			}
 			if (r->dport == 22 && dur >= c->tunnel_ssh_ms &&
 				h->lf.bytes >= c->tunnel_ssh_bytes && h->lf.pkts &&
 				h->lf.bytes / h->lf.pkts >= 500) {
-				snprintf(ev, sizeof(ev),
-					"{\"duration_s\":%llu,\"bytes\":%llu,\"bytes_per_packet\":%llu}",
-					(unsigned long long)(dur / 1000),
-					(unsigned long long)h->lf.bytes,
-					(unsigned long long)(h->lf.bytes / h->lf.pkts));
-				raise_alert(a, FH_ALERT_TUNNEL_SSH, FH_SEV_MEDIUM, &r->src, &h->lf.dst,
-					22, 6, h->lf.first, t, 1, h->lf.pkts, h->lf.bytes, 1,
-					&r->exporter, NULL, ev);
+				if (!raise_quick(a, FH_ALERT_TUNNEL_SSH, FH_SEV_MEDIUM, &r->src,
+					    &h->lf.dst, 22, 6, h->lf.first, t, 1, h->lf.pkts,
+					    h->lf.bytes, 1, &r->exporter, NULL)) {
+					snprintf(ev, sizeof(ev),
+						"{\"duration_s\":%llu,\"bytes\":%llu,\"bytes_per_"
+						"packet\":%llu}",
+						(unsigned long long)(dur / 1000),
+						(unsigned long long)h->lf.bytes,
+						(unsigned long long)(h->lf.bytes / h->lf.pkts));
+					raise_full(a, ev);
+				}
 			}
 		}
 	}
@@ -897,13 +1024,16 @@ unwindowed:
 		if (listed) {
 			char net[FH_IP_STRLEN];
 			int v4 = fh_ip_is_v4(&bm.net) && bm.plen128 >= 96;
-			snprintf(ev, sizeof(ev),
-				"{\"list\":\"%s\",\"entry\":\"%s/%u\",\"note\":\"%s\",\"port\":%u}",
-				bm.list, fh_ip_fmt(&bm.net, net, sizeof(net)),
-				v4 ? bm.plen128 - 96 : bm.plen128, bm.note,
-				listed == &r->dst ? r->dport : r->sport);
-			raise_alert(a, FH_ALERT_BLOCKLIST, FH_SEV_HIGH, other, listed, -1, 0,
-				r->first_ms, t, 1, pk, by, 1, &r->exporter, bm.list, ev);
+			if (!raise_quick(a, FH_ALERT_BLOCKLIST, FH_SEV_HIGH, other, listed, -1, 0,
+				    r->first_ms, t, 1, pk, by, 1, &r->exporter, bm.list)) {
+				snprintf(ev, sizeof(ev),
+					"{\"list\":\"%s\",\"entry\":\"%s/"
+					"%u\",\"note\":\"%s\",\"port\":%u}",
+					bm.list, fh_ip_fmt(&bm.net, net, sizeof(net)),
+					v4 ? bm.plen128 - 96 : bm.plen128, bm.note,
+					listed == &r->dst ? r->dport : r->sport);
+				raise_full(a, ev);
+			}
 		}
 	}
 }
@@ -918,8 +1048,8 @@ static void flood_advance(struct host *h, uint32_t p)
 	h->vpane = p;
 }
 
-static void dst_view(struct fh_analytics *a, const struct fh_flow_rec *r, uint64_t m,
-	uint64_t sh, uint64_t dh)
+static void dst_view(
+	struct fh_analytics *a, const struct fh_flow_rec *r, uint64_t m, uint64_t sh, uint64_t dh)
 {
 	const struct fh_detect_cfg *c = a->cfg.n_nets ? detect_for(a, &r->dst) : &a->cfg.detect;
 	uint64_t t = r->last_ms;
@@ -953,7 +1083,8 @@ static void dst_view(struct fh_analytics *a, const struct fh_flow_rec *r, uint64
 	}
 	int cur = p == h->vpane;
 	struct flood_pane *fp = &h->fp[p % FLOOD_PANES];
-	struct flood_pane *pp = p > h->vpane - (FLOOD_PANES - 1) ? &h->fp[(p - 1) % FLOOD_PANES] : NULL;
+	struct flood_pane *pp =
+		p > h->vpane - (FLOOD_PANES - 1) ? &h->fp[(p - 1) % FLOOD_PANES] : NULL;
 	uint64_t start = (uint64_t)p * FLOOD_PANE_MS;
 	uint32_t f0 = (uint32_t)(r->first_ms > start ? r->first_ms - start : 0) + 1;
 	uint32_t l0 = (uint32_t)(t - start) + 1;
@@ -995,17 +1126,20 @@ static void dst_view(struct fh_analytics *a, const struct fh_flow_rec *r, uint64
 		static const uint8_t types[] = {FH_ALERT_FLOOD_SYN, FH_ALERT_FLOOD_SYN,
 			FH_ALERT_FLOOD_UDP, FH_ALERT_FLOOD_ICMP};
 		char ev[256];
-		snprintf(ev, sizeof(ev),
-			"{\"packets_per_s\":%llu,\"packets\":%llu,\"distinct_sources\":%u,"
-			"\"spoofed\":%s,\"kind\":\"%s\"}",
-			(unsigned long long)pps, (unsigned long long)n, ns,
-			spoofed ? "true" : "false", kinds[kind]);
 		struct fh_ip any = {{0}};
 		if (fh_ip_is_v4(&r->dst))
 			any.a[10] = any.a[11] = 0xff; /* 0.0.0.0: many sources */
-		raise_alert(a, types[kind], pps >= 10 * c->flood_pps ? FH_SEV_CRITICAL : FH_SEV_HIGH,
-			spoofed ? &any : &h->flood_src1, &r->dst, -1, r->proto, first, t, ns, n, 0, 1,
-			&r->exporter, NULL, ev);
+		if (!raise_quick(a, types[kind],
+			    pps >= 10 * c->flood_pps ? FH_SEV_CRITICAL : FH_SEV_HIGH,
+			    spoofed ? &any : &h->flood_src1, &r->dst, -1, r->proto, first, t, ns, n,
+			    0, 1, &r->exporter, NULL)) {
+			snprintf(ev, sizeof(ev),
+				"{\"packets_per_s\":%llu,\"packets\":%llu,\"distinct_sources\":%u,"
+				"\"spoofed\":%s,\"kind\":\"%s\"}",
+				(unsigned long long)pps, (unsigned long long)n, ns,
+				spoofed ? "true" : "false", kinds[kind]);
+			raise_full(a, ev);
+		}
 	}
 }
 
@@ -1014,11 +1148,12 @@ static void dst_view(struct fh_analytics *a, const struct fh_flow_rec *r, uint64
 static void set_panes(struct fh_analytics *a)
 {
 	a->pane_ms = a->cfg.detect.window_ms / 2 ? a->cfg.detect.window_ms / 2 : 1;
-	a->slow_pane_ms = a->cfg.detect.scan_slow_window_ms / 2 ? a->cfg.detect.scan_slow_window_ms / 2 : 1;
+	a->slow_pane_ms =
+		a->cfg.detect.scan_slow_window_ms / 2 ? a->cfg.detect.scan_slow_window_ms / 2 : 1;
 }
 
-struct fh_analytics *fh_analytics_new(const struct fh_analytics_cfg *cfg,
-	struct fh_alert_sink **sinks, unsigned n_sinks)
+struct fh_analytics *fh_analytics_new(
+	const struct fh_analytics_cfg *cfg, struct fh_alert_sink **sinks, unsigned n_sinks)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	pthread_once(&once, tables_init);

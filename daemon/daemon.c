@@ -244,22 +244,28 @@ static void *shard_main(void *arg)
 		}
 		for (unsigned i = 0; i < d->nw; i++) {
 			uint32_t n = fh_ring_dequeue_burst(d->w[i]->rings[s->id], ev, 64);
+			if (!n)
+				continue;
 			fh_analytics_events(s->engine, ev, n);
+			/* the counters once a burst: an atomic add an event cost as much as a
+			 * detector */
+			uint64_t flows = 0, packets = 0, bytes = 0;
 			for (uint32_t k = 0; k < n; k++) {
+				if (!(ev[k].roles & FH_ROLE_SRC)) /* each flow once */
+					continue;
 				uint64_t m = ev[k].rec.sampling ? ev[k].rec.sampling : 1;
-				if (s->store && (ev[k].roles & FH_ROLE_SRC)) /* each flow once */
+				if (s->store)
 					fh_flowstore_add(s->store, &ev[k].rec);
-				if (s->acc && (ev[k].roles & FH_ROLE_SRC))
+				if (s->acc)
 					fh_series_acc_add(s->acc, &ev[k].rec);
-				atomic_fetch_add_explicit(&s->events, 1, memory_order_relaxed);
-				if (ev[k].roles & FH_ROLE_SRC) {
-					atomic_fetch_add_explicit(&s->flows, 1, memory_order_relaxed);
-					atomic_fetch_add_explicit(&s->packets, ev[k].rec.packets * m,
-						memory_order_relaxed);
-					atomic_fetch_add_explicit(&s->bytes, ev[k].rec.bytes * m,
-						memory_order_relaxed);
-				}
+				flows++;
+				packets += ev[k].rec.packets * m;
+				bytes += ev[k].rec.bytes * m;
 			}
+			atomic_fetch_add_explicit(&s->events, n, memory_order_relaxed);
+			atomic_fetch_add_explicit(&s->flows, flows, memory_order_relaxed);
+			atomic_fetch_add_explicit(&s->packets, packets, memory_order_relaxed);
+			atomic_fetch_add_explicit(&s->bytes, bytes, memory_order_relaxed);
 			got += n;
 		}
 		uint64_t now = now_ms();

@@ -95,13 +95,19 @@ static void test_json(void **state)
 	assert_non_null(strstr(buf, "\"exporters\":[\"192.0.2.254\"],\"status\":\"active\"}"));
 }
 
+/* A table (resolve after 60 s quiet, updates every 10 s) whose events go to rs. */
+static struct fh_alert_table *mk_table(struct rec_sink *rs)
+{
+	struct fh_alert_sink *sinks[] = {&rs->base};
+	struct fh_alert_table_cfg cfg = {.resolve_after_ms = 60000, .update_interval_ms = 10000};
+	return fh_alert_table_new(&cfg, sinks, 1);
+}
+
 static void test_dedup_update_resolve(void **state)
 {
 	(void)state;
 	struct rec_sink rs = {.base.ops = &rec_ops};
-	struct fh_alert_sink *sinks[] = {&rs.base};
-	struct fh_alert_table_cfg cfg = {.resolve_after_ms = 60000, .update_interval_ms = 10000};
-	struct fh_alert_table *t = fh_alert_table_new(&cfg, sinks, 1);
+	struct fh_alert_table *t = mk_table(&rs);
 	struct fh_alert a;
 	assert_non_null(t);
 
@@ -175,6 +181,44 @@ static void test_capacity(void **state)
 	fh_alert_table_free(t);
 }
 
+/* fh_alert_update: counts and times of an active alert without its evidence; refused (the
+ * caller raises in full) for an unknown or resolved alert, when an update is due to the sinks,
+ * or when the severity rises. */
+static void test_update_counts(void **state)
+{
+	(void)state;
+	struct rec_sink rs = {.base.ops = &rec_ops};
+	struct fh_alert_table *t = mk_table(&rs);
+	struct fh_alert a;
+	mk(&a, "198.51.100.8", 22, 100000);
+	a.targets = 10;
+	snprintf(a.evidence, sizeof(a.evidence), "{\"n\":10}");
+	struct fh_alert_counts c = {.first_seen = 99000, .last_seen = 104000, .flows = 7,
+		.packets = 70, .bytes = 700, .targets = 12, .severity = a.severity};
+	assert_int_equal(fh_alert_update(t, a.id, &c), -1); /* not raised yet */
+	assert_int_equal(fh_alert_raise(t, &a), 0);
+	assert_int_equal(fh_alert_update(t, a.id, &c), 0);
+	const struct fh_alert *f = fh_alert_table_find(t, a.id);
+	assert_int_equal(f->targets, 12);
+	assert_int_equal(f->flows, 7);
+	assert_int_equal(f->first_seen, 99000);
+	assert_int_equal(f->last_seen, 104000);
+	assert_string_equal(f->evidence, "{\"n\":10}");
+	assert_int_equal(rs.n, 1); /* nothing reached the sinks */
+	c.targets = 5; /* counts only grow */
+	assert_int_equal(fh_alert_update(t, a.id, &c), 0);
+	assert_int_equal(f->targets, 12);
+	c.severity = a.severity + 1;
+	assert_int_equal(fh_alert_update(t, a.id, &c), -1);
+	c.severity = a.severity;
+	c.last_seen = 110000; /* an update is due */
+	assert_int_equal(fh_alert_update(t, a.id, &c), -1);
+	assert_int_equal(f->last_seen, 104000);
+	assert_int_equal(fh_alert_table_tick(t, 104000 + 60000), 1);
+	assert_int_equal(fh_alert_update(t, a.id, &c), -1); /* resolved */
+	fh_alert_table_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -182,6 +226,7 @@ int main(void)
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_dedup_update_resolve),
 		cmocka_unit_test(test_capacity),
+		cmocka_unit_test(test_update_counts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
