@@ -256,36 +256,31 @@ struct flood_pane {
  * reach. Pane numbers are t / pane length; 0 is a host's first record.
  */
 struct host {
-	/* the first cache line */
+	/* the first cache line; all that a new host clears at once (new_host) */
 	struct fh_ip ip;
 	uint32_t next; /* hash chain */
-	uint32_t pane; /* the source's current pane */
-	uint32_t vpane; /* the victim's newest flood pane */
+	uint32_t pane; /* the source's current pane (1 + t / pane length; 0: none yet) */
+	uint32_t vpane; /* the victim's newest flood pane (0: none yet) */
 	uint32_t spane; /* the slow scan's pane */
 	uint8_t trw_scanner;
 	uint8_t fast_scanner; /* a horizontal scan fired in the slow window: bit 0 the window,
 			       * bit 1 the current slow pane (the slow detector stays quiet) */
-	uint8_t p2p_win, p2p_cur; /* P2P_* */
+	uint16_t dense; /* bit i: set i (host_sets) may hold a block; bit 15: first contacts */
 	/* the keys of the scan slots, 0 when free: most flows do not fail and only look here */
 	uint32_t hkey[SLOTS]; /* 1 + (port << 8 | proto) */
 	uint32_t vkey[SLOTS]; /* the destination's hash | 1 */
 	float trw; /* log likelihood ratio, first contacts */
 	uint64_t last_seen;
-	/* (64 bytes) a source's first contacts and scan slots */
+	/* (64 bytes) a source's first contacts and its longest web/ssh flow */
 	struct lc contacted;
-	struct { /* the longest current web/ssh flow */
+	struct {
 		struct fh_ip dst;
 		uint16_t port;
 		uint64_t first, last, bytes, pkts;
 	} lf;
+	/* the source's windows: cleared at its first record as a source (src_pane) */
 	struct port_slot hp[SLOTS]; /* touched by failed flows, and flows of an open slot */
 	struct dst_slot vp[SLOTS];
-	/* as a destination (victim): the flood panes, a ring by event time */
-	struct flood_pane fp[FLOOD_PANES];
-	uint32_t spane_v; /* the flood sets' pane */
-	struct fh_hs flood_srcs, flood_ports;
-	struct fh_ip flood_src1;
-	/* port-specific detectors */
 	struct t64 slow_first;
 	struct c32 slow_failed;
 	struct fh_hs slow_dsts;
@@ -301,8 +296,15 @@ struct host {
 	struct t64 smtp_first;
 	float smtp_ewma; /* a mail server's SMTP fan-out per window (windows it sent mail in) */
 	uint16_t smtp_windows;
+	uint8_t p2p_win, p2p_cur; /* P2P_* */
 	struct fh_hs p2p_peers;
 	struct t64 p2p_first;
+	/* as a destination (victim): the flood panes, a ring by event time; cleared at its
+	 * first flood-kind record as a victim (dst_view) */
+	struct flood_pane fp[FLOOD_PANES];
+	uint32_t spane_v; /* the flood sets' pane */
+	struct fh_hs flood_srcs, flood_ports;
+	struct fh_ip flood_src1;
 } __attribute__((aligned(64)));
 
 _Static_assert(offsetof(struct host, contacted) == 64, "the first cache line is the lookup's");
@@ -316,7 +318,29 @@ _Static_assert(offsetof(struct host, contacted) == 64, "the first cache line is 
 #define RESOLVER_QUERY_BYTES 150 /* a resolver's queries average less (IP bytes) */
 
 #define HOST_SETS 10 /* windowed sets in a host */
-#define POOL_SETS 4 /* the sketch pool has room for this many dense sets per host */
+#define DENSE_LC 15 /* h->dense: the first contacts have a bitmap */
+#define SRC_SECTION offsetof(struct host, hp)
+#define VIC_SECTION offsetof(struct host, fp)
+
+/* Set i of a host (the bit of h->dense). */
+static struct fh_hs *host_set(struct host *h, unsigned i)
+{
+	struct fh_hs *s[HOST_SETS] = {&h->hp[0].dsts, &h->hp[1].dsts, &h->vp[0].ports,
+		&h->vp[1].ports, &h->flood_srcs, &h->flood_ports, &h->slow_dsts,
+		&h->resolver_clients, &h->smtp_dsts, &h->p2p_peers};
+	return s[i];
+}
+enum { S_HP0, S_HP1, S_VP0, S_VP1, S_FLOOD_SRCS, S_FLOOD_PORTS, S_SLOW, S_RESOLVER, S_SMTP,
+	S_P2P };
+
+/* Add to set i of host h, noting in h->dense when it holds a block. */
+static inline void host_set_add(struct fh_hs_pool *p, struct host *h, unsigned i, uint64_t hv,
+	int cur)
+{
+	struct fh_hs *s = host_set(h, i);
+	fh_hs_add(p, s, hv, cur);
+	h->dense |= (uint16_t)((s->n == FH_HS_DENSE) << i);
+}
 
 struct worm_port {
 	uint16_t port;
@@ -365,15 +389,15 @@ static void host_unlink(struct fh_analytics *a, uint32_t idx)
 	*pp = a->hosts[idx].next;
 }
 
-/* Give an evicted host's bitmap and blocks back to their pools. */
+/* Give an evicted host's bitmap and blocks back to their pools: only the sets h->dense
+ * names are read (an eviction should not pull the whole host into the cache). */
 static void host_release(struct fh_analytics *a, struct host *h)
 {
-	struct fh_hs *sets[HOST_SETS] = {&h->hp[0].dsts, &h->hp[1].dsts, &h->vp[0].ports,
-		&h->vp[1].ports, &h->flood_srcs, &h->flood_ports, &h->slow_dsts,
-		&h->resolver_clients, &h->smtp_dsts, &h->p2p_peers};
-	lc_reset(&a->pool, &h->contacted);
-	for (int i = 0; i < HOST_SETS; i++)
-		fh_hs_clear(&a->hs, sets[i]);
+	if (h->dense >> DENSE_LC & 1)
+		lc_reset(&a->pool, &h->contacted);
+	for (unsigned i = 0; i < HOST_SETS; i++)
+		if (h->dense >> i & 1)
+			fh_hs_clear(&a->hs, host_set(h, i));
 }
 
 static inline uint32_t host_find(const struct fh_analytics *a, const struct fh_ip *ip,
@@ -409,7 +433,8 @@ static struct host *host_get(struct fh_analytics *a, const struct fh_ip *ip, uin
 			h->last_seen = t;
 		return h;
 	}
-	if (a->n_hosts < a->cap) {
+	int fresh = a->n_hosts < a->cap;
+	if (fresh) {
 		idx = a->n_hosts++; /* the pool is taken in order: untouched pages stay unmapped */
 	} else {
 		/* full: evict the idlest of 8 sampled hosts */
@@ -424,7 +449,10 @@ static struct host *host_get(struct fh_analytics *a, const struct fh_ip *ip, uin
 		a->st.evictions++;
 	}
 	struct host *h = &a->hosts[idx];
-	memset(h, 0, sizeof(*h));
+	/* A fresh host is cleared whole. An evicted one only up to its sections: the source's
+	 * and the victim's are cleared at their first use (most hosts are only ever one of the
+	 * two); the sets in them are empty, or were given back by host_release. */
+	memset(h, 0, fresh ? sizeof(*h) : SRC_SECTION);
 	h->ip = *ip;
 	h->last_seen = t;
 	uint32_t b = (uint32_t)hash & a->bmask;
@@ -607,11 +635,11 @@ static void roll_src(struct fh_analytics *a, struct host *h, uint32_t old, unsig
 static inline int pane_of(uint32_t *pane, uint64_t len, uint64_t t, uint32_t *old,
 	unsigned *panes)
 {
-	uint64_t start = (uint64_t)*pane * len;
+	uint64_t start = (uint64_t)(*pane - 1) * len;
 	*panes = 0;
-	if (t >= start && t - start < len)
+	if (*pane && t >= start && t - start < len)
 		return 1;
-	uint32_t p = (uint32_t)(t / len);
+	uint32_t p = (uint32_t)(t / len) + 1; /* 0 is "none yet" */
 	if (!*pane || p > *pane) {
 		*old = *pane;
 		*panes = !*pane || p - *pane > 1 ? 2 : 1;
@@ -628,6 +656,8 @@ static int src_pane(struct fh_analytics *a, struct host *h, uint64_t t)
 	int cur = pane_of(&h->pane, a->pane_ms, t, &old, &panes);
 	if (panes && old)
 		roll_src(a, h, old, panes);
+	else if (panes) /* the host's first record as a source: its windows start empty */
+		memset((char *)h + SRC_SECTION, 0, VIC_SECTION - SRC_SECTION);
 	if (cur < 0)
 		a->st.late++;
 	return cur;
@@ -749,7 +779,10 @@ static void src_view(
 
 	/* first contacts: Threshold Random Walk (Jung et al. 2004) */
 	struct fh_hs_pool *p = &a->hs;
-	if ((r->proto == 6 || r->proto == 17) && lc_add(&a->pool, &h->contacted, dh)) {
+	int first_contact =
+		(r->proto == 6 || r->proto == 17) && lc_add(&a->pool, &h->contacted, dh);
+	h->dense |= (uint16_t)((h->contacted.ones > LC_SPARSE) << DENSE_LC);
+	if (first_contact) {
 		if (r->proto == 6 && (failed || (r->tcp_flags & 0x10))) {
 			h->trw += failed ? LN4 : LNQ;
 			if (h->trw >= ETA1)
@@ -770,7 +803,7 @@ static void src_view(
 			c32_add(&ps->failed, (uint32_t)failed, cur);
 			t64_note(&ps->first, t, cur);
 			if (failed)
-				fh_hs_add(p, &ps->dsts, dh, cur);
+				host_set_add(p, h, (unsigned)(S_HP0 + (ps - h->hp)), dh, cur);
 			uint32_t nd = fh_hs_count(p, &ps->dsts);
 			if (ps->failed.win >= 5 &&
 				ps->failed.win >= c->scan_fail_ratio * ps->flows.win &&
@@ -800,8 +833,8 @@ static void src_view(
 			c32_add(&vs->flows, 1, cur);
 			c32_add(&vs->failed, (uint32_t)failed, cur);
 			t64_note(&vs->first, t, cur);
-			fh_hs_add(
-				p, &vs->ports, fh_hs_mix((uint64_t)r->dport << 8 | r->proto), cur);
+			host_set_add(p, h, (unsigned)(S_VP0 + (vs - h->vp)),
+				fh_hs_mix((uint64_t)r->dport << 8 | r->proto), cur);
 			uint32_t np = fh_hs_count(p, &vs->ports);
 			if (np >= c->scan_v_ports &&
 				vs->failed.win >= c->scan_fail_ratio * vs->flows.win) {
@@ -821,7 +854,7 @@ static void src_view(
 		/* slow: the same over a long window, far fewer targets a minute */
 		int sc;
 		if (failed && (sc = slow_pane(a, h, t)) >= 0) {
-			fh_hs_add(p, &h->slow_dsts, dh, sc);
+			host_set_add(p, h, S_SLOW, dh, sc);
 			c32_add(&h->slow_failed, 1, sc);
 			t64_note(&h->slow_first, t, sc);
 			uint32_t ns = fh_hs_count(p, &h->slow_dsts);
@@ -884,7 +917,7 @@ static void src_view(
 	if (r->sport == 53 && r->proto == 17 && inside(a, &r->src) && !inside(a, &r->dst) &&
 		!allowed(a->cfg.allow_resolvers, &r->src)) {
 		t64_note(&h->resolver_first, r->first_ms, cur);
-		fh_hs_add(p, &h->resolver_clients, dh, cur);
+		host_set_add(p, h, S_RESOLVER, dh, cur);
 		uint32_t n = fh_hs_count(p, &h->resolver_clients);
 		if (n >= c->resolver_clients) {
 			if (!raise_quick(a, FH_ALERT_DNS_OPEN_RESOLVER, FH_SEV_MEDIUM, &r->src,
@@ -904,7 +937,7 @@ static void src_view(
 		(!a->cfg.home_net || !a->cfg.home_net->n || inside(a, &r->src))) {
 		int mail = allowed(a->cfg.allow_mail, &r->src);
 		t64_note(&h->smtp_first, r->first_ms, cur);
-		fh_hs_add(p, &h->smtp_dsts, dh, cur);
+		host_set_add(p, h, S_SMTP, dh, cur);
 		uint32_t n = fh_hs_count(p, &h->smtp_dsts);
 		double base = h->smtp_ewma;
 		if (!mail && n >= c->spam_targets) {
@@ -934,7 +967,7 @@ static void src_view(
 		static const uint16_t bt[] = {
 			6881, 6882, 6883, 6884, 6885, 6886, 6887, 6888, 6889, 6969, 51413};
 		t64_note(&h->p2p_first, r->first_ms, cur);
-		fh_hs_add(p, &h->p2p_peers, dh, cur);
+		host_set_add(p, h, S_P2P, dh, cur);
 		uint8_t f = r->proto == 6 ? P2P_TCP : P2P_UDP;
 		for (size_t i = 0; i < sizeof(bt) / sizeof(bt[0]); i++)
 			if (r->dport == bt[i] || r->sport == bt[i])
@@ -1067,10 +1100,11 @@ static void dst_view(
 		return;
 	}
 	/* the record's own pane in the ring; a later one moves the ring on */
-	uint32_t p = (uint32_t)(t / FLOOD_PANE_MS);
-	if (!h->vpane || p > h->vpane) {
-		if (!h->vpane)
-			h->vpane = p - FLOOD_PANES; /* a new host: the ring is empty */
+	uint32_t p = (uint32_t)(t / FLOOD_PANE_MS) + 1; /* 0 is "none yet" */
+	if (!h->vpane) { /* the host's first record as a victim: the ring starts empty */
+		memset((char *)h + VIC_SECTION, 0, sizeof(*h) - VIC_SECTION);
+		h->vpane = h->spane_v = p;
+	} else if (p > h->vpane) {
 		flood_advance(h, p);
 		/* the sets follow the newest pane, two panes wide; late records join them */
 		uint32_t gap = p - h->spane_v;
@@ -1085,7 +1119,7 @@ static void dst_view(
 	struct flood_pane *fp = &h->fp[p % FLOOD_PANES];
 	struct flood_pane *pp =
 		p > h->vpane - (FLOOD_PANES - 1) ? &h->fp[(p - 1) % FLOOD_PANES] : NULL;
-	uint64_t start = (uint64_t)p * FLOOD_PANE_MS;
+	uint64_t start = (uint64_t)(p - 1) * FLOOD_PANE_MS;
 	uint32_t f0 = (uint32_t)(r->first_ms > start ? r->first_ms - start : 0) + 1;
 	uint32_t l0 = (uint32_t)(t - start) + 1;
 	if (!fp->flows && (!pp || !pp->flows))
@@ -1097,8 +1131,8 @@ static void dst_view(
 		fp->first = (uint16_t)f0;
 	if (l0 > fp->last)
 		fp->last = (uint16_t)l0;
-	fh_hs_add(&a->hs, &h->flood_srcs, sh, cur);
-	fh_hs_add(&a->hs, &h->flood_ports, fh_hs_mix(r->dport), cur);
+	host_set_add(&a->hs, h, S_FLOOD_SRCS, sh, cur);
+	host_set_add(&a->hs, h, S_FLOOD_PORTS, fh_hs_mix(r->dport), cur);
 
 	/* the window of this record: its pane and the one before; the rate over the span of
 	 * the records in it (at least 1 s) */

@@ -5,16 +5,21 @@
  *   lpm     blocklist longest-prefix match (IPv4 and IPv6 prefixes of every length) against a
  *           linear scan of the same prefixes;
  *   filter  the compiled filter program against the same predicate written in C;
- *   table   flow-table inserts and updates (flows built from sFlow samples).
- * Usage: bench_micro [lpm|filter|table|all] [SCALE]   (SCALE multiplies the work; default 1)
+ *   table   flow-table inserts and updates (flows built from sFlow samples);
+ *   sketch  the analytics' distinct-count sets (analytics/sketch.h): adds with a count after
+ *           each (as the detectors do) against exact hash sets of the same values, with the
+ *           memory and error of each; sparse sets; the end of a pane.
+ * Usage: bench_micro [lpm|filter|table|sketch|all] [SCALE]   (SCALE multiplies the work)
  * Prints one line per measure: name, rate, and the baseline's rate with the ratio.
  */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "analytics/blocklist.h"
+#include "analytics/sketch.h"
 #include "bench/benchlib.h"
 #include "dataplane/flowtable.h"
 #include "store/filter.h"
@@ -217,6 +222,106 @@ static void bench_table(unsigned scale)
 	free(v);
 }
 
+/* ---- distinct-count sets ----------------------------------------------------------- */
+
+/* The baseline: an exact set of 64-bit hashes, open addressing, 2x the values it will hold. */
+struct exact {
+	uint64_t *v;
+	uint32_t mask, n;
+};
+
+static int exact_add(struct exact *e, uint64_t h)
+{
+	h |= 1; /* 0 marks a free slot */
+	for (uint32_t i = (uint32_t)h & e->mask;; i = (i + 1) & e->mask) {
+		if (e->v[i] == h)
+			return 0;
+		if (!e->v[i]) {
+			e->v[i] = h;
+			e->n++;
+			return 1;
+		}
+	}
+}
+
+static void bench_sketch(unsigned scale)
+{
+	enum { SETS = 1024, DISTINCT = 2000 };
+	size_t adds = (size_t)8000000 * scale;
+	uint64_t *in = malloc(adds * sizeof(*in));
+	uint32_t *set = malloc(adds * sizeof(*set));
+	for (size_t i = 0; i < adds; i++) { /* each set sees its DISTINCT values in random order */
+		set[i] = (uint32_t)(rnd() % SETS);
+		in[i] = fh_hs_mix((uint64_t)set[i] << 32 | rnd() % DISTINCT);
+	}
+	struct fh_hs_pool pool;
+	fh_hs_pool_init(&pool, SETS);
+	struct fh_hs *hs = calloc(SETS, sizeof(*hs));
+	uint64_t sum = 0;
+	double t0 = now_s();
+	for (size_t i = 0; i < adds; i++) {
+		fh_hs_add(&pool, &hs[set[i]], in[i], 1);
+		sum += fh_hs_count(&pool, &hs[set[i]]);
+	}
+	double t1 = now_s();
+	struct exact *ex = calloc(SETS, sizeof(*ex));
+	for (unsigned k = 0; k < SETS; k++) {
+		ex[k].mask = 4096 - 1;
+		ex[k].v = calloc(4096, sizeof(uint64_t));
+	}
+	double t2 = now_s();
+	for (size_t i = 0; i < adds; i++) {
+		exact_add(&ex[set[i]], in[i]);
+		sum += ex[set[i]].n;
+	}
+	double t3 = now_s();
+	double err = 0;
+	for (unsigned k = 0; k < SETS; k++)
+		err += fabs((double)fh_hs_count(&pool, &hs[k]) - ex[k].n) / ex[k].n;
+	printf("sketch %u sets x %u distinct, %zu adds, a count after each: %.1f M/s; exact hash "
+	       "sets %.1f M/s (%.2fx); %zu bytes a set against %zu (%.0fx less); mean error "
+	       "%.2f %% (checksum %" PRIu64 ")\n",
+		SETS, DISTINCT, adds, adds / (t1 - t0) / 1e6, adds / (t3 - t2) / 1e6,
+		(t3 - t2) / (t1 - t0), sizeof(struct fh_hs) + sizeof(struct fh_hs_block),
+		4096 * sizeof(uint64_t),
+		4096.0 * sizeof(uint64_t) / (sizeof(struct fh_hs) + sizeof(struct fh_hs_block)),
+		100 * err / SETS, sum);
+	/* the end of a pane: every dense set rolls (the window takes the pane's registers) */
+	size_t rolls = (size_t)200 * scale;
+	double t4 = now_s();
+	for (size_t r = 0; r < rolls; r++)
+		for (unsigned k = 0; k < SETS; k++) {
+			fh_hs_add(&pool, &hs[k], in[(r * SETS + k) % adds], 1); /* stays dense */
+			fh_hs_roll(&pool, &hs[k], 1);
+		}
+	double t5 = now_s();
+	printf("sketch pane end, a dense set: %.2f M/s\n", rolls * SETS / (t5 - t4) / 1e6);
+	for (unsigned k = 0; k < SETS; k++) {
+		fh_hs_clear(&pool, &hs[k]);
+		free(ex[k].v);
+	}
+	free(ex);
+	free(hs);
+	/* sparse: a million sets of up to 5 values (most hosts' sets), 16 bytes each */
+	enum { SMALL = 1000000 };
+	hs = calloc(SMALL, sizeof(*hs));
+	for (size_t i = 0; i < adds; i++)
+		set[i] = (uint32_t)(rnd() % SMALL);
+	double t6 = now_s();
+	for (size_t i = 0; i < adds; i++) {
+		fh_hs_add(&pool, &hs[set[i]], fh_hs_mix((uint64_t)set[i] << 8 | (in[i] % 5)), 1);
+		sum += fh_hs_count(&pool, &hs[set[i]]);
+	}
+	double t7 = now_s();
+	printf("sketch %u sparse sets of up to 5 values: %.1f M adds/s, %zu bytes a set, %u "
+	       "blocks taken (checksum %" PRIu64 ")\n",
+		SMALL, adds / (t7 - t6) / 1e6, sizeof(struct fh_hs), fh_hs_pool_blocks(&pool), sum);
+	free(hs);
+	fh_hs_pool_free(&pool);
+	free(in);
+	free(set);
+}
+
 int main(int argc, char **argv)
 {
 	const char *what = argc > 1 ? argv[1] : "all";
@@ -230,8 +335,11 @@ int main(int argc, char **argv)
 		bench_filter(scale);
 	if (all || !strcmp(what, "table"))
 		bench_table(scale);
-	if (!all && strcmp(what, "lpm") && strcmp(what, "filter") && strcmp(what, "table")) {
-		fprintf(stderr, "usage: bench_micro [lpm|filter|table|all] [SCALE]\n");
+	if (all || !strcmp(what, "sketch"))
+		bench_sketch(scale);
+	if (!all && strcmp(what, "lpm") && strcmp(what, "filter") && strcmp(what, "table") &&
+		strcmp(what, "sketch")) {
+		fprintf(stderr, "usage: bench_micro [lpm|filter|table|sketch|all] [SCALE]\n");
 		return 2;
 	}
 	return 0;

@@ -382,6 +382,24 @@ static void test_sets_sparse_dense(void **state)
 	f = find(a, FH_ALERT_SCAN_VERTICAL, "203.0.113.63");
 	assert_int_equal(f.type_n, 1);
 	assert_true(f.last.targets >= 99 && f.last.targets <= 121);
+
+	/* both roles: scanners (the source's port set) and their victims (the flood port set)
+	 * take blocks; when every one of them has been evicted, all blocks are back */
+	for (int i = 0; i < 10; i++) {
+		snprintf(s, sizeof(s), "203.0.113.%d", 150 + i);
+		snprintf(d, sizeof(d), "198.51.100.%d", 150 + i);
+		vscan(a, s, d, 1, 30, T0 + 3000 + (uint64_t)i * 100);
+	}
+	fh_analytics_get_stats(a, &st);
+	assert_true(st.sketch_blocks >= 2);
+	for (int i = 0; i < 8; i++) {
+		snprintf(s, sizeof(s), "198.51.100.%d", 200 + i);
+		snprintf(d, sizeof(d), "203.0.113.%d", 200 + i);
+		flow(a, s, d, 40000, 443, 6, 0x1b, 10, 5000, T0 + 5000 + (uint64_t)i,
+			T0 + 5000 + (uint64_t)i);
+	}
+	fh_analytics_get_stats(a, &st);
+	assert_int_equal(st.sketch_blocks, 0);
 	fh_analytics_free(a);
 }
 
