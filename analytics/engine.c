@@ -1081,24 +1081,31 @@ static void flood_advance(struct host *h, uint32_t p)
 	h->vpane = p;
 }
 
+/* The flood a record could be part of (FK_*), or -1: TCP without SYN, or with data (a real
+ * connection, not a flood of handshakes), and protocols no flood here uses. */
+static inline int flood_kind(const struct fh_flow_rec *r)
+{
+	if (r->proto == 6 && (r->tcp_flags & 0x02)) {
+		if ((r->tcp_flags & 0x10) && (r->tcp_flags & 0x08))
+			return -1;
+		return (r->tcp_flags & 0x10) ? FK_SYNACK : FK_SYN;
+	}
+	if (r->proto == 17)
+		return FK_UDP;
+	if (r->proto == 1 || r->proto == 58)
+		return FK_ICMP;
+	return -1;
+}
+
 static void dst_view(
 	struct fh_analytics *a, const struct fh_flow_rec *r, uint64_t m, uint64_t sh, uint64_t dh)
 {
+	int kind = flood_kind(r);
+	if (kind < 0)
+		return; /* not a flood's: the destination needs no state (most TCP peers) */
 	const struct fh_detect_cfg *c = a->cfg.n_nets ? detect_for(a, &r->dst) : &a->cfg.detect;
 	uint64_t t = r->last_ms;
 	struct host *h = host_get(a, &r->dst, dh, t);
-	unsigned kind;
-	if (r->proto == 6 && (r->tcp_flags & 0x02)) {
-		if ((r->tcp_flags & 0x10) && (r->tcp_flags & 0x08))
-			return; /* data: a real connection, not a flood of handshakes */
-		kind = (r->tcp_flags & 0x10) ? FK_SYNACK : FK_SYN;
-	} else if (r->proto == 17) {
-		kind = FK_UDP;
-	} else if (r->proto == 1 || r->proto == 58) {
-		kind = FK_ICMP;
-	} else {
-		return;
-	}
 	/* the record's own pane in the ring; a later one moves the ring on */
 	uint32_t p = (uint32_t)(t / FLOOD_PANE_MS) + 1; /* 0 is "none yet" */
 	if (!h->vpane) { /* the host's first record as a victim: the ring starts empty */
@@ -1288,7 +1295,7 @@ static inline void event_prefetch(const struct fh_analytics *a, const struct fh_
 {
 	if (ev->roles & FH_ROLE_SRC)
 		host_prefetch(a, sh, 0, SRC_LINES);
-	if (ev->roles & FH_ROLE_DST) {
+	if ((ev->roles & FH_ROLE_DST) && flood_kind(&ev->rec) >= 0) {
 		host_prefetch(a, dh, 0, 1);
 		host_prefetch(a, dh, VIC_LINE0, VIC_LINES);
 	}
@@ -1319,7 +1326,7 @@ void fh_analytics_events(struct fh_analytics *a, const struct fh_flow_event *ev,
 			dh[i] = ip_h(&ev[i].rec.dst);
 			if (ev[i].roles & FH_ROLE_SRC)
 				__builtin_prefetch(&a->buckets[(uint32_t)sh[i] & a->bmask]);
-			if (ev[i].roles & FH_ROLE_DST)
+			if ((ev[i].roles & FH_ROLE_DST) && flood_kind(&ev[i].rec) >= 0)
 				__builtin_prefetch(&a->buckets[(uint32_t)dh[i] & a->bmask]);
 		}
 		for (unsigned i = 0; i < k && i < AHEAD; i++)
