@@ -12,6 +12,7 @@ declare -A now
 while read -r name val; do now[$name]=$val; done < <(
     "$B/bench/bench_decode" 0.5 | awk '/M records\/s/ {print "decode_" $1, $2}'
     "$B/bench/bench_worker" v9 1 | awk '/^1 worker/ {print "worker_v9_1", $3} /^2 worker/ {print "worker_v9_2", $3}'
+    "$B/bench/bench_engine" 100000 2 | awk '/M flow events/ {for (i = 1; i < NF; i++) if ($(i + 1) == "M") print "engine_100k", $i}'
 )
 fail=0 pass=0
 while read -r name base; do
