@@ -21,19 +21,31 @@
 struct actx {
 	struct fh_analytics *a;
 	struct fh_flowstore *store; /* --write */
+	struct fh_flow_event buf[64]; /* events go to the engine in bursts, as in `run` */
+	unsigned n;
 };
+
+static void flush_events(struct actx *c)
+{
+	fh_analytics_events(c->a, c->buf, c->n);
+	c->n = 0;
+}
 
 static void on_event(void *arg, const struct fh_flow_event *ev)
 {
 	struct actx *c = arg;
-	fh_analytics_event(c->a, ev);
+	c->buf[c->n++] = *ev;
+	if (c->n == sizeof(c->buf) / sizeof(c->buf[0]))
+		flush_events(c);
 	if (c->store && (ev->roles & FH_ROLE_SRC)) /* each flow once */
 		fh_flowstore_add(c->store, &ev->rec);
 }
 
+/* the watermark: every event before it is in the engine first */
 static void on_tick(void *arg, uint64_t wm)
 {
 	struct actx *c = arg;
+	flush_events(c);
 	fh_analytics_tick(c->a, wm);
 }
 
@@ -182,6 +194,7 @@ int fh_cmd_analyze(int argc, char **argv)
 	}
 	struct fh_offline_result res;
 	int rc = fh_offline_run(&cfg, argv + optind, argc - optind, on_event, on_tick, &c, &res);
+	flush_events(&c); /* the last tick (at the end of input) flushed; to be sure */
 	if (fh_flowstore_close(c.store))
 		rc = -1;
 	fh_alert_table_foreach(fh_analytics_alerts(c.a), print_alert, NULL);

@@ -447,8 +447,10 @@ unsigned fh_ft_expire(struct fh_ft *t, uint64_t now_ms, unsigned budget)
 		end_flow(t, e, FH_FT_INACTIVE);
 		ended++;
 	}
-	/* long flows: an update every active timeout, counts restart */
-	uint32_t n = budget ? budget : t->pool_size;
+	/* long flows: an update every active timeout, counts restart (none when the table is
+	 * empty: `analyze` of NetFlow, whose records are not kept, would walk the whole pool
+	 * every second of capture time for nothing) */
+	uint32_t n = !t->live ? 0 : budget ? budget : t->pool_size;
 	for (uint32_t k = 0; k < n && k < t->pool_size; k++) {
 		struct entry *e = &t->pool[t->scan_cursor];
 		t->scan_cursor = (t->scan_cursor + 1) % t->pool_size;
