@@ -1243,22 +1243,19 @@ void fh_analytics_reconfigure(struct fh_analytics *a, const struct fh_analytics_
 	a->cfg.detect.hosts = hosts; /* the host pool is sized once */
 	a->cfg.alerts = alerts;
 	set_panes(a);
-	/* new window lengths: pane numbers of the old length mean nothing now; the windows
-	 * start again (empty) at each host's next record */
-	for (uint32_t i = 0; i < a->n_hosts && (pane != a->pane_ms || slow != a->slow_pane_ms);
-		i++) {
+	/* new window lengths: pane numbers of the old length mean nothing now; a host's windows
+	 * start again (empty) at its next record as a source, whose section is then cleared:
+	 * the sets in it give their blocks back first */
+	if (pane == a->pane_ms && slow == a->slow_pane_ms)
+		return;
+	for (uint32_t i = 0; i < a->n_hosts; i++) {
 		struct host *h = &a->hosts[i];
-		if (pane != a->pane_ms && h->pane) {
-			roll_src(a, h, h->pane, 2);
-			h->pane = 0;
-		}
-		if (slow != a->slow_pane_ms && h->spane) {
-			fh_hs_clear(&a->hs, &h->slow_dsts);
-			memset(&h->slow_failed, 0, sizeof(h->slow_failed));
-			memset(&h->slow_first, 0, sizeof(h->slow_first));
-			h->fast_scanner = 0;
-			h->spane = 0;
-		}
+		if (!h->pane)
+			continue;
+		roll_src(a, h, h->pane, 2);
+		fh_hs_clear(&a->hs, &h->slow_dsts);
+		h->pane = h->spane = 0;
+		h->fast_scanner = 0;
 	}
 }
 

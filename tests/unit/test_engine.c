@@ -400,6 +400,23 @@ static void test_sets_sparse_dense(void **state)
 	}
 	fh_analytics_get_stats(a, &st);
 	assert_int_equal(st.sketch_blocks, 0);
+
+	/* a reload that changes the window lengths empties the windows, blocks given back:
+	 * a vertical scan's set and a slow scan's */
+	vscan(a, "203.0.113.170", "198.51.100.170", 1, 30, T0 + 6000);
+	for (int i = 0; i < 20; i++) {
+		snprintf(d, sizeof(d), "198.51.100.%d", 1 + i);
+		flow(a, "203.0.113.170", d, 50000, 3389, 6, 0x02, 1, 44, T0 + 7000, T0 + 7000);
+	}
+	fh_analytics_get_stats(a, &st);
+	assert_true(st.sketch_blocks >= 2);
+	cfg.detect.window_ms = 120000;
+	fh_analytics_reconfigure(a, &cfg);
+	fh_analytics_get_stats(a, &st);
+	assert_int_equal(st.sketch_blocks, 0);
+	vscan(a, "203.0.113.170", "198.51.100.170", 1, 30, T0 + 8000); /* counts again */
+	fh_analytics_get_stats(a, &st);
+	assert_true(st.sketch_blocks >= 1);
 	fh_analytics_free(a);
 }
 
