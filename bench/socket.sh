@@ -12,11 +12,9 @@
 #     then resumed: the rate at which the workers drain them, full batches, no sender.
 # Wall clock: records decoded / (the first datagram sent, or SIGCONT .. the workers' sockets
 # drained, read from /proc/net/udp's receive queues every 5 ms). CPU cost: records decoded
-# per CPU-second of the worker threads (utime + stime of /proc/PID/task/TID/stat). The
-# daemon does not name its threads (all are "flowhound"): the workers are told apart as the
-# threads waiting in do_epoll_wait when idle (the analytics shard and main sleep, the control
-# thread polls), checked to be exactly as many as the workers; also per CPU-second of the
-# whole process (workers + analytics shard + idle threads). Losses, never hidden: records
+# per CPU-second of the worker threads (utime + stime of /proc/PID/task/TID/stat; the
+# daemon names them fh-worker-N), checked to be exactly as many as the workers; also per
+# CPU-second of the whole process (workers + analytics shard + idle threads). Losses, never hidden: records
 # sent - records decoded; the kernel's socket drops (the daemon's kernel_drops, from
 # SO_RXQ_OVFL, which learns of a drop only with the next datagram, and /proc/net/udp's drops
 # column); and the flow events the workers could not queue to the analytics shard
@@ -83,11 +81,11 @@ run_once() {
         [ -S "$T/c.sock" ] && "$FH" stats --json --control "$T/c.sock" >/dev/null 2>&1 && break
         nap 0.02
     done
-    # the worker threads: those waiting in epoll (they poll their sockets with a timeout)
+    # the worker threads, by name (fh-worker-N)
     for _ in $(seq 50); do
         tids=()
         for t in /proc/$pid/task/*; do
-            [ "$(cat "$t/wchan" 2>/dev/null)" = do_epoll_wait ] && tids+=("$t/stat")
+            [[ "$(cat "$t/comm" 2>/dev/null)" == fh-worker-* ]] && tids+=("$t/stat")
         done
         [ ${#tids[@]} = "$w" ] && break
         nap 0.02

@@ -905,11 +905,20 @@ struct fh_daemon *fh_daemon_start(const struct fh_config *cfg, const char *confi
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	for (unsigned i = 0; i < d->ns; i++)
+	/* named for top -H, perf and the benchmarks: fh-worker-N, fh-shard-N, fh-control */
+	char tn[16];
+	for (unsigned i = 0; i < d->ns; i++) {
 		pthread_create(&d->s[i]->th, NULL, shard_main, d->s[i]);
-	for (unsigned i = 0; i < d->nw; i++)
+		snprintf(tn, sizeof(tn), "fh-shard-%u", i);
+		pthread_setname_np(d->s[i]->th, tn);
+	}
+	for (unsigned i = 0; i < d->nw; i++) {
 		pthread_create(&d->w[i]->th, NULL, worker_main, d->w[i]);
+		snprintf(tn, sizeof(tn), "fh-worker-%u", i);
+		pthread_setname_np(d->w[i]->th, tn);
+	}
 	pthread_create(&d->ctl, NULL, control_main, d);
+	pthread_setname_np(d->ctl, "fh-control");
 	rcu_thread_offline(); /* main waits in fh_daemon_wait */
 	return d;
 err:
