@@ -48,7 +48,8 @@ void fh_analytics_event(struct fh_analytics *a, const struct fh_flow_event *ev);
  * of later events are loaded while earlier ones are judged. Shard thread. */
 void fh_analytics_events(struct fh_analytics *a, const struct fh_flow_event *ev, unsigned n);
 
-/* Advance event time: close windows, resolve quiet alerts. */
+/* Advance event time (the watermark): resolve quiet alerts. A host's windows move on at its
+ * own next record (their panes are aligned on event time, docs/detectors.md). */
 void fh_analytics_tick(struct fh_analytics *a, uint64_t watermark_ms);
 
 struct fh_alert_table *fh_analytics_alerts(struct fh_analytics *a);
