@@ -905,8 +905,9 @@ struct fh_daemon *fh_daemon_start(const struct fh_config *cfg, const char *confi
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	/* named for top -H, perf and the benchmarks: fh-worker-N, fh-shard-N, fh-control */
-	char tn[16];
+	/* named for top -H, perf and the benchmarks: fh-worker-N, fh-shard-N, fh-control
+	 * (N < 64: within the 15 characters a thread's name may have) */
+	char tn[24];
 	for (unsigned i = 0; i < d->ns; i++) {
 		pthread_create(&d->s[i]->th, NULL, shard_main, d->s[i]);
 		snprintf(tn, sizeof(tn), "fh-shard-%u", i);
