@@ -58,7 +58,7 @@ struct fh_analytics_stats {
 	uint64_t events, hosts, evictions;
 	uint64_t late; /* records too late for a window (older than the pane before the current) */
 	uint64_t sketch_blocks, sketch_bytes; /* the sets' dense blocks in use; the pool's memory */
-	uint64_t sketch_full; /* sets that could not take a block (memory short): capped at 7 */
+	uint64_t sketch_full; /* adds that found no block (memory short): the set stays at 7 */
 };
 void fh_analytics_get_stats(const struct fh_analytics *a, struct fh_analytics_stats *st);
 
