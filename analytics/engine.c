@@ -279,6 +279,8 @@ struct host {
 		uint64_t first, last, bytes, pkts;
 	} lf;
 	/* the source's windows: cleared at its first record as a source (src_pane) */
+	struct c32 tflows; /* its traffic in the window (scaled), in the line the long flow ends */
+	struct c64 tpkts, tbytes;
 	struct port_slot hp[SLOTS]; /* touched by failed flows, and flows of an open slot */
 	struct dst_slot vp[SLOTS];
 	struct t64 slow_first;
@@ -299,6 +301,11 @@ struct host {
 	uint8_t p2p_win, p2p_cur; /* P2P_* */
 	struct fh_hs p2p_peers;
 	struct t64 p2p_first;
+	/* the source's traffic baseline: an EWMA (alpha 0.2) over its windows with traffic in
+	 * which it raised no alert, one sample a window */
+	float base_flows, base_pkts, base_bytes;
+	uint16_t base_windows;
+	uint8_t alerted; /* raised an alert as the source in this window: not a baseline sample */
 	/* as a destination (victim): the flood panes, a ring by event time; cleared at its
 	 * first flood-kind record as a victim (dst_view) */
 	struct flood_pane fp[FLOOD_PANES];
@@ -319,7 +326,7 @@ _Static_assert(offsetof(struct host, contacted) == 64, "the first cache line is 
 
 #define HOST_SETS 10 /* windowed sets in a host */
 #define DENSE_LC 15 /* h->dense: the first contacts have a bitmap */
-#define SRC_SECTION offsetof(struct host, hp)
+#define SRC_SECTION offsetof(struct host, tflows)
 #define VIC_SECTION offsetof(struct host, fp)
 
 /* Set i of a host (the bit of h->dense). */
@@ -367,6 +374,7 @@ struct recent {
 struct fh_analytics {
 	struct fh_analytics_cfg cfg;
 	struct pending pend;
+	struct host *cur_host; /* the source being judged (src_view), for the evidence */
 	struct recent recent[RECENT];
 	struct fh_alert_table *alerts;
 	struct host *hosts;
@@ -508,12 +516,43 @@ static int raise_quick(struct fh_analytics *a, uint8_t type, uint8_t sev,
 			.packets = pkts, .bytes = bytes, .targets = targets, .severity = sev,
 			.exporter = exporter}};
 	p->key = alert_key(type, src, dst, port, proto, list);
+	if (a->cur_host && fh_ip_eq(src, &a->cur_host->ip))
+		a->cur_host->alerted = 1;
 	struct recent *rc = &a->recent[p->key % RECENT];
 	uint64_t dt = t > rc->t ? t - rc->t : rc->t - t;
 	if (rc->key == p->key && dt < 1000 && targets * 10 < rc->targets * 11 + 10 &&
 		fh_alert_update(a->alerts, rc->id, &p->c) == 0)
 		return 1;
 	return 0;
+}
+
+/*
+ * The detector's evidence, and when the alert's source is the host being judged, its traffic
+ * against its baseline: "host":{"flows":..,"packets":..,"bytes":..,"baseline":{...}} (this
+ * window, and the mean of its earlier windows), which tells an operator whether the host is
+ * doing far more than it usually does.
+ */
+static void evidence_with_host(const struct fh_analytics *a, const struct pending *p,
+	const char *evidence, char *out, size_t len)
+{
+	const struct host *h = a->cur_host;
+	size_t n = strlen(evidence);
+	if (!h || !h->tflows.win || !fh_ip_eq(p->src, &h->ip) || n < 2 ||
+		evidence[n - 1] != '}') {
+		snprintf(out, len, "%s", evidence);
+		return;
+	}
+	char base[160] = "null";
+	if (h->base_windows)
+		snprintf(base, sizeof(base),
+			"{\"flows\":%.1f,\"packets\":%.0f,\"bytes\":%.0f,\"windows\":%u}",
+			h->base_flows, h->base_pkts, h->base_bytes, h->base_windows);
+	snprintf(out, len,
+		"%.*s%s\"host\":{\"flows\":%u,\"packets\":%llu,\"bytes\":%llu,\"window_s\":%llu,"
+		"\"baseline\":%s}}",
+		(int)(n - 1), evidence, n > 2 ? "," : "", h->tflows.win,
+		(unsigned long long)h->tpkts.win, (unsigned long long)h->tbytes.win,
+		(unsigned long long)(a->cfg.detect.window_ms / 1000), base);
 }
 
 static void raise_full(struct fh_analytics *a, const char *evidence)
@@ -543,7 +582,7 @@ static void raise_full(struct fh_analytics *a, const char *evidence)
 	al.targets = p->c.targets;
 	if (p->exporter && !fh_ip_is_zero(p->exporter))
 		fh_alert_add_exporter(&al, p->exporter);
-	snprintf(al.evidence, sizeof(al.evidence), "%s", evidence);
+	evidence_with_host(a, p, evidence, al.evidence, sizeof(al.evidence));
 	fh_alert_make_id(&al);
 	fh_alert_raise(a->alerts, &al);
 	struct recent *rc = &a->recent[p->key % RECENT];
@@ -621,6 +660,20 @@ static void roll_src(struct fh_analytics *a, struct host *h, uint32_t old, unsig
 	}
 	fh_hs_roll(p, &h->smtp_dsts, panes);
 	PANE_ROLL(h->smtp_first, panes);
+	if ((old & 1) || panes > 1) { /* a window aligned on two panes ends */
+		if (h->tflows.win && !h->alerted) { /* a sample of the traffic baseline */
+			float w = h->base_windows ? 0.2f : 1.0f;
+			h->base_flows += w * ((float)h->tflows.win - h->base_flows);
+			h->base_pkts += w * ((float)h->tpkts.win - h->base_pkts);
+			h->base_bytes += w * ((float)h->tbytes.win - h->base_bytes);
+			if (h->base_windows < UINT16_MAX)
+				h->base_windows++;
+		}
+		h->alerted = 0;
+	}
+	PANE_ROLL(h->tflows, panes);
+	PANE_ROLL(h->tpkts, panes);
+	PANE_ROLL(h->tbytes, panes);
 	fh_hs_roll(p, &h->p2p_peers, panes);
 	PANE_ROLL(h->p2p_first, panes);
 	h->p2p_win = panes == 1 ? h->p2p_cur : 0;
@@ -773,6 +826,7 @@ static void src_view(
 	uint64_t t = r->last_ms;
 	struct host *h = host_get(a, &r->src, sh, t);
 	int cur = src_pane(a, h, t); /* -1: too late for the windows */
+	a->cur_host = h;
 	uint64_t pk = r->packets * m, by = r->bytes * m;
 	int failed = is_failed(r);
 	char ev[FH_ALERT_EVIDENCE];
@@ -795,6 +849,9 @@ static void src_view(
 	int allow_scan = allowed(a->cfg.allow_scanners, &r->src);
 	if (cur < 0)
 		goto unwindowed;
+	c32_add(&h->tflows, 1, cur);
+	c64_add(&h->tpkts, pk, cur);
+	c64_add(&h->tbytes, by, cur);
 	if ((r->proto == 6 || r->proto == 17) && !allow_scan) {
 		/* horizontal: one port, many hosts */
 		struct port_slot *ps = port_slot(p, h, r->dport, r->proto, failed);
@@ -1103,6 +1160,7 @@ static void dst_view(
 	int kind = flood_kind(r);
 	if (kind < 0)
 		return; /* not a flood's: the destination needs no state (most TCP peers) */
+	a->cur_host = NULL; /* a flood's source is not this host */
 	const struct fh_detect_cfg *c = a->cfg.n_nets ? detect_for(a, &r->dst) : &a->cfg.detect;
 	uint64_t t = r->last_ms;
 	struct host *h = host_get(a, &r->dst, dh, t);

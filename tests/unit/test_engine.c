@@ -513,6 +513,47 @@ static void test_sliding_window(void **state)
 	fh_analytics_free(a);
 }
 
+/* An alert whose source is the host judged carries that host's traffic in the window and its
+ * baseline: the mean of its earlier windows, without those in which it alerted. */
+static void test_host_baseline_in_evidence(void **state)
+{
+	(void)state;
+	struct fh_analytics_cfg cfg;
+	struct fh_analytics *a = mk(&cfg);
+	char dst[32];
+	/* four minutes of 5 web flows a minute */
+	for (int w = 0; w < 4; w++)
+		for (int i = 0; i < 5; i++)
+			flow(a, "198.51.100.9", "203.0.113.80", (uint16_t)(40000 + i), 443, 6, 0x1b,
+				10, 5000, T0 + (uint64_t)w * 60000 + 1000 + (uint64_t)i,
+				T0 + (uint64_t)w * 60000 + 1000 + (uint64_t)i);
+	/* then SMTP to 30 outside servers in one minute */
+	for (int i = 0; i < 30; i++) {
+		snprintf(dst, sizeof(dst), "203.0.113.%d", 100 + i);
+		flow(a, "198.51.100.9", dst, 50000, 25, 6, 0x1b, 20, 20000,
+			T0 + 4 * 60000 + 1000 + (uint64_t)i, T0 + 4 * 60000 + 1000 + (uint64_t)i);
+	}
+	struct found f = find(a, FH_ALERT_SPAM_SMTP, "198.51.100.9");
+	assert_int_equal(f.type_n, 1);
+	const char *e = strstr(f.last.evidence, "\"host\":{");
+	assert_non_null(e);
+	assert_non_null(strstr(e, "\"baseline\":{\"flows\":5.0,\"packets\":50,\"bytes\":25000,"));
+	unsigned flows = 0, windows = 0;
+	assert_int_equal(sscanf(e, "\"host\":{\"flows\":%u", &flows), 1);
+	assert_true(flows >= 20); /* this window: the SMTP burst so far (and nothing else) */
+	assert_non_null(strstr(e, "\"windows\":"));
+	assert_int_equal(sscanf(strstr(e, "\"windows\":"), "\"windows\":%u", &windows), 1);
+	assert_true(windows >= 2);
+	/* an alert of another host as the source (a flood, sources spoofed) carries none */
+	for (int i = 0; i < 100; i++)
+		flow(a, "203.0.113.66", "198.51.100.81", 1234, 9999, 17, 0, 100, 100000,
+			T0 + 5 * 60000 + (uint64_t)i * 10, T0 + 5 * 60000 + (uint64_t)i * 10);
+	f = find(a, FH_ALERT_FLOOD_UDP, "203.0.113.66");
+	assert_int_equal(f.type_n, 1);
+	assert_null(strstr(f.last.evidence, "\"host\""));
+	fh_analytics_free(a);
+}
+
 static void test_detect_cfg_set(void **state)
 {
 	(void)state;
@@ -541,6 +582,7 @@ int main(void)
 		cmocka_unit_test(test_floods),
 		cmocka_unit_test(test_sets_sparse_dense),
 		cmocka_unit_test(test_sliding_window),
+		cmocka_unit_test(test_host_baseline_in_evidence),
 		cmocka_unit_test(test_detect_cfg_set),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
