@@ -309,7 +309,6 @@ struct host {
 	/* as a destination (victim): the flood panes, a ring by event time; cleared at its
 	 * first flood-kind record as a victim (dst_view) */
 	struct flood_pane fp[FLOOD_PANES];
-	uint32_t spane_v; /* the flood sets' pane */
 	struct fh_hs flood_srcs, flood_ports;
 	struct fh_ip flood_src1;
 } __attribute__((aligned(64)));
@@ -330,12 +329,15 @@ _Static_assert(offsetof(struct host, contacted) == 64, "the first cache line is 
 #define VIC_SECTION offsetof(struct host, fp)
 
 /* Set i of a host (the bit of h->dense). */
-static struct fh_hs *host_set(struct host *h, unsigned i)
+static inline struct fh_hs *host_set(struct host *h, unsigned i)
 {
-	struct fh_hs *s[HOST_SETS] = {&h->hp[0].dsts, &h->hp[1].dsts, &h->vp[0].ports,
-		&h->vp[1].ports, &h->flood_srcs, &h->flood_ports, &h->slow_dsts,
-		&h->resolver_clients, &h->smtp_dsts, &h->p2p_peers};
-	return s[i];
+	static const size_t off[HOST_SETS] = {offsetof(struct host, hp[0].dsts),
+		offsetof(struct host, hp[1].dsts), offsetof(struct host, vp[0].ports),
+		offsetof(struct host, vp[1].ports), offsetof(struct host, flood_srcs),
+		offsetof(struct host, flood_ports), offsetof(struct host, slow_dsts),
+		offsetof(struct host, resolver_clients), offsetof(struct host, smtp_dsts),
+		offsetof(struct host, p2p_peers)};
+	return (struct fh_hs *)((char *)h + off[i]);
 }
 enum { S_HP0, S_HP1, S_VP0, S_VP1, S_FLOOD_SRCS, S_FLOOD_PORTS, S_SLOW, S_RESOLVER, S_SMTP,
 	S_P2P };
@@ -1168,14 +1170,13 @@ static void dst_view(
 	uint32_t p = (uint32_t)(t / FLOOD_PANE_MS) + 1; /* 0 is "none yet" */
 	if (!h->vpane) { /* the host's first record as a victim: the ring starts empty */
 		memset((char *)h + VIC_SECTION, 0, sizeof(*h) - VIC_SECTION);
-		h->vpane = h->spane_v = p;
+		h->vpane = p;
 	} else if (p > h->vpane) {
-		flood_advance(h, p);
 		/* the sets follow the newest pane, two panes wide; late records join them */
-		uint32_t gap = p - h->spane_v;
-		fh_hs_roll(&a->hs, &h->flood_srcs, gap > 1 ? 2 : 1);
-		fh_hs_roll(&a->hs, &h->flood_ports, gap > 1 ? 2 : 1);
-		h->spane_v = p;
+		unsigned panes = p - h->vpane > 1 ? 2 : 1;
+		fh_hs_roll(&a->hs, &h->flood_srcs, panes);
+		fh_hs_roll(&a->hs, &h->flood_ports, panes);
+		flood_advance(h, p);
 	} else if (h->vpane - p >= FLOOD_PANES) {
 		a->st.late++;
 		return;

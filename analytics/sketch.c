@@ -54,10 +54,7 @@ void fh_hs_pool_free(struct fh_hs_pool *p)
 
 uint32_t fh_hs_pool_blocks(const struct fh_hs_pool *p)
 {
-	uint32_t n = p->used;
-	for (uint32_t i = p->free_head; i != NIL; i = fh_hs_block_at(p, i)->sumq)
-		n--;
-	return n;
+	return p->in_use;
 }
 
 uint64_t fh_hs_pool_bytes(const struct fh_hs_pool *p)
@@ -84,6 +81,7 @@ static uint32_t blk_alloc(struct fh_hs_pool *p)
 		i = p->used++;
 	}
 	struct fh_hs_block *b = fh_hs_block_at(p, i);
+	p->in_use++;
 	memset(b, 0, sizeof(*b));
 	b->sumq = FH_HS_M * 32768u;
 	b->zeros = FH_HS_M;
@@ -94,6 +92,7 @@ static void blk_free(struct fh_hs_pool *p, uint32_t i)
 {
 	fh_hs_block_at(p, i)->sumq = p->free_head;
 	p->free_head = i;
+	p->in_use--;
 }
 
 void fh_hs_densify(struct fh_hs_pool *p, struct fh_hs *s, uint64_t h, int cur)

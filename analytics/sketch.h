@@ -52,6 +52,7 @@ struct fh_hs_block {
 struct fh_hs_pool {
 	struct fh_hs_block **chunk;
 	uint32_t n_chunks, max_chunks, used, free_head; /* freed blocks are listed through sumq */
+	uint32_t in_use; /* blocks held by sets */
 	uint64_t full; /* adds of an 8th value that found no block to take (the set stays at 7) */
 };
 

@@ -35,6 +35,43 @@ static const unsigned stat_field[FH_QK_COUNT] = {FH_QF_SRCIP, FH_QF_DSTIP, FH_QF
 
 /* ---- aggregate tables ----------------------------------------------------------------- */
 
+/* Room for one more element in the array at *pv (n used of *cap elements of size sz),
+ * doubling from `first`: 0, or -1 when out of memory. */
+static int grow(void *pv, size_t n, size_t *cap, size_t sz, size_t first)
+{
+	if (n < *cap)
+		return 0;
+	size_t nc = *cap ? *cap * 2 : first;
+	void *nv = realloc(*(void **)pv, nc * sz);
+	if (!nv)
+		return -1;
+	*(void **)pv = nv;
+	*cap = nc;
+	return 0;
+}
+
+/* The index: open addressing over slots holding (hash << 32 | position in v), so that a
+ * probe compares hashes without touching v, and growing needs no hashing. */
+#define EMPTY UINT64_MAX
+
+/* An index of nc slots (a power of two), all EMPTY; NULL when out of memory. */
+static uint64_t *idx_new(size_t nc)
+{
+	uint64_t *ni = malloc(nc * sizeof(*ni));
+	if (ni)
+		memset(ni, 0xff, nc * sizeof(*ni));
+	return ni;
+}
+
+/* Put entry e (hash << 32 | position) in the first free slot from its hash. */
+static void idx_put(uint64_t *ni, size_t nc, uint64_t e)
+{
+	size_t k = (e >> 32) & (nc - 1);
+	while (ni[k] != EMPTY)
+		k = (k + 1) & (nc - 1);
+	ni[k] = e;
+}
+
 static uint32_t hashkey(const uint8_t *k)
 {
 	/* the table indexes by the low bits: fold the high bits down after every multiply, or
@@ -52,44 +89,28 @@ static uint32_t hashkey(const uint8_t *k)
 }
 
 /* The aggregate of key in t, created (zero) when absent; NULL when out of memory. */
-/* The index: open addressing over slots holding (hash << 32 | position in v), so that a
- * probe compares hashes without touching v, and growing needs no hashing. */
-#define EMPTY UINT64_MAX
-
 static struct fh_q_agg *slot_of(struct fh_q_table *t, const uint8_t *key, uint64_t h)
 {
 	if (!t->idx && t->n) { /* sorted or merged: index v again */
 		size_t nc = 1024;
 		while (nc < (t->n + 1) * 2)
 			nc *= 2;
-		uint64_t *ni = malloc(nc * sizeof(*ni));
+		uint64_t *ni = idx_new(nc);
 		if (!ni)
 			return NULL;
-		memset(ni, 0xff, nc * sizeof(*ni));
-		for (size_t i = 0; i < t->n; i++) {
-			uint64_t hi = hashkey(t->v[i].key);
-			size_t k = hi & (nc - 1);
-			while (ni[k] != EMPTY)
-				k = (k + 1) & (nc - 1);
-			ni[k] = hi << 32 | i;
-		}
+		for (size_t i = 0; i < t->n; i++)
+			idx_put(ni, nc, (uint64_t)hashkey(t->v[i].key) << 32 | i);
 		t->idx = ni;
 		t->idx_cap = nc;
 	}
 	if ((t->n + 1) * 2 > t->idx_cap) {
 		size_t nc = t->idx_cap ? t->idx_cap * 2 : 1024;
-		uint64_t *ni = malloc(nc * sizeof(*ni));
+		uint64_t *ni = idx_new(nc);
 		if (!ni)
 			return NULL;
-		memset(ni, 0xff, nc * sizeof(*ni));
-		for (size_t i = 0; i < t->idx_cap; i++) {
-			if (t->idx[i] == EMPTY)
-				continue;
-			size_t k = (t->idx[i] >> 32) & (nc - 1);
-			while (ni[k] != EMPTY)
-				k = (k + 1) & (nc - 1);
-			ni[k] = t->idx[i];
-		}
+		for (size_t i = 0; i < t->idx_cap; i++)
+			if (t->idx[i] != EMPTY)
+				idx_put(ni, nc, t->idx[i]);
 		free(t->idx);
 		t->idx = ni;
 		t->idx_cap = nc;
@@ -99,14 +120,8 @@ static struct fh_q_agg *slot_of(struct fh_q_table *t, const uint8_t *key, uint64
 		if ((t->idx[k] >> 32) == h &&
 			!memcmp(t->v[(uint32_t)t->idx[k]].key, key, FH_Q_KEYLEN))
 			return &t->v[(uint32_t)t->idx[k]];
-	if (t->n == t->cap) {
-		size_t nc = t->cap ? t->cap * 2 : 1024;
-		struct fh_q_agg *nv = realloc(t->v, nc * sizeof(*nv));
-		if (!nv)
-			return NULL;
-		t->v = nv;
-		t->cap = nc;
-	}
+	if (grow(&t->v, t->n, &t->cap, sizeof(*t->v), 1024) < 0)
+		return NULL;
 	struct fh_q_agg *a = &t->v[t->n];
 	memset(a, 0, sizeof(*a));
 	memcpy(a->key, key, FH_Q_KEYLEN);
@@ -322,14 +337,8 @@ static void on_rec(void *arg, const struct fh_flow_rec *r)
 	struct slot *s = t->cur;
 	if (q->limit && s->n >= q->limit)
 		return; /* never printed: earlier records fill the listing first */
-	if (s->n == s->cap) {
-		size_t nc = s->cap ? s->cap * 2 : 256;
-		struct fh_flow_rec *nr = realloc(s->r, nc * sizeof(*nr));
-		if (!nr)
-			return;
-		s->r = nr;
-		s->cap = nc;
-	}
+	if (grow(&s->r, s->n, &s->cap, sizeof(*s->r), 256) < 0)
+		return;
 	s->r[s->n++] = *r;
 }
 
@@ -391,14 +400,8 @@ static void make_units(struct job *j)
 			continue; /* every record in it ended before the range */
 		int nb = fh_flowfile_index(j->paths[f], &j->idx[f], &q->rs);
 		for (int b = 0; b < nb; b += UNIT_BLOCKS) {
-			if (j->n_units == j->units_cap) {
-				size_t nc = j->units_cap ? j->units_cap * 2 : 256;
-				struct unit *nu = realloc(j->units, nc * sizeof(*nu));
-				if (!nu)
-					return;
-				j->units = nu;
-				j->units_cap = nc;
-			}
+			if (grow(&j->units, j->n_units, &j->units_cap, sizeof(*j->units), 256) < 0)
+				return;
 			j->units[j->n_units++] = (struct unit){.file = f, .first = (size_t)b,
 				.n = (size_t)(nb - b < UNIT_BLOCKS ? nb - b : UNIT_BLOCKS)};
 		}
@@ -408,14 +411,8 @@ static void make_units(struct job *j)
 static void collect(void *arg, const char *path)
 {
 	struct job *j = arg;
-	if (j->n == j->cap) {
-		size_t nc = j->cap ? j->cap * 2 : 64;
-		char **np = realloc(j->paths, nc * sizeof(char *));
-		if (!np)
-			return;
-		j->paths = np;
-		j->cap = nc;
-	}
+	if (grow(&j->paths, j->n, &j->cap, sizeof(*j->paths), 64) < 0)
+		return;
 	char *p = strdup(path);
 	if (p)
 		j->paths[j->n++] = p;

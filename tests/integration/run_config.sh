@@ -43,6 +43,14 @@ PY
     return 1
 }
 count() { python3 -c 'import json,sys; print(sum(1 for l in open(sys.argv[1]) if l.endswith("\n") and eval(sys.argv[2], {"a": json.loads(l)})))' "$T/alerts.json" "$1"; }
+# config_error TEXT ARGS...: `flowhound config ARGS` must exit 2 and say TEXT (in $err)
+config_error() {
+    local want=$1 rc=0
+    shift
+    err=$("$FH_BIN" config "$@" 2>&1 >/dev/null) || rc=$?
+    [ "$rc" = 2 ] && case $err in *"$want"*) true ;; *) false ;; esac ||
+        fail "flowhound config $*: rc $rc: $err (wanted: $want)"
+}
 
 send "$V/softflowd-v9.pcap"
 wait_alert 'a["type"] == "blocklist.bad" and "192.0.2.53" in (a["src"], a["dst"])' 20 ||
@@ -128,25 +136,14 @@ all=$(types)
 [ "$(types --set 'detect.net=198.18.0.0/15 flood_pps=100000000')" = "dns.tunnel scan.horizontal" ] ||
     fail "detect.net on the flood victim's network"
 ok "detect.net: thresholds per network (the scanner's for scans, the victim's for floods)"
-set +e
-err=$("$FH_BIN" config --set 'detect.net=198.18.0.0/15 window_ms=1' 2>&1 >/dev/null); rc=$?
-set -e
-[ "$rc" = 2 ] && case $err in *"window_ms is global"*) true ;; *) false ;; esac || fail "detect.net window: $err"
+config_error "window_ms is global" --set 'detect.net=198.18.0.0/15 window_ms=1'
 ok "detect.net refuses the global settings: $err"
 
 # config errors name the file and line
 printf 'home_net = 198.18.0.0/15\ndetect.scan_h_targets = many\n' > "$T/bad.conf"
-set +e
-err=$("$FH_BIN" config -c "$T/bad.conf" 2>&1 >/dev/null); rc=$?
-set -e
-[ "$rc" = 2 ] && case $err in *"bad.conf:2: detect.scan_h_targets: expected a non-negative number"*) true ;; *) false ;; esac ||
-    fail "bad detect line: rc $rc: $err"
+config_error "bad.conf:2: detect.scan_h_targets: expected a non-negative number" -c "$T/bad.conf"
 ok "a bad detect line: exit 2, $err"
 printf 'blocklist = tor\n' > "$T/bad2.conf"
-set +e
-err=$("$FH_BIN" config -c "$T/bad2.conf" 2>&1 >/dev/null); rc=$?
-set -e
-[ "$rc" = 2 ] && case $err in *"bad2.conf:1: blocklist: expected 'NAME: PATH'"*) true ;; *) false ;; esac ||
-    fail "bad blocklist line: rc $rc: $err"
+config_error "bad2.conf:1: blocklist: expected 'NAME: PATH'" -c "$T/bad2.conf"
 ok "a bad blocklist line: exit 2, $err"
 echo "$pass checks passed"
