@@ -27,6 +27,7 @@ struct fh_detect_cfg {
 	uint32_t resolver_clients; /* distinct outside clients of an inside resolver */
 	uint32_t dns_tunnel_queries; /* queries in the window */
 	uint32_t dns_tunnel_avg_bytes; /* average query size (IP bytes) */
+	double dns_tunnel_vs_hosts; /* or DNS bytes this many times the hosts' 99th percentile */
 	uint64_t tunnel_http_ms; /* duration of a long web flow */
 	uint32_t tunnel_http_bps; /* at most this many bytes per second */
 	uint64_t tunnel_ssh_ms;

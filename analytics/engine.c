@@ -198,6 +198,12 @@ static inline void c64_add(struct c64 *c, uint64_t x, int cur)
 	c->win += x;
 	c->cur += cur ? x : 0;
 }
+static inline void c32_add_sat(struct c32 *c, uint32_t x, int cur)
+{
+	c->win = c->win + x < c->win ? UINT32_MAX : c->win + x;
+	if (cur)
+		c->cur = c->cur + x < c->cur ? UINT32_MAX : c->cur + x;
+}
 static inline void t64_note(struct t64 *f, uint64_t t, int cur)
 {
 	if (!f->win || t < f->win)
@@ -227,6 +233,51 @@ struct dst_slot { /* vertical scan: one source, one host, many ports */
 	struct t64 first;
 	struct fh_hs ports;
 };
+
+/*
+ * Flow classes, by the service port (the destination's, else the source's), else the
+ * protocol: a source's traffic in each over the window (flows, bytes, and the flows' summed
+ * durations, for their mean), the volume statistics an operator reads in its alerts'
+ * evidence, and the shard's distribution of them over its hosts (struct pop) that says what
+ * is normal here.
+ */
+enum { FC_WEB, FC_DNS, FC_MAIL, FC_SSH, FC_TCP, FC_UDP, FC_OTHER, FC_N };
+static const char *const fc_name[FC_N] = {"web", "dns", "mail", "ssh", "tcp", "udp", "other"};
+struct fclass { /* 32 bytes: two in a cache line */
+	struct c32 flows;
+	struct c32 dur; /* the sum of the flows' durations, in 100 ms (saturating) */
+	struct c64 bytes; /* scaled */
+};
+
+static inline unsigned port_class(uint16_t port)
+{
+	switch (port) {
+	case 80:
+	case 443:
+	case 8080:
+		return FC_WEB;
+	case 53:
+		return FC_DNS;
+	case 25:
+	case 465:
+	case 587:
+		return FC_MAIL;
+	case 22:
+		return FC_SSH;
+	default:
+		return FC_N;
+	}
+}
+
+static inline unsigned flow_class(const struct fh_flow_rec *r)
+{
+	if (r->proto != 6 && r->proto != 17)
+		return FC_OTHER;
+	unsigned c = port_class(r->dport);
+	if (c == FC_N)
+		c = port_class(r->sport);
+	return c != FC_N ? c : r->proto == 6 ? FC_TCP : FC_UDP;
+}
 
 #define P2P_BT 1 /* a BitTorrent port seen */
 #define P2P_TCP 2
@@ -271,16 +322,19 @@ struct host {
 	uint32_t vkey[SLOTS]; /* the destination's hash | 1 */
 	float trw; /* log likelihood ratio, first contacts */
 	uint64_t last_seen;
-	/* (64 bytes) a source's first contacts and its longest web/ssh flow */
+	/* (64 bytes) a source's first contacts; its windows start here, cleared at its first
+	 * record as a source (src_pane): its packets and web flows in this line, its longest
+	 * web/ssh flow in the next, its other classes' flows in the three after */
 	struct lc contacted;
-	struct {
+	struct c64 tpkts; /* its packets in the window (scaled) */
+	struct fclass fc_web; /* its flows by class (host_fc): flows and bytes are their sums */
+	struct { /* its longest web/ssh flow (not windowed) */
 		struct fh_ip dst;
 		uint16_t port;
-		uint64_t first, last, bytes, pkts;
+		uint32_t pkts; /* saturating */
+		uint64_t first, last, bytes;
 	} lf;
-	/* the source's windows: cleared at its first record as a source (src_pane) */
-	struct c32 tflows; /* its traffic in the window (scaled), in the line the long flow ends */
-	struct c64 tpkts, tbytes;
+	struct fclass fc_more[FC_N - 1] __attribute__((aligned(64)));
 	struct port_slot hp[SLOTS]; /* touched by failed flows, and flows of an open slot */
 	struct dst_slot vp[SLOTS];
 	struct t64 slow_first;
@@ -314,8 +368,16 @@ struct host {
 } __attribute__((aligned(64)));
 
 _Static_assert(offsetof(struct host, contacted) == 64, "the first cache line is the lookup's");
+_Static_assert(offsetof(struct host, fc_web) == 96, "the web class in the second line");
+_Static_assert(offsetof(struct host, fc_more) == 192, "the other classes after the long flow");
 /* The cache lines of a host that most of a source's events touch: up to the long flow. */
-#define SRC_LINES ((offsetof(struct host, lf) + sizeof(((struct host *)0)->lf) + 63) / 64)
+#define LF_LINE (offsetof(struct host, lf) / 64)
+
+/* A source's flows of class c in the window. */
+static inline struct fclass *host_fc(struct host *h, unsigned c)
+{
+	return c == FC_WEB ? &h->fc_web : &h->fc_more[c - 1];
+}
 /* and a victim's: its flood counters */
 #define VIC_LINE0 (offsetof(struct host, fp) / 64)
 #define VIC_LINES ((offsetof(struct host, flood_src1) + 63) / 64 - VIC_LINE0)
@@ -325,7 +387,7 @@ _Static_assert(offsetof(struct host, contacted) == 64, "the first cache line is 
 
 #define HOST_SETS 10 /* windowed sets in a host */
 #define DENSE_LC 15 /* h->dense: the first contacts have a bitmap */
-#define SRC_SECTION offsetof(struct host, tflows)
+#define SRC_SECTION offsetof(struct host, tpkts)
 #define VIC_SECTION offsetof(struct host, fp)
 
 /* Set i of a host (the bit of h->dense). */
@@ -351,6 +413,17 @@ static inline void host_set_add(struct fh_hs_pool *p, struct host *h, unsigned i
 	h->dense |= (uint16_t)((s->n == FH_HS_DENSE) << i);
 }
 
+/* A source's flows and bytes in the window: the sums over its classes. */
+static void host_traffic(const struct host *h, uint64_t *flows, uint64_t *bytes)
+{
+	*flows = h->fc_web.flows.win;
+	*bytes = h->fc_web.bytes.win;
+	for (unsigned i = 0; i < FC_N - 1; i++) {
+		*flows += h->fc_more[i].flows.win;
+		*bytes += h->fc_more[i].bytes.win;
+	}
+}
+
 struct worm_port {
 	uint16_t port;
 	uint8_t used;
@@ -373,6 +446,60 @@ struct recent {
 	char id[FH_ALERT_ID_LEN];
 };
 
+/*
+ * What is normal here, for each flow class: how the shard's hosts' bytes in a window are
+ * spread (one sample per host and window with traffic in the class and no alert), in log2
+ * buckets of four steps each (a bucket is at most 25 % wide). It is halved when it holds
+ * POP_KEEP samples, so that it follows the recent windows. Inside hosts only when home_net
+ * is set: the clients whose "normal" dns.tunnel compares against.
+ */
+#define POP_BUCKETS 256
+#define POP_KEEP 8192
+#define POP_MIN 100 /* samples before a percentile is given */
+struct pop {
+	uint32_t b[POP_BUCKETS];
+	uint32_t n;
+	uint32_t stale; /* samples since p99 was worked out (it moves slowly: every 64) */
+	uint64_t p99;
+};
+
+static inline unsigned pop_bucket(uint64_t x)
+{
+	unsigned k = 63 - (unsigned)__builtin_clzll(x | 1);
+	return k < 2 ? (unsigned)x : 4 * (k - 1) + (unsigned)(x >> (k - 2) & 3);
+}
+/* The smallest value of bucket i (the largest of bucket i - 1, plus one). */
+static inline uint64_t pop_floor(unsigned i)
+{
+	return i < 4 ? i : (uint64_t)(4 + i % 4) << (i / 4 - 1);
+}
+
+/* The 99th percentile of the samples, rounded up to its bucket's top; 0 with too few. */
+static uint64_t pop_p99(const struct pop *p)
+{
+	if (p->n < POP_MIN)
+		return 0;
+	uint64_t cum = 0;
+	for (unsigned i = 0; i < POP_BUCKETS - 1; i++)
+		if ((cum += p->b[i]) * 100 >= 99ull * p->n)
+			return pop_floor(i + 1) - 1;
+	return UINT64_MAX;
+}
+
+static void pop_add(struct pop *p, uint64_t x)
+{
+	p->b[pop_bucket(x)]++;
+	if (++p->n >= POP_KEEP) {
+		p->n = 0;
+		for (unsigned i = 0; i < POP_BUCKETS; i++)
+			p->n += p->b[i] /= 2;
+	}
+	if (++p->stale >= 64 || p->n < POP_MIN + 64) {
+		p->p99 = pop_p99(p);
+		p->stale = 0;
+	}
+}
+
 struct fh_analytics {
 	struct fh_analytics_cfg cfg;
 	struct pending pend;
@@ -386,6 +513,7 @@ struct fh_analytics {
 	struct lc_pool pool; /* first contacts */
 	struct fh_hs_pool hs; /* the windowed sets */
 	struct worm_port worm[64];
+	struct pop pop[FC_N];
 	struct fh_analytics_stats st;
 };
 
@@ -419,18 +547,21 @@ static inline uint32_t host_find(const struct fh_analytics *a, const struct fh_i
 	return i;
 }
 
+/* Where the host with this hash would be, if its chain's first host is it (NULL: none):
+ * read only to start loading its lines (host_prefetch). */
+static inline const char *host_guess(const struct fh_analytics *a, uint64_t hash)
+{
+	uint32_t i = a->buckets[(uint32_t)hash & a->bmask];
+	return i == NIL ? NULL : (const char *)&a->hosts[i];
+}
+
 /* Start loading `lines` cache lines of a host from line `from`: called for the hosts of
  * events before they are used, so that their misses overlap instead of following each
  * other. */
-static inline void host_prefetch(const struct fh_analytics *a, uint64_t hash, unsigned from,
-	unsigned lines)
+static inline void host_prefetch(const char *h, unsigned from, unsigned lines)
 {
-	uint32_t i = a->buckets[(uint32_t)hash & a->bmask];
-	if (i == NIL)
-		return;
-	const char *p = (const char *)&a->hosts[i] + 64 * from;
 	for (unsigned k = 0; k < lines; k++)
-		__builtin_prefetch(p + 64 * k, 1);
+		__builtin_prefetch(h + 64 * (from + k), 1);
 }
 
 static struct host *host_get(struct fh_analytics *a, const struct fh_ip *ip, uint64_t hash,
@@ -530,31 +661,84 @@ static int raise_quick(struct fh_analytics *a, uint8_t type, uint8_t sev,
 
 /*
  * The detector's evidence, and when the alert's source is the host being judged, its traffic
- * against its baseline: "host":{"flows":..,"packets":..,"bytes":..,"baseline":{...}} (this
- * window, and the mean of its earlier windows), which tells an operator whether the host is
- * doing far more than it usually does.
+ * against its baseline and by class (evidence_with_host): "host":{"flows":..,"packets":..,"bytes":..,"baseline":
+ * {...},"classes":{"dns":{"flows":..,"bytes":..,"mean_s":..,"hosts_p99_bytes":
+ * ..},...}} (this window, the mean of its earlier windows, and what 99 % of this shard's hosts
+ * stay under), which tells an operator whether the host is doing far more than it usually
+ * does, and more than the others do.
  */
+/* Appending to evidence without printf (evidence is formatted often: see raise_quick). */
+static char *put_s(char *o, const char *s)
+{
+	size_t n = strlen(s);
+	memcpy(o, s, n);
+	return o + n;
+}
+static char *put_u(char *o, uint64_t v)
+{
+	char t[20];
+	int n = 0;
+	do
+		t[n++] = (char)('0' + v % 10);
+	while (v /= 10);
+	while (n)
+		*o++ = t[--n];
+	return o;
+}
+static char *put_tenths(char *o, uint64_t v) /* v / 10 with one decimal */
+{
+	o = put_u(o, v / 10);
+	*o++ = '.';
+	*o++ = (char)('0' + v % 10);
+	return o;
+}
+
 static void evidence_with_host(const struct fh_analytics *a, const struct pending *p,
 	const char *evidence, char *out, size_t len)
 {
 	const struct host *h = a->cur_host;
 	size_t n = strlen(evidence);
-	if (!h || !h->tflows.win || !fh_ip_eq(p->src, &h->ip) || n < 2 ||
-		evidence[n - 1] != '}') {
+	uint64_t flows = 0, bytes = 0;
+	if (h)
+		host_traffic(h, &flows, &bytes);
+	/* the host's part is at most 150 bytes, and 160 a class */
+	if (!flows || !fh_ip_eq(p->src, &h->ip) || n < 2 || evidence[n - 1] != '}' ||
+		n + 150 + 160 * FC_N >= len) {
 		snprintf(out, len, "%s", evidence);
 		return;
 	}
-	char base[160] = "null";
+	char *o = out;
+	memcpy(o, evidence, n - 1);
+	o = put_s(o + n - 1, n > 2 ? ",\"host\":{\"flows\":" : "\"host\":{\"flows\":");
+	o = put_u(o, flows);
+	o = put_u(put_s(o, ",\"packets\":"), h->tpkts.win);
+	o = put_u(put_s(o, ",\"bytes\":"), bytes);
+	o = put_u(put_s(o, ",\"window_s\":"), a->cfg.detect.window_ms / 1000);
+	o = put_s(o, ",\"baseline\":");
 	if (h->base_windows)
-		snprintf(base, sizeof(base),
-			"{\"flows\":%.1f,\"packets\":%.0f,\"bytes\":%.0f,\"windows\":%u}",
+		o += snprintf(o, 150, "{\"flows\":%.1f,\"packets\":%.0f,\"bytes\":%.0f,\"windows\":%u}",
 			h->base_flows, h->base_pkts, h->base_bytes, h->base_windows);
-	snprintf(out, len,
-		"%.*s%s\"host\":{\"flows\":%u,\"packets\":%llu,\"bytes\":%llu,\"window_s\":%llu,"
-		"\"baseline\":%s}}",
-		(int)(n - 1), evidence, n > 2 ? "," : "", h->tflows.win,
-		(unsigned long long)h->tpkts.win, (unsigned long long)h->tbytes.win,
-		(unsigned long long)(a->cfg.detect.window_ms / 1000), base);
+	else
+		o = put_s(o, "null");
+	o = put_s(o, ",\"classes\":{");
+	const char *sep = "\"";
+	for (unsigned i = 0; i < FC_N; i++) {
+		const struct fclass *f = i ? &h->fc_more[i - 1] : &h->fc_web;
+		if (!f->flows.win)
+			continue;
+		o = put_s(put_s(put_s(o, sep), fc_name[i]), "\":{\"flows\":");
+		sep = ",\"";
+		o = put_u(o, f->flows.win);
+		o = put_u(put_s(o, ",\"bytes\":"), f->bytes.win);
+		o = put_tenths(put_s(o, ",\"mean_s\":"),
+			((uint64_t)f->dur.win + f->flows.win / 2) / f->flows.win);
+		uint64_t p99 = a->pop[i].p99;
+		if (p99)
+			o = put_u(put_s(o, ",\"hosts_p99_bytes\":"), p99);
+		*o++ = '}';
+	}
+	o = put_s(o, "}}}");
+	*o = 0;
 }
 
 static void raise_full(struct fh_analytics *a, const char *evidence)
@@ -663,19 +847,30 @@ static void roll_src(struct fh_analytics *a, struct host *h, uint32_t old, unsig
 	fh_hs_roll(p, &h->smtp_dsts, panes);
 	PANE_ROLL(h->smtp_first, panes);
 	if ((old & 1) || panes > 1) { /* a window aligned on two panes ends */
-		if (h->tflows.win && !h->alerted) { /* a sample of the traffic baseline */
+		uint64_t flows, bytes;
+		host_traffic(h, &flows, &bytes);
+		if (flows && !h->alerted) { /* a sample of the traffic baseline */
 			float w = h->base_windows ? 0.2f : 1.0f;
-			h->base_flows += w * ((float)h->tflows.win - h->base_flows);
+			h->base_flows += w * ((float)flows - h->base_flows);
 			h->base_pkts += w * ((float)h->tpkts.win - h->base_pkts);
-			h->base_bytes += w * ((float)h->tbytes.win - h->base_bytes);
+			h->base_bytes += w * ((float)bytes - h->base_bytes);
 			if (h->base_windows < UINT16_MAX)
 				h->base_windows++;
+			/* and of what is normal here: the inside hosts' (all, without home_net) */
+			if (!a->cfg.home_net || !a->cfg.home_net->n || inside(a, &h->ip))
+				for (unsigned i = 0; i < FC_N; i++)
+					if (host_fc(h, i)->bytes.win)
+						pop_add(&a->pop[i], host_fc(h, i)->bytes.win);
 		}
 		h->alerted = 0;
 	}
-	PANE_ROLL(h->tflows, panes);
 	PANE_ROLL(h->tpkts, panes);
-	PANE_ROLL(h->tbytes, panes);
+	for (unsigned i = 0; i < FC_N; i++) {
+		struct fclass *f = host_fc(h, i);
+		PANE_ROLL(f->flows, panes);
+		PANE_ROLL(f->dur, panes);
+		PANE_ROLL(f->bytes, panes);
+	}
 	fh_hs_roll(p, &h->p2p_peers, panes);
 	PANE_ROLL(h->p2p_first, panes);
 	h->p2p_win = panes == 1 ? h->p2p_cur : 0;
@@ -851,9 +1046,14 @@ static void src_view(
 	int allow_scan = allowed(a->cfg.allow_scanners, &r->src);
 	if (cur < 0)
 		goto unwindowed;
-	c32_add(&h->tflows, 1, cur);
 	c64_add(&h->tpkts, pk, cur);
-	c64_add(&h->tbytes, by, cur);
+	struct fclass *fc = host_fc(h, flow_class(r));
+	uint64_t ms = r->last_ms > r->first_ms ? r->last_ms - r->first_ms : 0;
+	if (ms > UINT32_MAX)
+		ms = UINT32_MAX;
+	c32_add(&fc->flows, 1, cur);
+	c64_add(&fc->bytes, by, cur);
+	c32_add_sat(&fc->dur, (uint32_t)((ms + 50) / 100), cur);
 	if ((r->proto == 6 || r->proto == 17) && !allow_scan) {
 		/* horizontal: one port, many hosts */
 		struct port_slot *ps = port_slot(p, h, r->dport, r->proto, failed);
@@ -955,17 +1155,24 @@ static void src_view(
 			h->dns_answers.win >= RESOLVER_ANSWERS ||
 			(h->dns_flows.win >= 4 && h->dns_port_changes.win * 2 >= h->dns_flows.win &&
 				qb < RESOLVER_QUERY_BYTES * q);
-		if (q >= c->dns_tunnel_queries && !resolver &&
-			qb >= (uint64_t)c->dns_tunnel_avg_bytes * q) {
+		/* or far more DNS than the other hosts send (the 99th percentile of their DNS
+		 * bytes in a window, struct pop): a tunnel with short names */
+		uint64_t p99 = a->pop[FC_DNS].p99, vol = h->fc_more[FC_DNS - 1].bytes.win;
+		int big = qb >= (uint64_t)c->dns_tunnel_avg_bytes * q;
+		int heavy = c->dns_tunnel_vs_hosts > 0 && p99 &&
+			    (double)vol >= c->dns_tunnel_vs_hosts * (double)p99;
+		if (q >= c->dns_tunnel_queries && !resolver && (big || heavy)) {
 			if (!raise_quick(a, FH_ALERT_DNS_TUNNEL, FH_SEV_HIGH, &r->src,
 				    &h->dns_server, 53, r->proto, h->dns_first.win, t, q, q, qb, 1,
 				    &r->exporter, NULL)) {
 				snprintf(ev, sizeof(ev),
 					"{\"queries\":%llu,\"query_bytes\":%llu,\"avg_query_"
-					"bytes\":%llu,"
-					"\"window_s\":%llu}",
+					"bytes\":%llu,\"dns_bytes\":%llu,\"hosts_p99_bytes\":%llu,"
+					"\"long_names\":%s,\"far_above_hosts\":%s,\"window_s\":%llu}",
 					(unsigned long long)q, (unsigned long long)qb,
-					(unsigned long long)(qb / q),
+					(unsigned long long)(qb / q), (unsigned long long)vol,
+					(unsigned long long)p99, big ? "true" : "false",
+					heavy ? "true" : "false",
 					(unsigned long long)(c->window_ms / 1000));
 				raise_full(a, ev);
 			}
@@ -1068,7 +1275,8 @@ unwindowed:
 			if (r->last_ms > h->lf.last)
 				h->lf.last = r->last_ms;
 			h->lf.bytes += by;
-			h->lf.pkts += pk;
+			h->lf.pkts = h->lf.pkts + pk > UINT32_MAX ? UINT32_MAX
+								  : (uint32_t)(h->lf.pkts + pk);
 			uint64_t dur = h->lf.last - h->lf.first;
 			if (r->dport != 22 && dur >= c->tunnel_http_ms &&
 				h->lf.bytes * 1000 <= (uint64_t)c->tunnel_http_bps * dur) {
@@ -1344,16 +1552,24 @@ static inline void event_one(struct fh_analytics *a, const struct fh_flow_event 
 		dst_view(a, r, m, sh, dh);
 }
 
-/* The host lines an event will touch: the source's first SRC_LINES, the victim's lookup line
- * and flood counters. */
+/* The host lines an event will touch: the source's first SRC_LINES (all of them, not only
+ * the lines of its flow class and long flow: loading whole runs of lines measured faster),
+ * the victim's lookup line and flood counters. */
 static inline void event_prefetch(const struct fh_analytics *a, const struct fh_flow_event *ev,
 	uint64_t sh, uint64_t dh)
 {
-	if (ev->roles & FH_ROLE_SRC)
-		host_prefetch(a, sh, 0, SRC_LINES);
-	if ((ev->roles & FH_ROLE_DST) && flood_kind(&ev->rec) >= 0) {
-		host_prefetch(a, dh, 0, 1);
-		host_prefetch(a, dh, VIC_LINE0, VIC_LINES);
+	const char *h;
+	if ((ev->roles & FH_ROLE_SRC) && (h = host_guess(a, sh))) {
+		unsigned c = flow_class(&ev->rec);
+		host_prefetch(h, 0, 2);
+		if (c != FC_WEB)
+			__builtin_prefetch(&((const struct host *)h)->fc_more[c - 1], 1);
+		if (ev->rec.proto == 6 && (c == FC_WEB || c == FC_SSH))
+			host_prefetch(h, LF_LINE, 1);
+	}
+	if ((ev->roles & FH_ROLE_DST) && flood_kind(&ev->rec) >= 0 && (h = host_guess(a, dh))) {
+		host_prefetch(h, 0, 1);
+		host_prefetch(h, VIC_LINE0, VIC_LINES);
 	}
 }
 

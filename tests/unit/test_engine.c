@@ -554,6 +554,98 @@ static void test_host_baseline_in_evidence(void **state)
 	fh_analytics_free(a);
 }
 
+/* The source's flows by class in its alerts' evidence: flows, bytes and mean duration. */
+static void test_class_stats_in_evidence(void **state)
+{
+	(void)state;
+	struct fh_analytics_cfg cfg;
+	struct fh_analytics *a = mk(&cfg);
+	char dst[32];
+	for (int i = 0; i < 3; i++) /* three web flows of 10 s and one of 4 s */
+		flow(a, "198.51.100.9", "203.0.113.80", (uint16_t)(40000 + i), 443, 6, 0x1b, 10,
+			5000, T0 + 1000 + (uint64_t)i, T0 + 11000 + (uint64_t)i);
+	flow(a, "198.51.100.9", "203.0.113.81", 40010, 80, 6, 0x1b, 4, 1000, T0 + 2000, T0 + 6000);
+	for (int i = 0; i < 2; i++) /* two DNS queries, an NTP exchange, a ping */
+		flow(a, "198.51.100.9", "203.0.113.53", 5353, 53, 17, 0, 1, 80, T0 + 3000, T0 + 3000);
+	flow(a, "198.51.100.9", "203.0.113.123", 123, 123, 17, 0, 1, 76, T0 + 3000, T0 + 3500);
+	flow(a, "198.51.100.9", "203.0.113.1", 0, 0x0800, 1, 0, 2, 168, T0 + 3000, T0 + 4000);
+	for (int i = 0; i < 20; i++) {
+		snprintf(dst, sizeof(dst), "203.0.113.%d", 100 + i);
+		flow(a, "198.51.100.9", dst, 50000, 25, 6, 0x1b, 20, 20000, T0 + 5000 + (uint64_t)i,
+			T0 + 5000 + (uint64_t)i);
+	}
+	struct found f = find(a, FH_ALERT_SPAM_SMTP, "198.51.100.9");
+	assert_int_equal(f.type_n, 1);
+	const char *e = strstr(f.last.evidence, "\"classes\":{");
+	assert_non_null(e);
+	assert_non_null(strstr(e, "\"web\":{\"flows\":4,\"bytes\":16000,\"mean_s\":8.5}"));
+	assert_non_null(strstr(e, "\"dns\":{\"flows\":2,\"bytes\":160,\"mean_s\":0.0}"));
+	assert_non_null(strstr(e, "\"mail\":{\"flows\":20,\"bytes\":400000,\"mean_s\":0.0}"));
+	assert_non_null(strstr(e, "\"udp\":{\"flows\":1,\"bytes\":76,\"mean_s\":0.5}"));
+	assert_non_null(strstr(e, "\"other\":{\"flows\":1,\"bytes\":168,\"mean_s\":1.0}"));
+	assert_null(strstr(e, "\"ssh\"")); /* no flows: not listed */
+	assert_null(strstr(e, "hosts_p99_bytes")); /* too few hosts to say what is normal */
+	/* the host's totals are the sums over its classes */
+	assert_non_null(strstr(f.last.evidence, "\"host\":{\"flows\":28,\"packets\":439,"
+						 "\"bytes\":416404,"));
+	fh_analytics_free(a);
+}
+
+/*
+ * What is normal here: 150 inside hosts send 10 DNS queries of 70 bytes a window; then a
+ * client sends 300 short queries (70 bytes: under dns_tunnel_avg_bytes) from one socket in a
+ * window, 20 times the hosts' 99th percentile: dns.tunnel, as "far above the hosts". With the
+ * comparison off (dns_tunnel_vs_hosts 0) it is not, nor with too few hosts to compare with.
+ */
+static void dns_population(struct fh_analytics *a, int hosts)
+{
+	char src[32];
+	for (int w = 0; w < 2; w++)
+		for (int i = 0; i < hosts; i++) {
+			snprintf(src, sizeof(src), "198.51.100.%d", i + 1);
+			for (int q = 0; q < (w ? 1 : 10); q++)
+				flow(a, src, "203.0.113.53", 33000, 53, 17, 0, 1, 70,
+					T0 + (uint64_t)w * 120000 + (uint64_t)i * 300 + (uint64_t)q,
+					T0 + (uint64_t)w * 120000 + (uint64_t)i * 300 + (uint64_t)q);
+		}
+}
+
+static int short_tunnel(struct fh_analytics *a)
+{
+	for (int q = 0; q < 300; q++)
+		flow(a, "198.51.100.200", "203.0.113.53", 41000, 53, 17, 0, 1, 70,
+			T0 + 180000 + (uint64_t)q * 50, T0 + 180000 + (uint64_t)q * 50);
+	return find(a, FH_ALERT_DNS_TUNNEL, "198.51.100.200").type_n;
+}
+
+static void test_dns_tunnel_far_above_hosts(void **state)
+{
+	(void)state;
+	struct fh_analytics_cfg cfg;
+	struct fh_analytics *a = mk(&cfg);
+	dns_population(a, 150);
+	assert_int_equal(short_tunnel(a), 1);
+	struct found f = find(a, FH_ALERT_DNS_TUNNEL, "198.51.100.200");
+	/* 700 bytes a window: the bucket 640..767 */
+	assert_non_null(strstr(f.last.evidence, "\"hosts_p99_bytes\":767,"));
+	assert_non_null(strstr(f.last.evidence, "\"long_names\":false,\"far_above_hosts\":true"));
+	/* none of the normal hosts is alerted */
+	assert_int_equal(find(a, FH_ALERT_DNS_TUNNEL, NULL).type_n, 1);
+	fh_analytics_free(a);
+
+	a = mk(&cfg);
+	cfg.detect.dns_tunnel_vs_hosts = 0;
+	fh_analytics_reconfigure(a, &cfg);
+	dns_population(a, 150);
+	assert_int_equal(short_tunnel(a), 0);
+	fh_analytics_free(a);
+
+	a = mk(&cfg);
+	dns_population(a, 60); /* fewer samples than POP_MIN */
+	assert_int_equal(short_tunnel(a), 0);
+	fh_analytics_free(a);
+}
+
 static void test_detect_cfg_set(void **state)
 {
 	(void)state;
@@ -583,6 +675,8 @@ int main(void)
 		cmocka_unit_test(test_sets_sparse_dense),
 		cmocka_unit_test(test_sliding_window),
 		cmocka_unit_test(test_host_baseline_in_evidence),
+		cmocka_unit_test(test_class_stats_in_evidence),
+		cmocka_unit_test(test_dns_tunnel_far_above_hosts),
 		cmocka_unit_test(test_detect_cfg_set),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
