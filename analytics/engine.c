@@ -283,6 +283,16 @@ static inline unsigned flow_class(const struct fh_flow_rec *r)
 #define P2P_TCP 2
 #define P2P_UDP 4
 
+/* A server's port (fan-in): who connects to it and how many of the attempts fail. */
+struct svc_slot {
+	uint16_t port;
+	uint16_t used;
+	struct c32 conns; /* connection attempts: TCP flows to it with a SYN */
+	struct c32 unanswered; /* ... that had no ACK from the client: no handshake */
+	struct c32 refused; /* RST replies from the server on this port */
+	struct fh_hs srcs; /* distinct sources */
+};
+
 /*
  * A victim's flood counters by event time: panes of 5 s in a ring of 8, the newest pane
  * h->vpane. A record counts in its own pane as long as it is in the ring (up to 35 s late:
@@ -365,6 +375,10 @@ struct host {
 	struct flood_pane fp[FLOOD_PANES];
 	struct fh_hs flood_srcs, flood_ports;
 	struct fh_ip flood_src1;
+	/* as a server (an inside host that is connected to): its two busiest ports over the
+	 * window, in panes of its own */
+	uint32_t svpane;
+	struct svc_slot sv[SLOTS];
 } __attribute__((aligned(64)));
 
 _Static_assert(offsetof(struct host, contacted) == 64, "the first cache line is the lookup's");
@@ -381,11 +395,14 @@ static inline struct fclass *host_fc(struct host *h, unsigned c)
 /* and a victim's: its flood counters */
 #define VIC_LINE0 (offsetof(struct host, fp) / 64)
 #define VIC_LINES ((offsetof(struct host, flood_src1) + 63) / 64 - VIC_LINE0)
+/* and a server's fan-in */
+#define SV_LINE0 (offsetof(struct host, svpane) / 64)
+#define SV_LINES ((sizeof(struct host) + 63) / 64 - SV_LINE0)
 
 #define RESOLVER_ANSWERS 10 /* DNS answers in a window that make a host a resolver */
 #define RESOLVER_QUERY_BYTES 150 /* a resolver's queries average less (IP bytes) */
 
-#define HOST_SETS 10 /* windowed sets in a host */
+#define HOST_SETS 12 /* windowed sets in a host */
 #define DENSE_LC 15 /* h->dense: the first contacts have a bitmap */
 #define SRC_SECTION offsetof(struct host, tpkts)
 #define VIC_SECTION offsetof(struct host, fp)
@@ -398,11 +415,12 @@ static inline struct fh_hs *host_set(struct host *h, unsigned i)
 		offsetof(struct host, vp[1].ports), offsetof(struct host, flood_srcs),
 		offsetof(struct host, flood_ports), offsetof(struct host, slow_dsts),
 		offsetof(struct host, resolver_clients), offsetof(struct host, smtp_dsts),
-		offsetof(struct host, p2p_peers)};
+		offsetof(struct host, p2p_peers), offsetof(struct host, sv[0].srcs),
+		offsetof(struct host, sv[1].srcs)};
 	return (struct fh_hs *)((char *)h + off[i]);
 }
 enum { S_HP0, S_HP1, S_VP0, S_VP1, S_FLOOD_SRCS, S_FLOOD_PORTS, S_SLOW, S_RESOLVER, S_SMTP,
-	S_P2P };
+	S_P2P, S_SV0, S_SV1 };
 
 /* Add to set i of host h, noting in h->dense when it holds a block. */
 static inline void host_set_add(struct fh_hs_pool *p, struct host *h, unsigned i, uint64_t hv,
@@ -899,6 +917,106 @@ static inline int pane_of(uint32_t *pane, uint64_t len, uint64_t t, uint32_t *ol
 	return p + 1 == *pane ? 0 : -1;
 }
 
+/* A connection attempt to a server: a TCP flow with a SYN toward the lower port (the
+ * service's; the server's replies carry a SYN too, from it), to an inside host (to any
+ * without home_net). Its destination keeps fan-in state (struct svc_slot). */
+static inline int server_conn(const struct fh_analytics *a, const struct fh_flow_rec *r)
+{
+	return r->proto == 6 && (r->tcp_flags & 0x02) && r->dport < r->sport &&
+	       (!a->cfg.home_net || !a->cfg.home_net->n || inside(a, &r->dst));
+}
+
+/* The host's first record as a victim or server: its section starts empty, its flood ring
+ * at the pane of t. */
+static void victim_init(struct host *h, uint64_t t)
+{
+	if (h->vpane)
+		return;
+	memset((char *)h + VIC_SECTION, 0, sizeof(*h) - VIC_SECTION);
+	h->vpane = (uint32_t)(t / FLOOD_PANE_MS) + 1;
+}
+
+/* The server's pane ends (panes: how many): each port keeps its current pane's share, or is
+ * freed when it had none. */
+static void roll_svc(struct fh_analytics *a, struct host *h, unsigned panes)
+{
+	for (int i = 0; i < SLOTS; i++) {
+		struct svc_slot *v = &h->sv[i];
+		if (!v->used)
+			continue;
+		if (panes > 1 || !v->conns.cur) {
+			fh_hs_clear(&a->hs, &v->srcs);
+			memset(v, 0, sizeof(*v));
+			continue;
+		}
+		PANE_ROLL(v->conns, 1);
+		PANE_ROLL(v->unanswered, 1);
+		PANE_ROLL(v->refused, 1);
+		fh_hs_roll(&a->hs, &v->srcs, 1);
+	}
+}
+
+/* The server's slot for port (NULL: none, and open is 0), and where t falls in its window
+ * (*cur: 1 the current pane, 0 the one before, -1 too late). */
+static struct svc_slot *svc_slot(struct fh_analytics *a, struct host *h, uint16_t port,
+	uint64_t t, int open, int *cur)
+{
+	uint32_t old;
+	unsigned panes;
+	*cur = pane_of(&h->svpane, a->pane_ms, t, &old, &panes);
+	if (panes && old)
+		roll_svc(a, h, panes);
+	if (*cur < 0)
+		return NULL;
+	int v = -1;
+	for (int i = 0; i < SLOTS; i++) {
+		if (h->sv[i].used && h->sv[i].port == port)
+			return &h->sv[i];
+		if (v < 0 || !h->sv[i].used ||
+			(h->sv[v].used && h->sv[i].conns.win < h->sv[v].conns.win))
+			v = i;
+	}
+	if (!open)
+		return NULL;
+	fh_hs_clear(&a->hs, &h->sv[v].srcs);
+	memset(&h->sv[v], 0, sizeof(h->sv[v]));
+	h->sv[v].used = 1;
+	h->sv[v].port = port;
+	return &h->sv[v];
+}
+
+/* A server's fan-in: each connection attempt, whether it was answered, and its source. */
+static void server_view(struct fh_analytics *a, struct host *h, const struct fh_flow_rec *r,
+	uint64_t sh)
+{
+	int cur;
+	struct svc_slot *v = svc_slot(a, h, r->dport, r->last_ms, 1, &cur);
+	if (!v)
+		return;
+	c32_add(&v->conns, 1, cur);
+	c32_add(&v->unanswered, !(r->tcp_flags & 0x10), cur);
+	host_set_add(&a->hs, h, (unsigned)(S_SV0 + (v - h->sv)), sh, cur);
+}
+
+/* The server's ports as evidence: [{"port":..,"attempts":..,"unanswered":..,"refused":..,
+ * "sources":..}] (those with attempts in the window). */
+static void server_evidence(struct fh_analytics *a, const struct host *h, char *out, size_t len)
+{
+	size_t n = (size_t)snprintf(out, len, "[");
+	for (int i = 0; i < SLOTS && n < len; i++) {
+		const struct svc_slot *v = &h->sv[i];
+		if (!v->used || !v->conns.win)
+			continue;
+		n += (size_t)snprintf(out + n, len - n,
+			"%s{\"port\":%u,\"attempts\":%u,\"unanswered\":%u,\"refused\":%u,"
+			"\"sources\":%u}",
+			n > 1 ? "," : "", v->port, v->conns.win, v->unanswered.win, v->refused.win,
+			fh_hs_count(&a->hs, &v->srcs));
+	}
+	if (n < len)
+		snprintf(out + n, len - n, "]");
+}
+
 static int src_pane(struct fh_analytics *a, struct host *h, uint64_t t)
 {
 	uint32_t old;
@@ -1041,6 +1159,16 @@ static void src_view(
 			else if (h->trw <= ETA0)
 				h->trw = 0; /* benign so far: keep watching from scratch */
 		}
+	}
+
+	/* a server refusing a connection (RST from its port, no SYN, a packet or two): its
+	 * fan-in (server_view) counts it */
+	if (r->proto == 6 && (r->tcp_flags & 0x04) && !(r->tcp_flags & 0x02) && r->packets <= 2 &&
+		r->sport < r->dport && h->vpane && h->svpane) {
+		int sc;
+		struct svc_slot *v = svc_slot(a, h, r->sport, t, 0, &sc);
+		if (v)
+			c32_add(&v->refused, 1, sc);
 	}
 
 	int allow_scan = allowed(a->cfg.allow_scanners, &r->src);
@@ -1340,6 +1468,7 @@ unwindowed:
 
 /* ---- detectors: the victim's view ----------------------------------------------------- */
 
+
 static void flood_advance(struct host *h, uint32_t p)
 {
 	uint32_t n = p - h->vpane < FLOOD_PANES ? p - h->vpane : FLOOD_PANES;
@@ -1367,19 +1496,21 @@ static inline int flood_kind(const struct fh_flow_rec *r)
 static void dst_view(
 	struct fh_analytics *a, const struct fh_flow_rec *r, uint64_t m, uint64_t sh, uint64_t dh)
 {
-	int kind = flood_kind(r);
-	if (kind < 0)
-		return; /* not a flood's: the destination needs no state (most TCP peers) */
+	int kind = flood_kind(r), conn = server_conn(a, r);
+	if (kind < 0 && !conn)
+		return; /* neither a flood's nor a server's: no state (most TCP peers) */
 	a->cur_host = NULL; /* a flood's source is not this host */
 	const struct fh_detect_cfg *c = a->cfg.n_nets ? detect_for(a, &r->dst) : &a->cfg.detect;
 	uint64_t t = r->last_ms;
 	struct host *h = host_get(a, &r->dst, dh, t);
+	victim_init(h, t);
+	if (conn)
+		server_view(a, h, r, sh);
+	if (kind < 0)
+		return;
 	/* the record's own pane in the ring; a later one moves the ring on */
 	uint32_t p = (uint32_t)(t / FLOOD_PANE_MS) + 1; /* 0 is "none yet" */
-	if (!h->vpane) { /* the host's first record as a victim: the ring starts empty */
-		memset((char *)h + VIC_SECTION, 0, sizeof(*h) - VIC_SECTION);
-		h->vpane = p;
-	} else if (p > h->vpane) {
+	if (p > h->vpane) {
 		/* the sets follow the newest pane, two panes wide; late records join them */
 		unsigned panes = p - h->vpane > 1 ? 2 : 1;
 		fh_hs_roll(&a->hs, &h->flood_srcs, panes);
@@ -1433,7 +1564,7 @@ static void dst_view(
 		static const char *const kinds[] = {"syn", "syn-ack reflection", "udp", "icmp"};
 		static const uint8_t types[] = {FH_ALERT_FLOOD_SYN, FH_ALERT_FLOOD_SYN,
 			FH_ALERT_FLOOD_UDP, FH_ALERT_FLOOD_ICMP};
-		char ev[256];
+		char ev[512], ports[256];
 		struct fh_ip any = {{0}};
 		if (fh_ip_is_v4(&r->dst))
 			any.a[10] = any.a[11] = 0xff; /* 0.0.0.0: many sources */
@@ -1441,11 +1572,12 @@ static void dst_view(
 			    pps >= 10 * c->flood_pps ? FH_SEV_CRITICAL : FH_SEV_HIGH,
 			    spoofed ? &any : &h->flood_src1, &r->dst, -1, r->proto, first, t, ns, n,
 			    0, 1, &r->exporter, NULL)) {
+			server_evidence(a, h, ports, sizeof(ports));
 			snprintf(ev, sizeof(ev),
 				"{\"packets_per_s\":%llu,\"packets\":%llu,\"distinct_sources\":%u,"
-				"\"spoofed\":%s,\"kind\":\"%s\"}",
+				"\"spoofed\":%s,\"kind\":\"%s\",\"server_ports\":%s}",
 				(unsigned long long)pps, (unsigned long long)n, ns,
-				spoofed ? "true" : "false", kinds[kind]);
+				spoofed ? "true" : "false", kinds[kind], ports);
 			raise_full(a, ev);
 		}
 	}
@@ -1524,6 +1656,13 @@ void fh_analytics_reconfigure(struct fh_analytics *a, const struct fh_analytics_
 		h->pane = h->spane = 0;
 		h->fast_scanner = 0;
 	}
+	for (uint32_t i = 0; i < a->n_hosts; i++) {
+		struct host *h = &a->hosts[i];
+		if (h->vpane && h->svpane) {
+			roll_svc(a, h, 2);
+			h->svpane = 0;
+		}
+	}
 }
 
 void fh_analytics_free(struct fh_analytics *a)
@@ -1567,9 +1706,15 @@ static inline void event_prefetch(const struct fh_analytics *a, const struct fh_
 		if (ev->rec.proto == 6 && (c == FC_WEB || c == FC_SSH))
 			host_prefetch(h, LF_LINE, 1);
 	}
-	if ((ev->roles & FH_ROLE_DST) && flood_kind(&ev->rec) >= 0 && (h = host_guess(a, dh))) {
-		host_prefetch(h, 0, 1);
-		host_prefetch(h, VIC_LINE0, VIC_LINES);
+	if ((ev->roles & FH_ROLE_DST) && (h = host_guess(a, dh))) {
+		if (flood_kind(&ev->rec) >= 0) {
+			host_prefetch(h, 0, 1);
+			host_prefetch(h, VIC_LINE0, VIC_LINES);
+		}
+		if (server_conn(a, &ev->rec)) {
+			host_prefetch(h, 0, 1);
+			host_prefetch(h, SV_LINE0, SV_LINES);
+		}
 	}
 }
 
@@ -1598,7 +1743,8 @@ void fh_analytics_events(struct fh_analytics *a, const struct fh_flow_event *ev,
 			dh[i] = ip_h(&ev[i].rec.dst);
 			if (ev[i].roles & FH_ROLE_SRC)
 				__builtin_prefetch(&a->buckets[(uint32_t)sh[i] & a->bmask]);
-			if ((ev[i].roles & FH_ROLE_DST) && flood_kind(&ev[i].rec) >= 0)
+			if ((ev[i].roles & FH_ROLE_DST) &&
+				(flood_kind(&ev[i].rec) >= 0 || server_conn(a, &ev[i].rec)))
 				__builtin_prefetch(&a->buckets[(uint32_t)dh[i] & a->bmask]);
 		}
 		for (unsigned i = 0; i < k && i < AHEAD; i++)

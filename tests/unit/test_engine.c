@@ -646,6 +646,54 @@ static void test_dns_tunnel_far_above_hosts(void **state)
 	fh_analytics_free(a);
 }
 
+/*
+ * A server's fan-in: an inside web server takes 30 connections (from 30 clients), 10 SYNs
+ * that no handshake follows (10 more sources), refuses 5 with a RST, then a SYN flood from
+ * one more source: the flood's evidence gives the port's attempts, unanswered, refused and
+ * sources over the window, as they were when it was detected. A connection to an outside server gives it no state.
+ */
+static void test_server_fan_in(void **state)
+{
+	(void)state;
+	struct fh_analytics_cfg cfg;
+	struct fh_analytics *a = mk(&cfg);
+	char cli[32];
+	for (int i = 0; i < 40; i++) {
+		snprintf(cli, sizeof(cli), "203.0.113.%d", 10 + i);
+		flow(a, cli, "198.51.100.80", (uint16_t)(40000 + i), 80, 6, i < 30 ? 0x1b : 0x02,
+			i < 30 ? 10 : 1, i < 30 ? 5000 : 60, T0 + 1000 + (uint64_t)i * 100,
+			T0 + 1000 + (uint64_t)i * 100);
+	}
+	for (int i = 0; i < 5; i++) {
+		snprintf(cli, sizeof(cli), "203.0.113.%d", 30 + i);
+		flow(a, "198.51.100.80", cli, 80, (uint16_t)(40020 + i), 6, 0x14, 1, 40,
+			T0 + 6000 + (uint64_t)i, T0 + 6000 + (uint64_t)i);
+	}
+	syn_burst(a, "203.0.113.200", "198.51.100.80", T0 + 20000);
+	struct found f = find(a, FH_ALERT_FLOOD_SYN, NULL);
+	assert_int_equal(f.type_n, 1);
+	const char *e = strstr(f.last.evidence, "\"server_ports\":[{\"port\":80,");
+	assert_non_null(e);
+	unsigned att, una, ref, srcs;
+	assert_int_equal(sscanf(e, "\"server_ports\":[{\"port\":80,\"attempts\":%u,\"unanswered\":%u,"
+				   "\"refused\":%u,\"sources\":%u}]",
+				 &att, &una, &ref, &srcs),
+		4);
+	/* as at detection: the 10th flow of the flood (1,000 packets in a second) */
+	assert_int_equal(att, 50);
+	assert_int_equal(una, 20);
+	assert_int_equal(ref, 5);
+	assert_in_range(srcs, 38, 44); /* 41, counted by the sketch (about 3 %) */
+	/* an inside client's connection to an outside server: a state for the client only */
+	struct fh_analytics_stats st0, st;
+	fh_analytics_get_stats(a, &st0);
+	flow(a, "198.51.100.9", "203.0.113.99", 40000, 443, 6, 0x1b, 10, 5000, T0 + 21000,
+		T0 + 21000);
+	fh_analytics_get_stats(a, &st);
+	assert_int_equal(st.hosts - st0.hosts, 1);
+	fh_analytics_free(a);
+}
+
 static void test_detect_cfg_set(void **state)
 {
 	(void)state;
@@ -677,6 +725,7 @@ int main(void)
 		cmocka_unit_test(test_host_baseline_in_evidence),
 		cmocka_unit_test(test_class_stats_in_evidence),
 		cmocka_unit_test(test_dns_tunnel_far_above_hosts),
+		cmocka_unit_test(test_server_fan_in),
 		cmocka_unit_test(test_detect_cfg_set),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
