@@ -5,13 +5,16 @@
  * random outside peers (web, DNS, mail, a few failed connections), as an analytics shard
  * would receive them from the rings.
  *
- *   bench_engine [HOSTS] [SECONDS] [EVENTS] [all]      (default 100000 hosts, 3 s)
+ *   bench_engine [HOSTS] [SECONDS] [EVENTS] [all|zipf]      (default 100000 hosts, 3 s)
  *
  * With EVENTS, exactly that many events instead of SECONDS, and a digest of the alert table
  * (every alert's key, counts, times and evidence) that must not change when the engine is
  * made faster: the same events give the same alerts. With `all`, each pass over the 64 k
  * prepared events moves them to other hosts, so that a long run reaches every host: the
- * memory of a million active hosts (`bench_engine 1000000 15 0 all`).
+ * memory of a million active hosts (`bench_engine 1000000 15 0 all`). By default every host
+ * is as busy as the others, and every event most likely finds its hosts out of the caches:
+ * the worst case. With `zipf`, sources and peers are drawn with Zipf's law (s = 1) as the
+ * busiest hosts and servers of a real network are: a few make most of the flows.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,12 +55,43 @@ static uint32_t rnd(void)
 	return (uint32_t)rs;
 }
 
+/* Zipf's law (s = 1) over 0..n-1, by inverting its cumulative distribution. */
+static double *zipf_cdf(uint32_t n)
+{
+	double *c = malloc(n * sizeof(*c)), sum = 0;
+	for (uint32_t i = 0; i < n; i++)
+		c[i] = sum += 1.0 / (i + 1);
+	for (uint32_t i = 0; i < n; i++)
+		c[i] /= sum;
+	return c;
+}
+
+static uint32_t zipf(const double *c, uint32_t n)
+{
+	double u = rnd() / 4294967296.0;
+	uint32_t lo = 0, hi = n - 1;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (c[mid] < u)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* rank to host: the busiest are not neighbours in the table */
+	return (uint32_t)((lo * 2654435761ull) % n);
+}
+
 int main(int argc, char **argv)
 {
 	unsigned hosts = argc > 1 ? (unsigned)atoi(argv[1]) : 100000;
 	double secs = argc > 2 ? atof(argv[2]) : 3;
 	uint64_t events = argc > 3 ? strtoull(argv[3], NULL, 10) : 0;
 	int spread = argc > 4 && !strcmp(argv[4], "all"); /* reach every host (see above) */
+	double *zs = NULL, *zp = NULL; /* Zipf's law for sources and peers (see above) */
+	if (argc > 4 && !strcmp(argv[4], "zipf")) {
+		zs = zipf_cdf(hosts);
+		zp = zipf_cdf(hosts * 4);
+	}
 	int single = getenv("FH_BENCH_SINGLE") != NULL; /* one event a call, not bursts */
 	static struct fh_cidr_list home;
 	bool v4;
@@ -77,7 +111,8 @@ int main(int argc, char **argv)
 	static const uint16_t ports[] = {443, 443, 443, 80, 53, 25, 22, 123};
 	for (unsigned i = 0; i < NEV; i++) {
 		struct fh_flow_rec *r = &ev[i].rec;
-		uint32_t h = rnd() % hosts, peer = rnd() % (hosts * 4);
+		uint32_t h = zs ? zipf(zs, hosts) : rnd() % hosts;
+		uint32_t peer = zp ? zipf(zp, hosts * 4) : rnd() % (hosts * 4);
 		uint8_t s[4] = {10, (uint8_t)(h >> 16), (uint8_t)(h >> 8), (uint8_t)h};
 		uint8_t d[4] = {(uint8_t)(20 + peer % 200), (uint8_t)(peer >> 16), (uint8_t)(peer >> 8),
 			(uint8_t)peer};
@@ -130,9 +165,9 @@ int main(int argc, char **argv)
 	fh_analytics_get_stats(a, &st);
 	struct fh_alert_table_stats as;
 	fh_alert_table_stats(fh_analytics_alerts(a), &as);
-	printf("bench_engine: %u inside hosts, one thread: %.2f M flow events/s "
+	printf("bench_engine: %u inside hosts%s, one thread: %.2f M flow events/s "
 	       "(%llu events, %llu host states, %llu evictions, %llu alerts raised %llu times)\n",
-		hosts, n / el / 1e6, (unsigned long long)n, (unsigned long long)st.hosts,
+		hosts, zs ? " (Zipf)" : "", n / el / 1e6, (unsigned long long)n, (unsigned long long)st.hosts,
 		(unsigned long long)st.evictions, (unsigned long long)as.created,
 		(unsigned long long)as.raised);
 	printf("memory: %.1f MiB for %llu host states: %.0f bytes per host\n",
@@ -145,5 +180,7 @@ int main(int argc, char **argv)
 	}
 	fh_analytics_free(a);
 	free(ev);
+	free(zs);
+	free(zp);
 	return 0;
 }
