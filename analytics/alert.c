@@ -89,6 +89,26 @@ void fh_alert_make_id(struct fh_alert *a)
 	snprintf(a->id, sizeof(a->id), "%016" PRIx64, h);
 }
 
+/* The value of each hex digit of an id plus one; 0 for any other character. */
+static const uint8_t hex_value[256] = {['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5,
+	['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12,
+	['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16};
+
+/* The 64-bit value of an id (16 lowercase hex digits, as fh_alert_make_id writes them) into
+ * *key; false for any other string (it cannot name an alert of the table). */
+static bool id_key(const char *id, uint64_t *key)
+{
+	uint64_t k = 0;
+	for (unsigned i = 0; i < 16; i++) {
+		unsigned v = hex_value[(unsigned char)id[i]];
+		if (!v)
+			return false; /* also at a NUL: nothing is read past the end */
+		k = k << 4 | (v - 1);
+	}
+	*key = k;
+	return !id[16];
+}
+
 void fh_alert_add_exporter(struct fh_alert *a, const struct fh_ip *ex)
 {
 	for (unsigned i = 0; i < a->n_exporters; i++)
@@ -220,36 +240,48 @@ struct fh_alert_table {
 	unsigned n_sinks;
 	struct entry *e; /* dense, in creation order */
 	unsigned n;
-	int32_t *idx; /* open addressing over e[], -1 = empty; idx_cap = 2 * capacity (pow2) */
-	unsigned idx_cap;
+	/* The index: open addressing over e[] by key (id_key: the id's value, a mixed hash
+	 * whose low bits pick the slot). A slot is the key's high 32 bits << 32 | the position in
+	 * e[], or EMPTY: a probe reads no entry but the one it finds. idx_cap slots (2 * capacity,
+	 * a power of two) are allocated; the first mask + 1 are used, doubled as alerts come (2
+	 * to 4 slots an alert), so that the slots of a few thousand alerts are few cache lines. */
+	uint64_t *idx;
+	uint32_t mask, idx_cap;
 	struct fh_alert_table_stats st;
 };
 
-static uint32_t id_hash(const char *id)
+#define EMPTY UINT64_MAX
+
+/* Index e[pos], whose key is key. */
+static void idx_put(struct fh_alert_table *t, uint64_t key, uint32_t pos)
 {
-	return (uint32_t)fnv(0xcbf29ce484222325ull, id, strlen(id));
+	uint32_t i = (uint32_t)key & t->mask;
+	while (t->idx[i] != EMPTY)
+		i = (i + 1) & t->mask;
+	t->idx[i] = (key >> 32) << 32 | pos;
 }
 
-static void rebuild_index(struct fh_alert_table *t)
+/* Index e[] in the first `slots` slots (a power of two). */
+static void rebuild_index(struct fh_alert_table *t, uint32_t slots)
 {
-	for (unsigned i = 0; i < t->idx_cap; i++)
-		t->idx[i] = -1;
+	t->mask = slots - 1;
+	memset(t->idx, 0xff, slots * sizeof(*t->idx));
 	for (unsigned k = 0; k < t->n; k++) {
-		uint32_t i = id_hash(t->e[k].a.id) & (t->idx_cap - 1);
-		while (t->idx[i] >= 0)
-			i = (i + 1) & (t->idx_cap - 1);
-		t->idx[i] = (int32_t)k;
+		uint64_t key = 0;
+		id_key(t->e[k].a.id, &key); /* ids in the table are valid (fh_alert_raise) */
+		idx_put(t, key, k);
 	}
 }
 
-static int32_t lookup(const struct fh_alert_table *t, const char *id)
+/* The position of the alert whose id is id and key is key, or -1. */
+static int32_t lookup(const struct fh_alert_table *t, uint64_t key, const char *id)
 {
-	for (uint32_t i = id_hash(id) & (t->idx_cap - 1);; i = (i + 1) & (t->idx_cap - 1)) {
-		int32_t k = t->idx[i];
-		if (k < 0)
+	for (uint32_t i = (uint32_t)key & t->mask;; i = (i + 1) & t->mask) {
+		uint64_t v = t->idx[i];
+		if (v == EMPTY)
 			return -1;
-		if (!strcmp(t->e[k].a.id, id))
-			return k;
+		if (v >> 32 == key >> 32 && !memcmp(t->e[(uint32_t)v].a.id, id, 16))
+			return (int32_t)(uint32_t)v;
 	}
 }
 
@@ -263,6 +295,8 @@ struct fh_alert_table *fh_alert_table_new(const struct fh_alert_table_cfg *cfg,
 		t->cfg = *cfg;
 	if (!t->cfg.capacity)
 		t->cfg.capacity = 65536;
+	if (t->cfg.capacity > 1u << 30)
+		t->cfg.capacity = 1u << 30; /* positions fit a slot's 32 bits, never EMPTY's */
 	if (!t->cfg.resolve_after_ms)
 		t->cfg.resolve_after_ms = 300000;
 	if (!t->cfg.update_interval_ms)
@@ -280,7 +314,7 @@ struct fh_alert_table *fh_alert_table_new(const struct fh_alert_table_cfg *cfg,
 	if (n_sinks)
 		memcpy(t->sinks, sinks, n_sinks * sizeof(*sinks));
 	t->n_sinks = n_sinks;
-	rebuild_index(t);
+	rebuild_index(t, 16);
 	return t;
 }
 
@@ -311,7 +345,7 @@ static bool evict_resolved(struct fh_alert_table *t)
 		if (t->e[k].a.status == FH_ALERT_RESOLVED) {
 			memmove(&t->e[k], &t->e[k + 1], (t->n - k - 1) * sizeof(*t->e));
 			t->n--;
-			rebuild_index(t);
+			rebuild_index(t, t->mask + 1);
 			return true;
 		}
 	}
@@ -336,7 +370,10 @@ static void merge_counts(struct fh_alert *o, const struct fh_alert_counts *c)
 
 int fh_alert_update(struct fh_alert_table *t, const char *id, const struct fh_alert_counts *c)
 {
-	int32_t k = lookup(t, id);
+	uint64_t key;
+	if (!id_key(id, &key))
+		return -1;
+	int32_t k = lookup(t, key, id);
 	if (k < 0 || t->e[k].a.status != FH_ALERT_ACTIVE)
 		return -1;
 	struct entry *e = &t->e[k];
@@ -354,8 +391,11 @@ int fh_alert_update(struct fh_alert_table *t, const char *id, const struct fh_al
 
 int fh_alert_raise(struct fh_alert_table *t, const struct fh_alert *a)
 {
+	uint64_t key;
+	if (!id_key(a->id, &key))
+		return -EINVAL;
 	t->st.raised++;
-	int32_t k = lookup(t, a->id);
+	int32_t k = lookup(t, key, a->id);
 	if (k >= 0 && t->e[k].a.status == FH_ALERT_ACTIVE) {
 		struct entry *e = &t->e[k];
 		struct fh_alert *o = &e->a;
@@ -376,7 +416,7 @@ int fh_alert_raise(struct fh_alert_table *t, const struct fh_alert *a)
 		/* the same activity again after it was resolved: a new occurrence */
 		memmove(&t->e[k], &t->e[k + 1], (t->n - (unsigned)k - 1) * sizeof(*t->e));
 		t->n--;
-		rebuild_index(t);
+		rebuild_index(t, t->mask + 1);
 	}
 	if (t->n == t->cfg.capacity && !evict_resolved(t)) {
 		t->st.dropped++;
@@ -390,10 +430,9 @@ int fh_alert_raise(struct fh_alert_table *t, const struct fh_alert *a)
 		e->a.detected_at = a->last_seen;
 	if (!e->a.first_seen)
 		e->a.first_seen = a->detected_at;
-	uint32_t i = id_hash(e->a.id) & (t->idx_cap - 1);
-	while (t->idx[i] >= 0)
-		i = (i + 1) & (t->idx_cap - 1);
-	t->idx[i] = (int32_t)t->n;
+	if (2 * (t->n + 1) > t->mask + 1 && t->mask + 1 < t->idx_cap)
+		rebuild_index(t, 2 * (t->mask + 1)); /* no more than half the slots in use */
+	idx_put(t, key, t->n);
 	t->n++;
 	t->st.created++;
 	emit(t, e, FH_AEV_NEW);
@@ -446,6 +485,7 @@ void fh_alert_table_stats(const struct fh_alert_table *t, struct fh_alert_table_
 
 const struct fh_alert *fh_alert_table_find(const struct fh_alert_table *t, const char *id)
 {
-	int32_t k = lookup(t, id);
+	uint64_t key;
+	int32_t k = id_key(id, &key) ? lookup(t, key, id) : -1;
 	return k >= 0 ? &t->e[k].a : NULL;
 }

@@ -113,7 +113,8 @@ struct fh_alert_sink *fh_alert_sink_json_new(FILE *f, bool close_file);
 struct fh_alert_table;
 
 struct fh_alert_table_cfg {
-	unsigned capacity; /* active + recently resolved alerts kept; default 65536 */
+	/* active + recently resolved alerts kept; default 65536, at most 2^30 */
+	unsigned capacity;
 	uint64_t resolve_after_ms; /* no activity for this long (event time) -> resolved; 300 s */
 	uint64_t update_interval_ms; /* at most one UPDATE event per alert per interval; 10 s */
 };
@@ -130,8 +131,8 @@ void fh_alert_table_free(struct fh_alert_table *t);
  * severity (the higher), evidence (replaced when non-empty), exporters (union); an UPDATE
  * event is emitted at most once per update_interval (the final state always reaches the sinks
  * on resolve or flush). a->id must be set (fh_alert_make_id).
- * Calling context: the thread that owns t. Returns 0, or -ENOSPC when the table is full
- * (the alert is counted as dropped).
+ * Calling context: the thread that owns t. Returns 0, -ENOSPC when the table is full (the
+ * alert is counted as dropped), or -EINVAL when a->id is not an id (16 lowercase hex digits).
  */
 int fh_alert_raise(struct fh_alert_table *t, const struct fh_alert *a);
 
@@ -144,8 +145,9 @@ struct fh_alert_counts {
 /*
  * Raise the active alert `id` again with new counts and times but the evidence it has: the
  * cheap path for an activity's every flow. 0 when done; -1 when there is no such active
- * alert, or when this raise is to reach the sinks (an update is due, or the severity rises),
- * which must carry fresh evidence: then build it and call fh_alert_raise.
+ * alert (a string that is not an id names none), or when this raise is to reach the sinks
+ * (an update is due, or the severity rises), which must carry fresh evidence: then build it
+ * and call fh_alert_raise.
  */
 int fh_alert_update(struct fh_alert_table *t, const char *id, const struct fh_alert_counts *c);
 
@@ -166,7 +168,8 @@ struct fh_alert_table_stats {
 };
 void fh_alert_table_stats(const struct fh_alert_table *t, struct fh_alert_table_stats *st);
 
-/* Find an alert by id (NULL if absent). The pointer is valid until the next call on t. */
+/* Find an alert by id (NULL if absent, or if id is not an id). The pointer is valid until the
+ * next call on t. */
 const struct fh_alert *fh_alert_table_find(const struct fh_alert_table *t, const char *id);
 
 #endif

@@ -157,13 +157,19 @@ static void test_dedup_update_resolve(void **state)
 	fh_alert_table_free(t);
 }
 
+/* A table of `capacity` alerts (resolved after 1 s quiet) whose events go to rs. */
+static struct fh_alert_table *mk_small_table(struct rec_sink *rs, unsigned capacity)
+{
+	struct fh_alert_sink *sinks[] = {&rs->base};
+	struct fh_alert_table_cfg cfg = {.capacity = capacity, .resolve_after_ms = 1000};
+	return fh_alert_table_new(&cfg, sinks, 1);
+}
+
 static void test_capacity(void **state)
 {
 	(void)state;
 	struct rec_sink rs = {.base.ops = &rec_ops};
-	struct fh_alert_sink *sinks[] = {&rs.base};
-	struct fh_alert_table_cfg cfg = {.capacity = 4, .resolve_after_ms = 1000};
-	struct fh_alert_table *t = fh_alert_table_new(&cfg, sinks, 1);
+	struct fh_alert_table *t = mk_small_table(&rs, 4);
 	struct fh_alert a;
 	for (int i = 0; i < 4; i++) {
 		mk(&a, "198.51.100.7", (uint16_t)(i + 1), 1000);
@@ -219,6 +225,140 @@ static void test_update_counts(void **state)
 	fh_alert_table_free(t);
 }
 
+/* A string that is not an id (16 lowercase hex digits) names no alert and cannot be raised. */
+static void test_bad_ids(void **state)
+{
+	(void)state;
+	struct rec_sink rs = {.base.ops = &rec_ops};
+	struct fh_alert_table *t = mk_table(&rs);
+	struct fh_alert a, b;
+	mk(&a, "198.51.100.7", 22, 100000);
+	assert_string_equal(a.id, "67cbb537d40973e2");
+	assert_int_equal(fh_alert_raise(t, &a), 0);
+	struct fh_alert_counts c = {.last_seen = 100500, .severity = a.severity};
+	static const char *const bad[] = {"", "67cbb537d40973e", "67CBB537D40973E2",
+		"67cbb537d40973eg", "67cbb537 40973e2", "-7cbb537d40973e2", "67cbb537d40973e2f"};
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_null(fh_alert_table_find(t, bad[i]));
+		assert_int_equal(fh_alert_update(t, bad[i], &c), -1);
+		b = a;
+		memcpy(b.id, bad[i], strlen(bad[i]) < 17 ? strlen(bad[i]) + 1 : 17); /* no NUL */
+		assert_int_equal(fh_alert_raise(t, &b), -EINVAL);
+	}
+	struct fh_alert_table_stats st;
+	fh_alert_table_stats(t, &st);
+	assert_int_equal(st.raised, 1);
+	assert_int_equal(st.created, 1);
+	assert_int_equal(rs.n, 1);
+	assert_int_equal(fh_alert_update(t, a.id, &c), 0);
+	fh_alert_table_free(t);
+}
+
+/* Ids whose low bits (the index slot) or high 32 bits (the slot's tag) are the same are told
+ * apart: each raise, update and find reaches its own alert. */
+static void test_index_collisions(void **state)
+{
+	(void)state;
+	struct rec_sink rs = {.base.ops = &rec_ops};
+	struct fh_alert_table *t = mk_table(&rs);
+	static const char *const ids[] = {"00000000000000a5", "10000000000000a5",
+		"00000001000000a5", "000000000000a0a5", "00000000100000a5", "100000000000a0a5"};
+	enum { N = sizeof(ids) / sizeof(ids[0]) };
+	struct fh_alert a;
+	for (unsigned i = 0; i < N; i++) {
+		mk(&a, "198.51.100.9", (uint16_t)(100 + i), 100000);
+		strcpy(a.id, ids[i]); /* the table takes any id; these collide on purpose */
+		assert_int_equal(fh_alert_raise(t, &a), 0);
+	}
+	for (unsigned i = 0; i < N; i++) {
+		struct fh_alert_counts c = {.last_seen = 100000 + i, .flows = 10 + i,
+			.severity = a.severity};
+		assert_int_equal(fh_alert_update(t, ids[i], &c), 0);
+	}
+	for (unsigned i = 0; i < N; i++) {
+		const struct fh_alert *f = fh_alert_table_find(t, ids[i]);
+		assert_non_null(f);
+		assert_string_equal(f->id, ids[i]);
+		assert_int_equal(f->port, 100 + i);
+		assert_int_equal(f->flows, 10 + i);
+	}
+	assert_null(fh_alert_table_find(t, "20000000000000a5"));
+	assert_null(fh_alert_table_find(t, "00000000000000b5"));
+	struct fh_alert_table_stats st;
+	fh_alert_table_stats(t, &st);
+	assert_int_equal(st.created, N);
+	fh_alert_table_free(t);
+}
+
+static void visit_first(void *arg, const struct fh_alert *a)
+{
+	const struct fh_alert **first = arg;
+	if (!*first)
+		*first = a;
+}
+
+/* A thousand alerts: the index grows with them, and keeps finding them when resolved alerts
+ * are evicted and when one occurs again. */
+static void test_index_grows(void **state)
+{
+	(void)state;
+	struct rec_sink rs = {.base.ops = &rec_ops};
+	struct fh_alert_table *t = mk_small_table(&rs, 1000);
+	static char ids[1500][FH_ALERT_ID_LEN];
+	struct fh_alert a;
+	for (unsigned i = 0; i < 1500; i++) {
+		char src[32];
+		snprintf(src, sizeof(src), "10.%u.%u.1", i / 250, i % 250);
+		mk(&a, src, 22, 1000);
+		strcpy(ids[i], a.id);
+		if (i < 1000)
+			assert_int_equal(fh_alert_raise(t, &a), 0);
+	}
+	for (unsigned i = 0; i < 1500; i++) {
+		const struct fh_alert *f = fh_alert_table_find(t, ids[i]);
+		if (i >= 1000) {
+			assert_null(f);
+			continue;
+		}
+		assert_non_null(f);
+		assert_string_equal(f->id, ids[i]);
+	}
+	/* all resolved, then 500 new ones take the places of the 500 oldest */
+	assert_int_equal(fh_alert_table_tick(t, 2000), 1000);
+	for (unsigned i = 1000; i < 1500; i++) {
+		mk(&a, "0.0.0.0", 22, 3000);
+		strcpy(a.id, ids[i]);
+		assert_int_equal(fh_alert_raise(t, &a), 0);
+	}
+	for (unsigned i = 0; i < 1500; i++) {
+		const struct fh_alert *f = fh_alert_table_find(t, ids[i]);
+		if (i < 500) {
+			assert_null(f);
+			continue;
+		}
+		assert_non_null(f);
+		assert_int_equal(f->status, i < 1000 ? FH_ALERT_RESOLVED : FH_ALERT_ACTIVE);
+	}
+	/* one of the resolved again: a new occurrence, last in the table's order */
+	mk(&a, "0.0.0.0", 22, 4000);
+	strcpy(a.id, ids[700]);
+	assert_int_equal(fh_alert_raise(t, &a), 0);
+	const struct fh_alert *f = fh_alert_table_find(t, ids[700]);
+	assert_non_null(f);
+	assert_int_equal(f->status, FH_ALERT_ACTIVE);
+	assert_int_equal(f->first_seen, 4000);
+	assert_non_null(fh_alert_table_find(t, ids[701]));
+	const struct fh_alert *first = NULL;
+	fh_alert_table_foreach(t, visit_first, &first);
+	assert_string_equal(first->id, ids[500]);
+	struct fh_alert_table_stats st;
+	fh_alert_table_stats(t, &st);
+	assert_int_equal(st.created, 1501);
+	assert_int_equal(st.active, 501);
+	assert_int_equal(st.dropped, 0);
+	fh_alert_table_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -227,6 +367,9 @@ int main(void)
 		cmocka_unit_test(test_dedup_update_resolve),
 		cmocka_unit_test(test_capacity),
 		cmocka_unit_test(test_update_counts),
+		cmocka_unit_test(test_bad_ids),
+		cmocka_unit_test(test_index_collisions),
+		cmocka_unit_test(test_index_grows),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
