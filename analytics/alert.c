@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -228,11 +229,17 @@ struct fh_alert_sink *fh_alert_sink_json_new(FILE *f, bool close_file)
 
 /* ---- alert table ---------------------------------------------------------------------- */
 
+/* An alert of the table: its first two cache lines hold all that fh_alert_update and the
+ * merge in fh_alert_raise read (with the first exporter). */
 struct entry {
-	struct fh_alert a;
 	uint64_t last_emit_ms; /* event time of the last event that reached the sinks */
 	bool dirty; /* state changed since the last event */
-};
+	struct fh_alert a;
+} __attribute__((aligned(64)));
+_Static_assert(offsetof(struct entry, a.exporters[1]) <= 128, "the hot part is two lines");
+_Static_assert(
+	sizeof(struct fh_alert) - offsetof(struct fh_alert, evidence) < FH_ALERT_EVIDENCE + 8,
+	"the evidence is last (alert.h)");
 
 struct fh_alert_table {
 	struct fh_alert_table_cfg cfg;
@@ -304,7 +311,7 @@ struct fh_alert_table *fh_alert_table_new(const struct fh_alert_table_cfg *cfg,
 	t->idx_cap = 16;
 	while (t->idx_cap < 2 * t->cfg.capacity)
 		t->idx_cap <<= 1;
-	t->e = calloc(t->cfg.capacity, sizeof(*t->e));
+	t->e = aligned_alloc(64, t->cfg.capacity * sizeof(*t->e)); /* cleared as taken */
 	t->idx = malloc(t->idx_cap * sizeof(*t->idx));
 	t->sinks = calloc(n_sinks ? n_sinks : 1, sizeof(*t->sinks));
 	if (!t->e || !t->idx || !t->sinks) {

@@ -53,6 +53,9 @@ enum fh_alert_event { FH_AEV_NEW, FH_AEV_UPDATE, FH_AEV_RESOLVED };
 #define FH_ALERT_ID_LEN 17 /* 16 hex digits + NUL */
 #define FH_ALERT_LIST_LEN 32
 
+/* In the order of use: what a raise of an active alert reads and writes comes first (the
+ * alert table keeps it within two cache lines); the evidence stays last, so that the fixed
+ * part can be cleared with memset up to offsetof(struct fh_alert, evidence). */
 struct fh_alert {
 	char id[FH_ALERT_ID_LEN];
 	uint8_t type; /* enum fh_alert_type */
@@ -61,13 +64,13 @@ struct fh_alert {
 	uint8_t proto; /* 0 = not part of the alert */
 	bool has_dst, has_port;
 	uint16_t port;
-	char list[FH_ALERT_LIST_LEN]; /* blocklist name, for FH_ALERT_BLOCKLIST */
-	struct fh_ip src, dst; /* offender; victim or peer (when has_dst) */
+	unsigned n_exporters;
 	uint64_t first_seen, last_seen; /* event time, ms */
 	uint64_t detected_at; /* event time at which the detector fired, ms */
 	uint64_t flows, packets, bytes, targets; /* packets/bytes scaled by sampling */
-	unsigned n_exporters;
 	struct fh_ip exporters[FH_ALERT_MAX_EXPORTERS];
+	char list[FH_ALERT_LIST_LEN]; /* blocklist name, for FH_ALERT_BLOCKLIST */
+	struct fh_ip src, dst; /* offender; victim or peer (when has_dst) */
 	char evidence[FH_ALERT_EVIDENCE]; /* a JSON object, "{}" when empty */
 };
 
