@@ -87,7 +87,9 @@ void fh_alert_make_id(struct fh_alert *a)
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdull;
 	h ^= h >> 33;
-	snprintf(a->id, sizeof(a->id), "%016" PRIx64, h);
+	for (int i = 15; i >= 0; i--, h >>= 4)
+		a->id[i] = "0123456789abcdef"[h & 15];
+	a->id[16] = 0;
 }
 
 /* The value of each hex digit of an id plus one; 0 for any other character. */

@@ -69,6 +69,27 @@ static void test_id_stable_and_distinct(void **state)
 	assert_int_equal(fh_alert_type_parse("nope"), -1);
 }
 
+/* Ids are part of the contract (instances sharing a Redis name an activity alike): these are
+ * the values flowhound has always given. */
+static void test_id_values(void **state)
+{
+	(void)state;
+	struct fh_alert a;
+	mk(&a, "198.51.100.7", 22, 1000);
+	assert_string_equal(a.id, "67cbb537d40973e2");
+	a.port = 600;
+	fh_alert_make_id(&a);
+	assert_string_equal(a.id, "00bc27250e780bf7"); /* leading zeros are written */
+	memset(&a, 0, sizeof(a));
+	a.type = FH_ALERT_BLOCKLIST;
+	strcpy(a.list, "tor");
+	assert_int_equal(fh_ip_parse("10.0.0.1", &a.src), 0);
+	assert_int_equal(fh_ip_parse("2001:db8::1", &a.dst), 0);
+	a.has_dst = true;
+	fh_alert_make_id(&a);
+	assert_string_equal(a.id, "5390034f4be5edbd");
+}
+
 static void test_json(void **state)
 {
 	(void)state;
@@ -363,6 +384,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_id_stable_and_distinct),
+		cmocka_unit_test(test_id_values),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_dedup_update_resolve),
 		cmocka_unit_test(test_capacity),
