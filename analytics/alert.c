@@ -347,18 +347,29 @@ static void emit(struct fh_alert_table *t, struct entry *e, enum fh_alert_event 
 		t->st.updates_emitted++;
 }
 
-/* Make room by forgetting the oldest resolved alert. Returns false if all are active. */
+/* Make room by forgetting the oldest resolved alerts. Returns false if all are active. */
 static bool evict_resolved(struct fh_alert_table *t)
 {
+	/* the oldest half of the resolved alerts (at least one) go at once, in one pass: a
+	 * full table then pays for moving its entries once per many new alerts, not each time */
+	unsigned resolved = 0, out = 0, w = 0;
+	for (unsigned k = 0; k < t->n; k++)
+		resolved += t->e[k].a.status == FH_ALERT_RESOLVED;
+	unsigned drop = resolved > 1 ? resolved / 2 : resolved;
+	if (!drop)
+		return false;
 	for (unsigned k = 0; k < t->n; k++) {
-		if (t->e[k].a.status == FH_ALERT_RESOLVED) {
-			memmove(&t->e[k], &t->e[k + 1], (t->n - k - 1) * sizeof(*t->e));
-			t->n--;
-			rebuild_index(t, t->mask + 1);
-			return true;
+		if (out < drop && t->e[k].a.status == FH_ALERT_RESOLVED) {
+			out++;
+			continue;
 		}
+		if (w != k)
+			t->e[w] = t->e[k];
+		w++;
 	}
-	return false;
+	t->n = w;
+	rebuild_index(t, t->mask + 1);
+	return true;
 }
 
 /* An active alert raised again: times widen, counts and severity never go down. */

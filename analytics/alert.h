@@ -116,7 +116,8 @@ struct fh_alert_sink *fh_alert_sink_json_new(FILE *f, bool close_file);
 struct fh_alert_table;
 
 struct fh_alert_table_cfg {
-	/* active + recently resolved alerts kept; default 65536, at most 2^30 */
+	/* active + recently resolved alerts kept; default 65536, at most 2^30. When it is full,
+	 * the oldest half of the resolved alerts are forgotten at once to make room */
 	unsigned capacity;
 	uint64_t resolve_after_ms; /* no activity for this long (event time) -> resolved; 300 s */
 	uint64_t update_interval_ms; /* at most one UPDATE event per alert per interval; 10 s */

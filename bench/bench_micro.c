@@ -8,8 +8,10 @@
  *   table   flow-table inserts and updates (flows built from sFlow samples);
  *   sketch  the analytics' distinct-count sets (analytics/sketch.h): adds with a count after
  *           each (as the detectors do) against exact hash sets of the same values, with the
- *           memory and error of each; sparse sets; the end of a pane.
- * Usage: bench_micro [lpm|filter|table|sketch|all] [SCALE]   (SCALE multiplies the work)
+ *           memory and error of each; sparse sets; the end of a pane;
+ *   alerts  new alerts into an alert table full of resolved ones (each must make room)
+ *           against the same into a table with room.
+ * Usage: bench_micro [lpm|filter|table|sketch|alerts|all] [SCALE]   (SCALE multiplies the work)
  * Prints one line per measure: name, rate, and the baseline's rate with the ratio.
  */
 #include <inttypes.h>
@@ -18,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analytics/alert.h"
 #include "analytics/blocklist.h"
 #include "analytics/sketch.h"
 #include "bench/benchlib.h"
@@ -322,6 +325,45 @@ static void bench_sketch(unsigned scale)
 	free(set);
 }
 
+/* Raise n new alerts (ids from i0) at time t into t; returns alerts/s. */
+static double raise_new(struct fh_alert_table *t, uint32_t i0, uint32_t n, uint64_t ms)
+{
+	struct fh_alert a;
+	double t0 = now_s();
+	for (uint32_t i = i0; i < i0 + n; i++) {
+		memset(&a, 0, offsetof(struct fh_alert, evidence));
+		a.severity = FH_SEV_MEDIUM;
+		uint8_t v4[4] = {10, (uint8_t)(i >> 16), (uint8_t)(i >> 8), (uint8_t)i};
+		fh_ip_from_v4(&a.src, v4);
+		a.first_seen = a.last_seen = a.detected_at = ms;
+		strcpy(a.evidence, "{}");
+		fh_alert_make_id(&a);
+		fh_alert_raise(t, &a);
+	}
+	return n / (now_s() - t0);
+}
+
+static void bench_alerts(unsigned scale)
+{
+	enum { CAP = 65536 };
+	uint32_t n = 2000 * scale;
+	struct fh_alert_table_cfg cfg = {.capacity = CAP, .resolve_after_ms = 1000};
+	struct fh_alert_table *full = fh_alert_table_new(&cfg, NULL, 0);
+	struct fh_alert_table *room = fh_alert_table_new(&cfg, NULL, 0);
+	if (!full || !room)
+		return;
+	raise_new(full, 0, CAP, 1000);
+	fh_alert_table_tick(full, 100000); /* all resolved: every new one must make room */
+	raise_new(room, 0, CAP - n, 1000);
+	double r_full = raise_new(full, CAP, n, 200000);
+	double r_room = raise_new(room, CAP, n, 200000);
+	printf("alerts %u new into a full table of %u: %.0f alerts/s; into one with room %.0f "
+	       "alerts/s (x%.4f)\n",
+		n, CAP, r_full, r_room, r_full / r_room);
+	fh_alert_table_free(full);
+	fh_alert_table_free(room);
+}
+
 int main(int argc, char **argv)
 {
 	const char *what = argc > 1 ? argv[1] : "all";
@@ -337,9 +379,11 @@ int main(int argc, char **argv)
 		bench_table(scale);
 	if (all || !strcmp(what, "sketch"))
 		bench_sketch(scale);
+	if (all || !strcmp(what, "alerts"))
+		bench_alerts(scale);
 	if (!all && strcmp(what, "lpm") && strcmp(what, "filter") && strcmp(what, "table") &&
-		strcmp(what, "sketch")) {
-		fprintf(stderr, "usage: bench_micro [lpm|filter|table|sketch|all] [SCALE]\n");
+		strcmp(what, "sketch") && strcmp(what, "alerts")) {
+		fprintf(stderr, "usage: bench_micro [lpm|filter|table|sketch|alerts|all] [SCALE]\n");
 		return 2;
 	}
 	return 0;

@@ -344,12 +344,17 @@ static void test_index_grows(void **state)
 		assert_non_null(f);
 		assert_string_equal(f->id, ids[i]);
 	}
-	/* all resolved, then 500 new ones take the places of the 500 oldest */
+	/* all resolved, then 500 new ones take the places of the 500 oldest: the first new one
+	 * makes room for all of them, the oldest half of the resolved alerts going at once */
 	assert_int_equal(fh_alert_table_tick(t, 2000), 1000);
 	for (unsigned i = 1000; i < 1500; i++) {
 		mk(&a, "0.0.0.0", 22, 3000);
 		strcpy(a.id, ids[i]);
 		assert_int_equal(fh_alert_raise(t, &a), 0);
+		if (i == 1000) {
+			assert_null(fh_alert_table_find(t, ids[499]));
+			assert_non_null(fh_alert_table_find(t, ids[500]));
+		}
 	}
 	for (unsigned i = 0; i < 1500; i++) {
 		const struct fh_alert *f = fh_alert_table_find(t, ids[i]);
