@@ -3,11 +3,11 @@
  * The per-core flow table (see flowtable.h).
  *
  * Layout: a preallocated pool of 96-byte entries; a bucket array of RCU-published chain
- * heads; an index-linked LRU list (least recently updated first) for idle expiry and
- * eviction; a small table interning (exporter, version, domain). Removal unlinks an entry
- * with rcu_assign_pointer and retires it; retired entries go back to the free list after a
- * grace period: batches are handed to call_rcu, whose callback pushes them on a lock-free
- * stack the writer drains at its next expiry pass. With no concurrent readers
+ * heads; an LRU list (least recently updated first) for idle expiry and eviction; a small
+ * table interning (exporter, version, domain). Every link is a 4-byte pool index. Removal
+ * unlinks an entry with a release store (chain_set) and retires it; retired entries go back
+ * to the free list after a grace period: batches are handed to call_rcu, whose callback
+ * pushes them on a lock-free stack the writer drains at its next expiry pass. With no concurrent readers
  * (FH_FT no_readers use, e.g. `analyze`), entries are reused at once.
  */
 #include <stdlib.h>
@@ -25,14 +25,13 @@
 #define HOLDERS 256
 
 struct entry {
-	struct entry *next; /* hash chain (RCU) or free list */
+	uint32_t next; /* hash chain (RCU) or free list: a pool index, NIL at the end */
+	uint32_t in_if;
 	struct fh_ip src, dst;
 	uint64_t packets, bytes; /* since the flow's last event */
 	uint64_t first_ms;
 	uint32_t last_delta; /* last - first, ms */
-	uint32_t in_if;
 	uint32_t sampling;
-	uint32_t hash;
 	uint32_t lru_prev, lru_next;
 	uint16_t sport, dport;
 	uint8_t proto, tcp_flags;
@@ -60,9 +59,9 @@ struct fh_ft {
 	struct fh_ft_stats st;
 	struct entry *pool;
 	uint32_t pool_size, live;
-	struct entry **buckets;
+	uint32_t *buckets; /* chain heads: pool indices, NIL when empty */
 	uint32_t bmask;
-	struct entry *free_list;
+	uint32_t free_list;
 	uint32_t lru_head, lru_tail;
 	uint32_t scan_cursor; /* active-timeout scan position */
 	struct exporter_key exporters[MAX_EXPORTERS];
@@ -101,20 +100,37 @@ static uint32_t ip_hash(const struct fh_ip *ip)
 	return mix64(a * 31 + b);
 }
 
-static uint32_t key_hash(const struct fh_flow_rec *r, uint16_t ex)
+/* The hash of a flow's key. Entries do not keep it: removal computes it again. */
+static uint32_t key_hash(const struct fh_ip *src, const struct fh_ip *dst, uint16_t sport,
+	uint16_t dport, uint8_t proto, uint32_t in_if, uint16_t ex)
 {
 	uint64_t a, b, c, d;
-	memcpy(&a, r->src.a, 8);
-	memcpy(&b, r->src.a + 8, 8);
-	memcpy(&c, r->dst.a, 8);
-	memcpy(&d, r->dst.a + 8, 8);
+	memcpy(&a, src->a, 8);
+	memcpy(&b, src->a + 8, 8);
+	memcpy(&c, dst->a, 8);
+	memcpy(&d, dst->a + 8, 8);
 	uint64_t h = a * 0x9e3779b97f4a7c15ull ^ b;
 	h = h * 0x9e3779b97f4a7c15ull ^ c;
 	h = h * 0x9e3779b97f4a7c15ull ^ d;
-	h = h * 0x9e3779b97f4a7c15ull ^ ((uint64_t)r->sport << 48 | (uint64_t)r->dport << 32 |
-						(uint64_t)r->proto << 24 | ex);
-	h = h * 0x9e3779b97f4a7c15ull ^ r->in_if;
+	h = h * 0x9e3779b97f4a7c15ull ^ ((uint64_t)sport << 48 | (uint64_t)dport << 32 |
+						(uint64_t)proto << 24 | ex);
+	h = h * 0x9e3779b97f4a7c15ull ^ in_if;
 	return mix64(h);
+}
+
+/*
+ * Chain links are pool indices, which liburcu's pointer macros do not take: the same
+ * ordering as rcu_assign_pointer / rcu_dereference, as C11 atomics. A release store publishes
+ * an entry written whole before it; readers load links with acquire.
+ */
+static inline void chain_set(uint32_t *link, uint32_t i)
+{
+	__atomic_store_n(link, i, __ATOMIC_RELEASE);
+}
+
+static inline uint32_t chain_get(const uint32_t *link)
+{
+	return __atomic_load_n(link, __ATOMIC_ACQUIRE);
 }
 
 static uint16_t intern_exporter(struct fh_ft *t, const struct fh_flow_rec *r)
@@ -244,7 +260,7 @@ static void free_entry(struct fh_ft *t, struct entry *e)
 {
 	e->sampling = 0; /* not live */
 	e->next = t->free_list;
-	t->free_list = e;
+	t->free_list = idx_of(t, e);
 }
 
 /* Hand retired entries to call_rcu in batches; take back batches whose grace period ended. */
@@ -270,16 +286,18 @@ static void reclaim(struct fh_ft *t)
 /* Remove e from its chain and the LRU list; it is reused after a grace period. */
 static void remove_entry(struct fh_ft *t, struct entry *e)
 {
-	struct entry **pp = &t->buckets[e->hash & t->bmask];
-	while (*pp != e)
-		pp = &(*pp)->next;
-	rcu_assign_pointer(*pp, e->next);
+	uint32_t h = key_hash(&e->src, &e->dst, e->sport, e->dport, e->proto, e->in_if,
+		e->exporter);
+	uint32_t i = idx_of(t, e), *link = &t->buckets[h & t->bmask];
+	while (*link != i)
+		link = &t->pool[*link].next;
+	chain_set(link, e->next);
 	lru_unlink(t, e);
 	__atomic_store_n(&e->sampling, 0, __ATOMIC_RELAXED); /* not live (readers may see it) */
 	t->live--;
 	t->st.entries = t->live;
 	if (t->rcu)
-		t->retired[t->n_retired++] = idx_of(t, e);
+		t->retired[t->n_retired++] = i;
 	else
 		free_entry(t, e);
 }
@@ -320,10 +338,11 @@ struct fh_ft *fh_ft_new(const struct fh_ft_cfg *cfg)
 		nb <<= 1;
 	t->bmask = nb - 1;
 	t->pool = calloc(t->pool_size, sizeof(*t->pool));
-	t->buckets = calloc(nb, sizeof(*t->buckets));
+	t->buckets = malloc((size_t)nb * sizeof(*t->buckets));
 	t->retired = malloc((size_t)t->pool_size * sizeof(uint32_t));
 	if (!t->pool || !t->buckets || !t->retired)
 		goto err;
+	memset(t->buckets, 0xff, (size_t)nb * sizeof(*t->buckets)); /* NIL: empty */
 	for (unsigned i = 0; i < HOLDERS; i++) {
 		t->holders[i] = calloc(1, sizeof(struct batch));
 		if (!t->holders[i])
@@ -331,6 +350,7 @@ struct fh_ft *fh_ft_new(const struct fh_ft_cfg *cfg)
 		t->holders[i]->t = t;
 		t->n_holders++;
 	}
+	t->free_list = NIL;
 	for (uint32_t i = t->pool_size; i-- > 0;)
 		free_entry(t, &t->pool[i]);
 	t->lru_head = t->lru_tail = NIL;
@@ -365,11 +385,12 @@ static struct entry *alloc_entry(struct fh_ft *t)
 {
 	if (t->live >= t->cfg.capacity && t->lru_head != NIL)
 		end_flow(t, &t->pool[t->lru_head], FH_FT_EVICT);
-	if (!t->free_list)
+	if (t->free_list == NIL)
 		reclaim(t);
-	struct entry *e = t->free_list;
-	if (e)
-		t->free_list = e->next;
+	if (t->free_list == NIL)
+		return NULL;
+	struct entry *e = &t->pool[t->free_list];
+	t->free_list = e->next;
 	return e;
 }
 
@@ -385,14 +406,18 @@ void fh_ft_upsert(struct fh_ft *t, const struct fh_flow_rec *r)
 		return;
 	}
 	uint16_t ex = intern_exporter(t, r);
-	uint32_t h = key_hash(r, ex);
-	struct entry *e;
+	uint32_t h = key_hash(&r->src, &r->dst, r->sport, r->dport, r->proto, r->in_if, ex);
+	struct entry *e = NULL;
 
-	for (e = t->buckets[h & t->bmask]; e; e = e->next)
-		if (e->hash == h && e->exporter == ex && e->sport == r->sport &&
-			e->dport == r->dport && e->proto == r->proto && e->in_if == r->in_if &&
-			fh_ip_eq(&e->src, &r->src) && fh_ip_eq(&e->dst, &r->dst))
+	for (uint32_t i = t->buckets[h & t->bmask]; i != NIL; i = t->pool[i].next) {
+		struct entry *c = &t->pool[i];
+		if (c->sport == r->sport && c->dport == r->dport && c->exporter == ex &&
+			c->proto == r->proto && c->in_if == r->in_if &&
+			fh_ip_eq(&c->src, &r->src) && fh_ip_eq(&c->dst, &r->dst)) {
+			e = c;
 			break;
+		}
+	}
 	if (e) {
 		t->st.updates++;
 		__atomic_store_n(&e->packets, e->packets + r->packets, __ATOMIC_RELAXED);
@@ -419,7 +444,6 @@ void fh_ft_upsert(struct fh_ft *t, const struct fh_flow_rec *r)
 		e->last_delta = r->last_ms > r->first_ms ? (uint32_t)(r->last_ms - r->first_ms) : 0;
 		e->in_if = r->in_if;
 		e->sampling = r->sampling ? r->sampling : 1;
-		e->hash = h;
 		e->sport = r->sport;
 		e->dport = r->dport;
 		e->proto = r->proto;
@@ -427,7 +451,7 @@ void fh_ft_upsert(struct fh_ft *t, const struct fh_flow_rec *r)
 		e->exporter = ex;
 		lru_append(t, e);
 		e->next = t->buckets[h & t->bmask];
-		rcu_assign_pointer(t->buckets[h & t->bmask], e); /* published whole */
+		chain_set(&t->buckets[h & t->bmask], idx_of(t, e)); /* published whole */
 		t->live++;
 		t->st.entries = t->live;
 	}
@@ -492,9 +516,9 @@ void fh_ft_foreach(struct fh_ft *t, void (*fn)(void *arg, const struct fh_flow_r
 	struct fh_flow_rec r;
 	rcu_read_lock();
 	for (uint32_t b = 0; b <= t->bmask; b++)
-		for (struct entry *e = rcu_dereference(t->buckets[b]); e;
-			e = rcu_dereference(e->next)) {
-			to_rec(t, e, &r);
+		for (uint32_t i = chain_get(&t->buckets[b]); i != NIL;
+			i = chain_get(&t->pool[i].next)) {
+			to_rec(t, &t->pool[i], &r);
 			fn(arg, &r);
 		}
 	rcu_read_unlock();
