@@ -3,11 +3,13 @@
  * The per-core flow table (see flowtable.h).
  *
  * Layout: a preallocated pool of 96-byte entries; a bucket array of RCU-published chain
- * heads; an LRU list (least recently updated first) for idle expiry and eviction; a small
- * table interning (exporter, version, domain). Every link is a 4-byte pool index. Removal
- * unlinks an entry with a release store (chain_set) and retires it; retired entries go back
- * to the free list after a grace period: batches are handed to call_rcu, whose callback
- * pushes them on a lock-free stack the writer drains at its next expiry pass. With no concurrent readers
+ * heads; an LRU list (least recently updated first) for idle expiry and eviction; a wheel of
+ * lists by time for the active timeout (see "the active timeout" below); a small table
+ * interning (exporter, version, domain). The lists are the writer's own: readers follow only
+ * the chains. Every link is a 4-byte pool index. Removal unlinks an entry with a release
+ * store (chain_set), takes it off the lists and retires it; retired entries go back to the
+ * free list after a grace period: batches are handed to call_rcu, whose callback pushes them
+ * on a lock-free stack the writer drains at its next expiry pass. With no concurrent readers
  * (FH_FT no_readers use, e.g. `analyze`), entries are reused at once.
  */
 #include <stdlib.h>
@@ -24,6 +26,14 @@
 #define BATCH 1024
 #define HOLDERS 256
 
+/* Lists are circular and doubly linked through a head: indices from pool_size on name the
+ * heads (fh_ft.heads), so that unlinking needs neither a branch nor to know the list. */
+struct link {
+	uint32_t prev, next;
+};
+
+enum { LRU_LINK, ACT_LINK }; /* which link of an entry a list goes through */
+
 struct entry {
 	uint32_t next; /* hash chain (RCU) or free list: a pool index, NIL at the end */
 	uint32_t in_if;
@@ -32,7 +42,8 @@ struct entry {
 	uint64_t first_ms;
 	uint32_t last_delta; /* last - first, ms */
 	uint32_t sampling;
-	uint32_t lru_prev, lru_next;
+	struct link lru; /* the LRU list */
+	struct link act; /* a wheel slot, waiting for its active timeout */
 	uint16_t sport, dport;
 	uint8_t proto, tcp_flags;
 	uint16_t exporter; /* index into the interned exporters */
@@ -54,6 +65,12 @@ struct batch {
 	uint32_t idx[BATCH];
 };
 
+/* The list heads: the LRU list, the flows given an active update in this expiry pass, then
+ * the slots of the wheel. */
+enum { H_LRU, H_UPDATED, H_WHEEL };
+
+#define SLOTS_PER_TIMEOUT 2048 /* at most: the wheel has up to twice as many */
+
 struct fh_ft {
 	struct fh_ft_cfg cfg;
 	struct fh_ft_stats st;
@@ -62,8 +79,10 @@ struct fh_ft {
 	uint32_t *buckets; /* chain heads: pool indices, NIL when empty */
 	uint32_t bmask;
 	uint32_t free_list;
-	uint32_t lru_head, lru_tail;
-	uint32_t scan_cursor; /* active-timeout scan position */
+	struct link *heads; /* list heads, index pool_size + H_*, slot s at H_WHEEL + s */
+	uint32_t wheel_mask; /* slots - 1 */
+	unsigned slot_shift; /* a slot spans 2^slot_shift ms */
+	uint64_t wheel_slot; /* the first slot (ms >> slot_shift) the next pass scans */
 	struct exporter_key exporters[MAX_EXPORTERS];
 	unsigned n_exporters, last_exporter;
 	int rcu; /* readers may exist: reclaim after grace periods */
@@ -157,28 +176,40 @@ static uint16_t intern_exporter(struct fh_ft *t, const struct fh_flow_rec *r)
 	return (uint16_t)t->n_exporters++;
 }
 
-static void lru_unlink(struct fh_ft *t, struct entry *e)
+static inline uint32_t head_idx(const struct fh_ft *t, unsigned h)
 {
-	if (e->lru_prev != NIL)
-		t->pool[e->lru_prev].lru_next = e->lru_next;
-	else
-		t->lru_head = e->lru_next;
-	if (e->lru_next != NIL)
-		t->pool[e->lru_next].lru_prev = e->lru_prev;
-	else
-		t->lru_tail = e->lru_prev;
+	return t->pool_size + h;
 }
 
-static void lru_append(struct fh_ft *t, struct entry *e)
+static inline struct link *link_at(struct fh_ft *t, uint32_t i, int which)
 {
-	uint32_t i = idx_of(t, e);
-	e->lru_prev = t->lru_tail;
-	e->lru_next = NIL;
-	if (t->lru_tail != NIL)
-		t->pool[t->lru_tail].lru_next = i;
-	else
-		t->lru_head = i;
-	t->lru_tail = i;
+	if (i >= t->pool_size)
+		return &t->heads[i - t->pool_size];
+	return which == LRU_LINK ? &t->pool[i].lru : &t->pool[i].act;
+}
+
+/* The first element of list h: head_idx(t, h) itself when the list is empty. */
+static inline uint32_t list_first(const struct fh_ft *t, unsigned h)
+{
+	return t->heads[h].next;
+}
+
+static void list_unlink(struct fh_ft *t, uint32_t i, int which)
+{
+	struct link *l = link_at(t, i, which);
+	link_at(t, l->prev, which)->next = l->next;
+	link_at(t, l->next, which)->prev = l->prev;
+}
+
+/* Put i last in list h. */
+static void list_append(struct fh_ft *t, unsigned h, uint32_t i, int which)
+{
+	uint32_t hi = head_idx(t, h);
+	struct link *hl = &t->heads[h], *l = link_at(t, i, which);
+	l->prev = hl->prev;
+	l->next = hi;
+	link_at(t, hl->prev, which)->next = i;
+	hl->prev = i;
 }
 
 static void to_rec(const struct fh_ft *t, const struct entry *e, struct fh_flow_rec *r)
@@ -292,7 +323,8 @@ static void remove_entry(struct fh_ft *t, struct entry *e)
 	while (*link != i)
 		link = &t->pool[*link].next;
 	chain_set(link, e->next);
-	lru_unlink(t, e);
+	list_unlink(t, i, LRU_LINK);
+	list_unlink(t, i, ACT_LINK); /* no free or retired entry is on the wheel */
 	__atomic_store_n(&e->sampling, 0, __ATOMIC_RELAXED); /* not live (readers may see it) */
 	t->live--;
 	t->st.entries = t->live;
@@ -316,6 +348,88 @@ static void end_flow(struct fh_ft *t, struct entry *e, uint8_t cause)
 	remove_entry(t, e);
 }
 
+/* ---- the active timeout --------------------------------------------------------------- */
+
+/*
+ * A flow waits for its active timeout (first_ms + active_ms) on a wheel of slots of
+ * 2^slot_shift ms, filed under the slot of that time. A pass scans the slots from wheel_slot
+ * to the current one and checks each flow it finds against the time, so a flow is updated
+ * exactly when the old walk of the whole pool would have: at the first pass whose time has
+ * reached its timeout, whatever the order in which flows came. The current slot, only partly
+ * due, is scanned again by the next pass; a flow whose timeout is more than a turn away (a
+ * record from the future) stays in its slot through the turns before. The cost of a pass is
+ * the slots it crosses (about one a second, the whole wheel at most) and the flows in them:
+ * a flow is looked at by the passes while its slot is the current one (once or twice with the
+ * default timeout's slots of 1,024 ms), not by every pass.
+ *
+ * The updates of a pass come in the order of their timeouts, slot by slot (in a slot, in the
+ * order the flows were filed); the walk gave them in the order of the entries in the pool.
+ */
+
+/* File flow i under the slot of its timeout, or under the first slot the next pass scans if
+ * that one has gone by (a record older than those before it; a flow updated while its last
+ * packet was already an active timeout old): it is then due at the next pass. */
+static void wheel_add(struct fh_ft *t, uint32_t i)
+{
+	uint64_t s = (t->pool[i].first_ms + t->cfg.active_ms) >> t->slot_shift;
+	if (s < t->wheel_slot)
+		s = t->wheel_slot;
+	list_append(t, H_WHEEL + (unsigned)(s & t->wheel_mask), i, ACT_LINK);
+}
+
+/* The update of a flow at its active timeout: what it counted since its last event, then its
+ * counts restart from its last packet. */
+static void active_update(struct fh_ft *t, struct entry *e)
+{
+	if (t->exporters[e->exporter].version > FH_VER_IPFIX) {
+		struct fh_flow_rec r;
+		to_rec(t, e, &r);
+		emit(t, &r, FH_FEV_UPDATE, FH_FT_ACTIVE);
+	}
+	t->st.expired[FH_FT_ACTIVE]++;
+	uint64_t last = e->first_ms + e->last_delta;
+	__atomic_store_n(&e->packets, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->bytes, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->first_ms, last, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->last_delta, 0, __ATOMIC_RELAXED);
+}
+
+/* Update the flows whose active timeout has passed by now_ms, at most budget of them (0: no
+ * limit; the others at the next pass). Each flow at most once a pass: those updated wait on
+ * their own list until the scan is over, then go to the slot of their next timeout. */
+static void active_pass(struct fh_ft *t, uint64_t now_ms, unsigned budget)
+{
+	uint64_t s = t->wheel_slot, end = now_ms >> t->slot_shift;
+	if (end < s)
+		end = s; /* the clock went back: the slot the last pass ended in, still */
+	uint64_t n = end - s + 1;
+	if (n > (uint64_t)t->wheel_mask + 1)
+		n = (uint64_t)t->wheel_mask + 1; /* one turn sees every flow */
+	unsigned done = 0;
+	for (; n; n--, s++) {
+		unsigned h = H_WHEEL + (unsigned)(s & t->wheel_mask);
+		for (uint32_t i = list_first(t, h), next; i != head_idx(t, h); i = next) {
+			struct entry *e = &t->pool[i];
+			next = e->act.next;
+			if (e->first_ms + t->cfg.active_ms > now_ms)
+				continue;
+			if (budget && done == budget)
+				goto stop; /* the next pass goes on from this slot */
+			active_update(t, e);
+			list_unlink(t, i, ACT_LINK);
+			list_append(t, H_UPDATED, i, ACT_LINK);
+			done++;
+		}
+	}
+	s = end;
+stop:
+	t->wheel_slot = s;
+	for (uint32_t i; (i = list_first(t, H_UPDATED)) != head_idx(t, H_UPDATED);) {
+		list_unlink(t, i, ACT_LINK);
+		wheel_add(t, i);
+	}
+}
+
 /* ---- API ------------------------------------------------------------------------------ */
 
 struct fh_ft *fh_ft_new(const struct fh_ft_cfg *cfg)
@@ -330,6 +444,8 @@ struct fh_ft *fh_ft_new(const struct fh_ft_cfg *cfg)
 		t->cfg.inactive_ms = 15000;
 	if (!t->cfg.active_ms)
 		t->cfg.active_ms = 1800000;
+	if (t->cfg.capacity > 1u << 31)
+		goto err; /* pool indices and list heads must stay below NIL */
 	t->rcu = 1;
 	/* a reserve beyond capacity for entries waiting out a grace period */
 	t->pool_size = t->cfg.capacity + t->cfg.capacity / 8 + 64;
@@ -340,8 +456,19 @@ struct fh_ft *fh_ft_new(const struct fh_ft_cfg *cfg)
 	t->pool = calloc(t->pool_size, sizeof(*t->pool));
 	t->buckets = malloc((size_t)nb * sizeof(*t->buckets));
 	t->retired = malloc((size_t)t->pool_size * sizeof(uint32_t));
-	if (!t->pool || !t->buckets || !t->retired)
+	/* the wheel turns once in a bit more than an active timeout: a slot is the power of two
+	 * of ms that gives at most SLOTS_PER_TIMEOUT slots to a timeout */
+	while ((t->cfg.active_ms >> t->slot_shift) > SLOTS_PER_TIMEOUT)
+		t->slot_shift++;
+	uint32_t slots = 1;
+	while (slots < (t->cfg.active_ms >> t->slot_shift) + 2)
+		slots <<= 1;
+	t->wheel_mask = slots - 1;
+	t->heads = malloc((H_WHEEL + slots) * sizeof(*t->heads));
+	if (!t->pool || !t->buckets || !t->retired || !t->heads)
 		goto err;
+	for (unsigned h = 0; h < H_WHEEL + slots; h++) /* empty: the head links to itself */
+		t->heads[h].prev = t->heads[h].next = head_idx(t, h);
 	memset(t->buckets, 0xff, (size_t)nb * sizeof(*t->buckets)); /* NIL: empty */
 	for (unsigned i = 0; i < HOLDERS; i++) {
 		t->holders[i] = calloc(1, sizeof(struct batch));
@@ -353,7 +480,6 @@ struct fh_ft *fh_ft_new(const struct fh_ft_cfg *cfg)
 	t->free_list = NIL;
 	for (uint32_t i = t->pool_size; i-- > 0;)
 		free_entry(t, &t->pool[i]);
-	t->lru_head = t->lru_tail = NIL;
 	return t;
 err:
 	fh_ft_free(t);
@@ -370,6 +496,7 @@ void fh_ft_free(struct fh_ft *t)
 		t->holders[t->n_holders++] = b;
 	for (unsigned i = 0; i < t->n_holders; i++)
 		free(t->holders[i]);
+	free(t->heads);
 	free(t->retired);
 	free(t->buckets);
 	free(t->pool);
@@ -383,8 +510,8 @@ void fh_ft_no_readers(struct fh_ft *t)
 
 static struct entry *alloc_entry(struct fh_ft *t)
 {
-	if (t->live >= t->cfg.capacity && t->lru_head != NIL)
-		end_flow(t, &t->pool[t->lru_head], FH_FT_EVICT);
+	if (t->live >= t->cfg.capacity)
+		end_flow(t, &t->pool[list_first(t, H_LRU)], FH_FT_EVICT);
 	if (t->free_list == NIL)
 		reclaim(t);
 	if (t->free_list == NIL)
@@ -427,8 +554,8 @@ void fh_ft_upsert(struct fh_ft *t, const struct fh_flow_rec *r)
 				__ATOMIC_RELAXED);
 		__atomic_store_n(&e->tcp_flags, (uint8_t)(e->tcp_flags | r->tcp_flags),
 			__ATOMIC_RELAXED);
-		lru_unlink(t, e);
-		lru_append(t, e);
+		list_unlink(t, idx_of(t, e), LRU_LINK);
+		list_append(t, H_LRU, idx_of(t, e), LRU_LINK);
 	} else {
 		e = alloc_entry(t);
 		if (!e) {
@@ -449,7 +576,8 @@ void fh_ft_upsert(struct fh_ft *t, const struct fh_flow_rec *r)
 		e->proto = r->proto;
 		e->tcp_flags = r->tcp_flags;
 		e->exporter = ex;
-		lru_append(t, e);
+		list_append(t, H_LRU, idx_of(t, e), LRU_LINK);
+		wheel_add(t, idx_of(t, e));
 		e->next = t->buckets[h & t->bmask];
 		chain_set(&t->buckets[h & t->bmask], idx_of(t, e)); /* published whole */
 		t->live++;
@@ -464,44 +592,23 @@ unsigned fh_ft_expire(struct fh_ft *t, uint64_t now_ms, unsigned budget)
 {
 	unsigned ended = 0;
 	/* idle flows, oldest first */
-	while (t->lru_head != NIL) {
-		struct entry *e = &t->pool[t->lru_head];
+	for (uint32_t i; (i = list_first(t, H_LRU)) != head_idx(t, H_LRU);) {
+		struct entry *e = &t->pool[i];
 		if (e->first_ms + e->last_delta + t->cfg.inactive_ms > now_ms)
 			break;
 		end_flow(t, e, FH_FT_INACTIVE);
 		ended++;
 	}
-	/* long flows: an update every active timeout, counts restart (none when the table is
-	 * empty: `analyze` of NetFlow, whose records are not kept, would walk the whole pool
-	 * every second of capture time for nothing) */
-	uint32_t n = !t->live ? 0 : budget ? budget : t->pool_size;
-	for (uint32_t k = 0; k < n && k < t->pool_size; k++) {
-		struct entry *e = &t->pool[t->scan_cursor];
-		t->scan_cursor = (t->scan_cursor + 1) % t->pool_size;
-		if (!e->sampling)
-			continue; /* free, or retired */
-		if (e->first_ms + t->cfg.active_ms > now_ms)
-			continue;
-		if (t->exporters[e->exporter].version > FH_VER_IPFIX) {
-			struct fh_flow_rec r;
-			to_rec(t, e, &r);
-			emit(t, &r, FH_FEV_UPDATE, FH_FT_ACTIVE);
-		}
-		t->st.expired[FH_FT_ACTIVE]++;
-		uint64_t last = e->first_ms + e->last_delta;
-		__atomic_store_n(&e->packets, 0, __ATOMIC_RELAXED);
-		__atomic_store_n(&e->bytes, 0, __ATOMIC_RELAXED);
-		__atomic_store_n(&e->first_ms, last, __ATOMIC_RELAXED);
-		__atomic_store_n(&e->last_delta, 0, __ATOMIC_RELAXED);
-	}
+	/* long flows: an update every active timeout, counts restart */
+	active_pass(t, now_ms, budget);
 	reclaim(t);
 	return ended;
 }
 
 void fh_ft_flush(struct fh_ft *t)
 {
-	while (t->lru_head != NIL)
-		end_flow(t, &t->pool[t->lru_head], FH_FT_FLUSH);
+	for (uint32_t i; (i = list_first(t, H_LRU)) != head_idx(t, H_LRU);)
+		end_flow(t, &t->pool[i], FH_FT_FLUSH);
 	reclaim(t);
 }
 

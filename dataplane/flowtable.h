@@ -45,7 +45,7 @@ struct fh_flow_event {
 };
 
 struct fh_ft_cfg {
-	uint32_t capacity; /* flows; default 1 Mi */
+	uint32_t capacity; /* flows; default 1 Mi, at most 2 Gi */
 	uint32_t inactive_ms; /* default 15 s */
 	uint32_t active_ms; /* default 30 min */
 	unsigned n_rings; /* analytics shards; 0 = no events (decode-only use) */
@@ -74,10 +74,13 @@ void fh_ft_free(struct fh_ft *t);
 /* Account one record (writer thread). now_ms: the record's event time drives expiry. */
 void fh_ft_upsert(struct fh_ft *t, const struct fh_flow_rec *rec);
 
-/* Expire flows idle since now - inactive, and emit active-timeout updates, looking at no more
- * than budget entries (0 = all). Also returns entries whose grace period has passed to the
- * free list. Writer thread; call about once a second with the event-time watermark.
- * Returns the number of flows ended. */
+/* Expire flows idle since now - inactive, and emit the active-timeout updates due by now, in
+ * the order of their timeouts: at most budget of them (0 = no limit), the rest at the next
+ * calls. The table is not walked: the work is the flows ended or updated, and the slots of
+ * the active-timeout wheel that time has moved across since the last call with the flows in
+ * them (about a second's worth when called once a second). Also returns entries whose grace
+ * period has passed to the free list. Writer thread; call about once a second with the
+ * event-time watermark. Returns the number of flows ended. */
 unsigned fh_ft_expire(struct fh_ft *t, uint64_t now_ms, unsigned budget);
 
 /* End every flow (SIGTERM, end of a capture). Writer thread. */
