@@ -38,6 +38,14 @@ static void drain(struct off *o)
 		}
 }
 
+/* The flow table found the ring full (an expiry or the flush at the end ending more flows
+ * than it holds): the events so far go to the engine, nothing is dropped. */
+static void ring_full(void *arg, unsigned ring)
+{
+	(void)ring;
+	drain(arg);
+}
+
 static void advance(struct off *o, uint64_t ts)
 {
 	if (!ts)
@@ -142,7 +150,7 @@ int fh_offline_run(const struct fh_config *cfg, char *const *files, int n_files,
 	o.ring = fh_ring_new(1u << 16, sizeof(struct fh_flow_event));
 	struct fh_ft_cfg fc = {.capacity = (uint32_t)cfg->ft_capacity,
 		.inactive_ms = (uint32_t)cfg->ft_inactive, .active_ms = (uint32_t)cfg->ft_active,
-		.n_rings = 1, .rings = &o.ring};
+		.n_rings = 1, .rings = &o.ring, .ring_full = ring_full, .ring_full_arg = &o};
 	o.ft = o.ring ? fh_ft_new(&fc) : NULL;
 	struct fh_worker_cfg wc = {.sniff = true, .tap = true,
 		.tap_sampling = (uint32_t)cfg->tap_sampling};

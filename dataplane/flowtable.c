@@ -240,8 +240,14 @@ static void to_rec(const struct fh_ft *t, const struct entry *e, struct fh_flow_
 static void push_event(struct fh_ft *t, unsigned ring, const struct fh_flow_event *ev)
 {
 	t->st.events++;
-	if (fh_ring_enqueue_burst(t->cfg.rings[ring], ev, 1) != 1)
-		t->st.ring_drops++;
+	if (fh_ring_enqueue_burst(t->cfg.rings[ring], ev, 1) == 1)
+		return;
+	if (t->cfg.ring_full) {
+		t->cfg.ring_full(t->cfg.ring_full_arg, ring);
+		if (fh_ring_enqueue_burst(t->cfg.rings[ring], ev, 1) == 1)
+			return;
+	}
+	t->st.ring_drops++;
 }
 
 static void emit(struct fh_ft *t, const struct fh_flow_rec *r, uint8_t kind, uint8_t cause)

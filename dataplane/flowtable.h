@@ -50,6 +50,11 @@ struct fh_ft_cfg {
 	uint32_t active_ms; /* default 30 min */
 	unsigned n_rings; /* analytics shards; 0 = no events (decode-only use) */
 	struct fh_ring **rings; /* n_rings SPSC rings of struct fh_flow_event, owned by caller */
+	/* When set, called (on the writer's thread) with ring_full_arg and the ring's number when
+	 * an event finds its ring full, before the event is counted as dropped: a reader on the
+	 * same thread (`analyze`) empties the ring there, and the event goes in. */
+	void (*ring_full)(void *arg, unsigned ring);
+	void *ring_full_arg;
 };
 
 struct fh_ft_stats {

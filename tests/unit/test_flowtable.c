@@ -192,6 +192,54 @@ static void test_exported_and_sharding(void **state)
 		fh_ring_free(rings[i]);
 }
 
+/* A reader on the writer's thread (`analyze`) is told when a ring is full and empties it:
+ * the flush of 1,000 flows through a ring of 64 loses none. */
+struct sink64 {
+	struct fh_ring *ring;
+	uint64_t got, packets, calls;
+};
+
+static void empty_ring(void *arg, unsigned ring)
+{
+	struct sink64 *k = arg;
+	struct fh_flow_event ev[64];
+	int n;
+	assert_int_equal(ring, 0);
+	k->calls++;
+	while ((n = drain(k->ring, ev, 64)) > 0)
+		for (int i = 0; i < n; i++) {
+			k->got++;
+			k->packets += ev[i].rec.packets;
+		}
+}
+
+static void test_ring_full_hook(void **state)
+{
+	(void)state;
+	struct sink64 k = {0};
+	k.ring = fh_ring_new(64, sizeof(struct fh_flow_event));
+	struct fh_ft_cfg cfg = {.capacity = 4096, .n_rings = 1, .rings = &k.ring,
+		.ring_full = empty_ring, .ring_full_arg = &k};
+	struct fh_ft *t = fh_ft_new(&cfg);
+	fh_ft_no_readers(t);
+	for (int i = 0; i < 1000; i++) {
+		struct fh_flow_rec r = rec("198.51.100.1", "203.0.113.1", (uint16_t)(1000 + i), 443,
+			0x10, 1000, FH_VER_SFLOW5);
+		fh_ft_upsert(t, &r);
+	}
+	fh_ft_flush(t);
+	empty_ring(&k, 0);
+	struct fh_ft_stats st;
+	fh_ft_get_stats(t, &st);
+	assert_int_equal(k.got, 1000);
+	assert_int_equal(k.packets, 1000);
+	assert_int_equal(st.events, 1000);
+	assert_int_equal(st.ring_drops, 0);
+	assert_true(k.calls >= 1000 / 64);
+	fh_ft_free(t);
+	fh_ring_free(k.ring);
+}
+
 /* ---- the active timeout ---------------------------------------------------------------- */
 
 static void pkt(struct fh_ft *t, uint16_t key, uint8_t flags, uint64_t ts)
@@ -532,6 +580,7 @@ int main(void)
 							    * wheel, the others loop */
 		cmocka_unit_test(test_causes),
 		cmocka_unit_test(test_exported_and_sharding),
+		cmocka_unit_test(test_ring_full_hook),
 		cmocka_unit_test(test_active_timeout_model),
 		cmocka_unit_test(test_active_budget),
 		cmocka_unit_test(test_rcu_readers),
