@@ -68,6 +68,7 @@ struct worker_ctx {
 	struct fh_ft *ft;
 	struct fh_sock_rx *sock;
 	struct fh_ring *rings[MAX_THREADS]; /* to each shard */
+	bool flushing; /* the final flush: wait for room in the rings (ring_wait) */
 	pthread_t th;
 	pthread_mutex_t mu;
 	struct snapshot snap;
@@ -178,6 +179,22 @@ static void publish(struct worker_ctx *w)
 	pthread_mutex_unlock(&w->mu);
 }
 
+/* The flow table found a shard's ring full. Live, the event is dropped and counted: a worker
+ * never waits for the analytics. In the final flush (SIGTERM), every flow still in the table
+ * ends at once, far more events than a ring holds, while the shards are still running (they
+ * stop when the workers have and the rings are empty): wait for room, up to a second. */
+static void ring_wait(void *arg, unsigned ring)
+{
+	struct worker_ctx *w = arg;
+	if (!w->flushing)
+		return;
+	rcu_thread_offline();
+	struct fh_ring *r = w->rings[ring];
+	for (int i = 0; i < 20000 && fh_ring_count(r) > r->mask; i++)
+		usleep(50); /* full: all mask + 1 slots taken */
+	rcu_thread_online();
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker_ctx *w = arg;
@@ -212,6 +229,7 @@ static void *worker_main(void *arg)
 		}
 		rcu_quiescent_state();
 	}
+	w->flushing = true;
 	fh_ft_flush(w->ft);
 	publish(w);
 	rcu_unregister_thread();
@@ -870,7 +888,8 @@ struct fh_daemon *fh_daemon_start(const struct fh_config *cfg, const char *confi
 		}
 		struct fh_ft_cfg fc = {.capacity = (uint32_t)cfg->ft_capacity,
 			.inactive_ms = (uint32_t)cfg->ft_inactive,
-			.active_ms = (uint32_t)cfg->ft_active, .n_rings = d->ns, .rings = w->rings};
+			.active_ms = (uint32_t)cfg->ft_active, .n_rings = d->ns, .rings = w->rings,
+			.ring_full = ring_wait, .ring_full_arg = w};
 		w->ft = fh_ft_new(&fc);
 		struct fh_worker_cfg wc = {.sniff = true, .tap = cfg->tap,
 			.tap_sampling = (uint32_t)cfg->tap_sampling};

@@ -4,7 +4,7 @@
 # --no-pci) give the same records as `flowhound decode` on the same captures; stats over the
 # control socket; reload (command and SIGHUP); the exporter ACL; bad config lines; SIGTERM.
 set -euo pipefail
-: "${FH_BIN:?}" "${FH_SRC:?}"
+: "${FH_BIN:?}" "${FH_SRC:?}" "${FH_BUILD:?}"
 source "$FH_SRC/tests/tools/testlib.sh"
 V="$FH_SRC/tests/vectors"
 free_port() { free_udp_port; }
@@ -47,6 +47,32 @@ kill -TERM $RUN
 wait $RUN || fail "run exited non-zero after SIGTERM"
 grep -q '"flush":' "$T/run.err" || fail "no final counters"
 echo "reload and SIGTERM ok"
+
+# the final flush: 20,000 sFlow flows still alive at SIGTERM, rings of 1,024 events: the
+# worker waits for the shard instead of dropping (before: most of them dropped at the ring)
+port=$(free_port)
+"$FH_BIN" run --listen 127.0.0.1:$port --set control.socket=$T/f.sock --set flowtable.ring=1024 \
+    2>"$T/flush.err" & PIDS+=($!); RUN=$!
+wait_sock "$T/f.sock"
+"$FH_BUILD/bench/fh-gen" --format sflow --flows 20000 --duration 2 --seed 5 \
+    --send 127.0.0.1:$port --rate 5000 >/dev/null 2>&1
+for _ in $(seq 30); do
+    sleep 0.5
+    "$FH_BIN" stats --json --control "$T/f.sock" > "$T/s.json"
+    [ "$(jget "$T/s.json" "['records']")" = 20000 ] && break
+done
+[ "$(jget "$T/s.json" "['records']")" = 20000 ] || fail "flush: records $(jget "$T/s.json" "['records']")"
+kill -TERM $RUN
+wait $RUN || fail "run exited non-zero after SIGTERM (flush)"
+final=$(sed -n 's/^flowhound: stopped; final counters: //p' "$T/flush.err")
+[ -n "$final" ] || fail "flush: no final counters"
+echo "$final" > "$T/final.json"
+[ "$(jget "$T/final.json" "['workers'][0]['ring_drops']")" = 0 ] || fail "flush: ring drops $(jget "$T/final.json" "['workers'][0]['ring_drops']")"
+ev=$(jget "$T/final.json" "['analytics'][0]['events']")
+fl=$(jget "$T/final.json" "['workers'][0]['expired']['flush']")
+[ "$fl" -gt 1024 ] || fail "flush: only $fl flows left at SIGTERM, the ring was never full"
+[ "$ev" = 20000 ] || fail "flush: $ev flow events analysed of 20000 flows"
+echo "final flush of $fl flows through rings of 1,024: nothing dropped"
 
 # 2. exporter ACL: 127.0.0.1 is not in 192.0.2.0/24
 port=$(free_port)
