@@ -679,11 +679,11 @@ static int raise_quick(struct fh_analytics *a, uint8_t type, uint8_t sev,
 
 /*
  * The detector's evidence, and when the alert's source is the host being judged, its traffic
- * against its baseline and by class (evidence_with_host): "host":{"flows":..,"packets":..,"bytes":..,"baseline":
- * {...},"classes":{"dns":{"flows":..,"bytes":..,"mean_s":..,"hosts_p99_bytes":
- * ..},...}} (this window, the mean of its earlier windows, and what 99 % of this shard's hosts
- * stay under), which tells an operator whether the host is doing far more than it usually
- * does, and more than the others do.
+ * against its baseline and by class (evidence_with_host): "host":{"flows":..,"packets":..,
+ * "bytes":..,"baseline":{...},"classes":{"dns":{"flows":..,"bytes":..,"mean_s":..,
+ * "hosts_p99_bytes":..},...}} (this window, the mean of its earlier windows, and what 99 % of
+ * this shard's hosts stay under), which tells an operator whether the host is doing far more
+ * than it usually does, and more than the others do.
  */
 /* Appending to evidence without printf (evidence is formatted often: see raise_quick). */
 static char *put_s(char *o, const char *s)
@@ -1691,9 +1691,9 @@ static inline void event_one(struct fh_analytics *a, const struct fh_flow_event 
 		dst_view(a, r, m, sh, dh);
 }
 
-/* The host lines an event will touch: the source's first SRC_LINES (all of them, not only
- * the lines of its flow class and long flow: loading whole runs of lines measured faster),
- * the victim's lookup line and flood counters. */
+/* The host lines an event will touch: the source's first two, its flow class's (the web
+ * class is in the second) and, for web and SSH over TCP, its long flow's; the destination's
+ * lookup line and its flood counters or its fan-in. */
 static inline void event_prefetch(const struct fh_analytics *a, const struct fh_flow_event *ev,
 	uint64_t sh, uint64_t dh)
 {

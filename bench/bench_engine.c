@@ -175,9 +175,9 @@ int main(int argc, char **argv)
 	fh_alert_table_stats(fh_analytics_alerts(a), &as);
 	printf("bench_engine: %u inside hosts%s%s, one thread: %.2f M flow events/s "
 	       "(%llu events, %llu host states, %llu evictions, %llu alerts raised %llu times)\n",
-		hosts, zs ? " (Zipf)" : "", quiet ? " (quiet)" : "", n / el / 1e6, (unsigned long long)n, (unsigned long long)st.hosts,
-		(unsigned long long)st.evictions, (unsigned long long)as.created,
-		(unsigned long long)as.raised);
+		hosts, zs ? " (Zipf)" : "", quiet ? " (quiet)" : "", n / el / 1e6,
+		(unsigned long long)n, (unsigned long long)st.hosts, (unsigned long long)st.evictions,
+		(unsigned long long)as.created, (unsigned long long)as.raised);
 	printf("memory: %.1f MiB for %llu host states: %.0f bytes per host\n",
 		(after - before) / 1024.0, (unsigned long long)st.hosts,
 		st.hosts ? (after - before) * 1024.0 / (double)st.hosts : 0);
