@@ -247,8 +247,9 @@ struct fh_alert_table {
 	struct fh_alert_table_cfg cfg;
 	struct fh_alert_sink **sinks;
 	unsigned n_sinks;
-	struct entry *e; /* dense, in creation order */
-	unsigned n;
+	struct entry *e; /* in creation order; an earlier occurrence of an alert that occurred
+			  * again is left in place as a gap (its id cleared) until a compaction */
+	unsigned n, gaps;
 	/* The index: open addressing over e[] by key (id_key: the id's value, a mixed hash
 	 * whose low bits pick the slot). A slot is the key's high 32 bits << 32 | the position in
 	 * e[], or EMPTY: a probe reads no entry but the one it finds. idx_cap slots (2 * capacity,
@@ -276,9 +277,9 @@ static void rebuild_index(struct fh_alert_table *t, uint32_t slots)
 	t->mask = slots - 1;
 	memset(t->idx, 0xff, slots * sizeof(*t->idx));
 	for (unsigned k = 0; k < t->n; k++) {
-		uint64_t key = 0;
-		id_key(t->e[k].a.id, &key); /* ids in the table are valid (fh_alert_raise) */
-		idx_put(t, key, k);
+		uint64_t key;
+		if (id_key(t->e[k].a.id, &key)) /* all but the gaps (fh_alert_raise) */
+			idx_put(t, key, k);
 	}
 }
 
@@ -347,18 +348,13 @@ static void emit(struct fh_alert_table *t, struct entry *e, enum fh_alert_event 
 		t->st.updates_emitted++;
 }
 
-/* Make room by forgetting the oldest resolved alerts. Returns false if all are active. */
-static bool evict_resolved(struct fh_alert_table *t)
+/* Close the gaps, and forget the oldest `drop` resolved alerts, in one pass. */
+static void compact(struct fh_alert_table *t, unsigned drop)
 {
-	/* the oldest half of the resolved alerts (at least one) go at once, in one pass: a
-	 * full table then pays for moving its entries once per many new alerts, not each time */
-	unsigned resolved = 0, out = 0, w = 0;
-	for (unsigned k = 0; k < t->n; k++)
-		resolved += t->e[k].a.status == FH_ALERT_RESOLVED;
-	unsigned drop = resolved > 1 ? resolved / 2 : resolved;
-	if (!drop)
-		return false;
+	unsigned out = 0, w = 0;
 	for (unsigned k = 0; k < t->n; k++) {
+		if (!t->e[k].a.id[0])
+			continue;
 		if (out < drop && t->e[k].a.status == FH_ALERT_RESOLVED) {
 			out++;
 			continue;
@@ -368,7 +364,21 @@ static bool evict_resolved(struct fh_alert_table *t)
 		w++;
 	}
 	t->n = w;
+	t->gaps = 0;
 	rebuild_index(t, t->mask + 1);
+}
+
+/* Make room by forgetting the oldest resolved alerts. Returns false if all are active. The
+ * oldest half of them (at least one) go at once, with the gaps: a full table then pays for
+ * moving its entries once per many new alerts, not each time. */
+static bool evict_resolved(struct fh_alert_table *t)
+{
+	unsigned resolved = 0;
+	for (unsigned k = 0; k < t->n; k++)
+		resolved += t->e[k].a.status == FH_ALERT_RESOLVED && t->e[k].a.id[0];
+	if (!resolved && !t->gaps)
+		return false;
+	compact(t, resolved > 1 ? resolved / 2 : resolved);
 	return true;
 }
 
@@ -433,10 +443,13 @@ int fh_alert_raise(struct fh_alert_table *t, const struct fh_alert *a)
 		return 0;
 	}
 	if (k >= 0) {
-		/* the same activity again after it was resolved: a new occurrence */
-		memmove(&t->e[k], &t->e[k + 1], (t->n - (unsigned)k - 1) * sizeof(*t->e));
-		t->n--;
-		rebuild_index(t, t->mask + 1);
+		/* the same activity again after it was resolved: a new occurrence, last in the
+		 * table's order; the old one becomes a gap (a lookup passes it: its id no longer
+		 * matches), closed when there are many, or when the table is full */
+		t->e[k].a.id[0] = 0;
+		t->e[k].dirty = false;
+		if (++t->gaps > 64 && t->gaps * 4 > t->n)
+			compact(t, 0);
 	}
 	if (t->n == t->cfg.capacity && !evict_resolved(t)) {
 		t->st.dropped++;
@@ -492,7 +505,8 @@ void fh_alert_table_foreach(struct fh_alert_table *t,
 	void (*fn)(void *arg, const struct fh_alert *a), void *arg)
 {
 	for (unsigned k = 0; k < t->n; k++)
-		fn(arg, &t->e[k].a);
+		if (t->e[k].a.id[0])
+			fn(arg, &t->e[k].a);
 }
 
 void fh_alert_table_stats(const struct fh_alert_table *t, struct fh_alert_table_stats *st)

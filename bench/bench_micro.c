@@ -10,7 +10,8 @@
  *           each (as the detectors do) against exact hash sets of the same values, with the
  *           memory and error of each; sparse sets; the end of a pane;
  *   alerts  new alerts into an alert table full of resolved ones (each must make room)
- *           against the same into a table with room.
+ *           against the same into a table with room; resolved alerts occurring again
+ *           against new ones.
  * Usage: bench_micro [lpm|filter|table|sketch|alerts|all] [SCALE]   (SCALE multiplies the work)
  * Prints one line per measure: name, rate, and the baseline's rate with the ratio.
  */
@@ -325,7 +326,7 @@ static void bench_sketch(unsigned scale)
 	free(set);
 }
 
-/* Raise n new alerts (ids from i0) at time t into t; returns alerts/s. */
+/* Raise n alerts (ids from i0, new or not) at time t into t; returns alerts/s. */
 static double raise_new(struct fh_alert_table *t, uint32_t i0, uint32_t n, uint64_t ms)
 {
 	struct fh_alert a;
@@ -361,6 +362,23 @@ static void bench_alerts(unsigned scale)
 	       "alerts/s (x%.4f)\n",
 		n, CAP, r_full, r_room, r_full / r_room);
 	fh_alert_table_free(full);
+	fh_alert_table_free(room);
+	/* alerts that occur again after they were resolved, in a table with room: half full of
+	 * resolved alerts, the n oldest again, against n new ones */
+	struct fh_alert_table *again = fh_alert_table_new(&cfg, NULL, 0);
+	room = fh_alert_table_new(&cfg, NULL, 0);
+	if (!again || !room)
+		return;
+	raise_new(again, 0, CAP / 2, 1000);
+	raise_new(room, 0, CAP / 2, 1000);
+	fh_alert_table_tick(again, 100000);
+	fh_alert_table_tick(room, 100000);
+	double r_again = raise_new(again, 0, n, 200000);
+	r_room = raise_new(room, CAP, n, 200000);
+	printf("alerts %u occurring again in a table of %u resolved: %.0f alerts/s; %u new ones "
+	       "%.0f alerts/s (x%.4f)\n",
+		n, CAP / 2, r_again, n, r_room, r_again / r_room);
+	fh_alert_table_free(again);
 	fh_alert_table_free(room);
 }
 

@@ -318,6 +318,62 @@ static void visit_first(void *arg, const struct fh_alert *a)
 		*first = a;
 }
 
+/* Alerts that occur again after they were resolved, in a table with room: each is a new
+ * occurrence, last in the table's order, found by its id; the old ones leave gaps, closed
+ * when there are many, that neither foreach nor the counts see. */
+struct visit_all {
+	unsigned n;
+	char ids[300][FH_ALERT_ID_LEN];
+};
+
+static void visit_all(void *arg, const struct fh_alert *a)
+{
+	struct visit_all *v = arg;
+	if (v->n < 300)
+		strcpy(v->ids[v->n], a->id);
+	v->n++;
+}
+
+static void test_recurring(void **state)
+{
+	(void)state;
+	struct rec_sink rs = {.base.ops = &rec_ops};
+	struct fh_alert_table *t = mk_small_table(&rs, 10000);
+	static char ids[200][FH_ALERT_ID_LEN];
+	struct fh_alert a;
+	for (unsigned i = 0; i < 200; i++) {
+		char src[32];
+		snprintf(src, sizeof(src), "10.1.%u.1", i);
+		mk(&a, src, 22, 1000);
+		strcpy(ids[i], a.id);
+		assert_int_equal(fh_alert_raise(t, &a), 0);
+	}
+	assert_int_equal(fh_alert_table_tick(t, 5000), 200);
+	/* the even ones again, from the last down: 100 gaps (a compaction on the way) */
+	for (int i = 198; i >= 0; i -= 2) {
+		mk(&a, "0.0.0.0", 22, 6000);
+		strcpy(a.id, ids[i]);
+		assert_int_equal(fh_alert_raise(t, &a), 0);
+	}
+	static struct visit_all v;
+	fh_alert_table_foreach(t, visit_all, &v);
+	assert_int_equal(v.n, 200);
+	for (unsigned k = 0; k < 100; k++) { /* the odd ones, then the even ones as they came */
+		assert_string_equal(v.ids[k], ids[2 * k + 1]);
+		assert_string_equal(v.ids[100 + k], ids[198 - 2 * k]);
+	}
+	for (unsigned i = 0; i < 200; i++) {
+		const struct fh_alert *f = fh_alert_table_find(t, ids[i]);
+		assert_non_null(f);
+		assert_int_equal(f->status, i % 2 ? FH_ALERT_RESOLVED : FH_ALERT_ACTIVE);
+	}
+	struct fh_alert_table_stats st;
+	fh_alert_table_stats(t, &st);
+	assert_int_equal(st.active, 100);
+	assert_int_equal(st.created, 300);
+	fh_alert_table_free(t);
+}
+
 /* A thousand alerts: the index grows with them, and keeps finding them when resolved alerts
  * are evicted and when one occurs again. */
 static void test_index_grows(void **state)
@@ -365,7 +421,8 @@ static void test_index_grows(void **state)
 		assert_non_null(f);
 		assert_int_equal(f->status, i < 1000 ? FH_ALERT_RESOLVED : FH_ALERT_ACTIVE);
 	}
-	/* one of the resolved again: a new occurrence, last in the table's order */
+	/* one of the resolved again: a new occurrence, last in the table's order; the table is
+	 * full, so the oldest half of the other resolved alerts (500 .. 749) make room */
 	mk(&a, "0.0.0.0", 22, 4000);
 	strcpy(a.id, ids[700]);
 	assert_int_equal(fh_alert_raise(t, &a), 0);
@@ -373,10 +430,11 @@ static void test_index_grows(void **state)
 	assert_non_null(f);
 	assert_int_equal(f->status, FH_ALERT_ACTIVE);
 	assert_int_equal(f->first_seen, 4000);
-	assert_non_null(fh_alert_table_find(t, ids[701]));
+	assert_null(fh_alert_table_find(t, ids[749]));
+	assert_non_null(fh_alert_table_find(t, ids[750]));
 	const struct fh_alert *first = NULL;
 	fh_alert_table_foreach(t, visit_first, &first);
-	assert_string_equal(first->id, ids[500]);
+	assert_string_equal(first->id, ids[750]);
 	struct fh_alert_table_stats st;
 	fh_alert_table_stats(t, &st);
 	assert_int_equal(st.created, 1501);
@@ -393,6 +451,7 @@ int main(void)
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_dedup_update_resolve),
 		cmocka_unit_test(test_capacity),
+		cmocka_unit_test(test_recurring),
 		cmocka_unit_test(test_update_counts),
 		cmocka_unit_test(test_bad_ids),
 		cmocka_unit_test(test_index_collisions),
