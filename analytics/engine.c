@@ -388,9 +388,10 @@ _Static_assert(offsetof(struct host, fc_more) == 192, "the other classes after t
 #define LF_LINE (offsetof(struct host, lf) / 64)
 
 /* A source's flows of class c in the window. */
-static inline struct fclass *host_fc(struct host *h, unsigned c)
+static inline struct fclass *host_fc(const struct host *h, unsigned c)
 {
-	return c == FC_WEB ? &h->fc_web : &h->fc_more[c - 1];
+	/* (as strchr: a const host's classes are only read) */
+	return (struct fclass *)(c == FC_WEB ? &h->fc_web : &h->fc_more[c - 1]);
 }
 /* and a victim's: its flood counters */
 #define VIC_LINE0 (offsetof(struct host, fp) / 64)
@@ -434,11 +435,10 @@ static inline void host_set_add(struct fh_hs_pool *p, struct host *h, unsigned i
 /* A source's flows and bytes in the window: the sums over its classes. */
 static void host_traffic(const struct host *h, uint64_t *flows, uint64_t *bytes)
 {
-	*flows = h->fc_web.flows.win;
-	*bytes = h->fc_web.bytes.win;
-	for (unsigned i = 0; i < FC_N - 1; i++) {
-		*flows += h->fc_more[i].flows.win;
-		*bytes += h->fc_more[i].bytes.win;
+	*flows = *bytes = 0;
+	for (unsigned i = 0; i < FC_N; i++) {
+		*flows += host_fc(h, i)->flows.win;
+		*bytes += host_fc(h, i)->bytes.win;
 	}
 }
 
@@ -580,6 +580,11 @@ static inline void host_prefetch(const char *h, unsigned from, unsigned lines)
 {
 	for (unsigned k = 0; k < lines; k++)
 		__builtin_prefetch(h + 64 * (from + k), 1);
+	/* A prefetch has no effect the compiler must keep: a function that does nothing else
+	 * (event_prefetch, once it called no outside function) is taken for pure and its calls
+	 * are dropped, prefetches and all (gcc 12 -O2 did, and the engine lost a fifth of its
+	 * speed). An empty volatile asm is an effect that costs nothing. */
+	__asm__ volatile("");
 }
 
 static struct host *host_get(struct fh_analytics *a, const struct fh_ip *ip, uint64_t hash,
@@ -741,7 +746,7 @@ static void evidence_with_host(const struct fh_analytics *a, const struct pendin
 	o = put_s(o, ",\"classes\":{");
 	const char *sep = "\"";
 	for (unsigned i = 0; i < FC_N; i++) {
-		const struct fclass *f = i ? &h->fc_more[i - 1] : &h->fc_web;
+		const struct fclass *f = host_fc(h, i);
 		if (!f->flows.win)
 			continue;
 		o = put_s(put_s(put_s(o, sep), fc_name[i]), "\":{\"flows\":");
@@ -1285,7 +1290,7 @@ static void src_view(
 				qb < RESOLVER_QUERY_BYTES * q);
 		/* or far more DNS than the other hosts send (the 99th percentile of their DNS
 		 * bytes in a window, struct pop): a tunnel with short names */
-		uint64_t p99 = a->pop[FC_DNS].p99, vol = h->fc_more[FC_DNS - 1].bytes.win;
+		uint64_t p99 = a->pop[FC_DNS].p99, vol = host_fc(h, FC_DNS)->bytes.win;
 		int big = qb >= (uint64_t)c->dns_tunnel_avg_bytes * q;
 		int heavy = c->dns_tunnel_vs_hosts > 0 && p99 &&
 			    (double)vol >= c->dns_tunnel_vs_hosts * (double)p99;
@@ -1493,12 +1498,24 @@ static inline int flood_kind(const struct fh_flow_rec *r)
 	return -1;
 }
 
-static void dst_view(
-	struct fh_analytics *a, const struct fh_flow_rec *r, uint64_t m, uint64_t sh, uint64_t dh)
+/* What the destination of an event keeps state for: DN_FLOOD (what could be a flood's),
+ * DN_SERVER (a connection to an inside server), neither (most TCP peers: no state). Worked
+ * out once an event: it decides the prefetches and the destination's view. */
+enum { DN_FLOOD = 1, DN_SERVER = 2 };
+static inline unsigned dst_need(const struct fh_analytics *a, const struct fh_flow_event *ev)
 {
-	int kind = flood_kind(r), conn = server_conn(a, r);
-	if (kind < 0 && !conn)
-		return; /* neither a flood's nor a server's: no state (most TCP peers) */
+	if (!(ev->roles & FH_ROLE_DST))
+		return 0;
+	return (flood_kind(&ev->rec) >= 0 ? DN_FLOOD : 0) |
+	       (server_conn(a, &ev->rec) ? DN_SERVER : 0);
+}
+
+static void dst_view(struct fh_analytics *a, const struct fh_flow_rec *r, uint64_t m,
+	uint64_t sh, uint64_t dh, unsigned need)
+{
+	if (!need)
+		return;
+	int kind = flood_kind(r), conn = need & DN_SERVER;
 	a->cur_host = NULL; /* a flood's source is not this host */
 	const struct fh_detect_cfg *c = a->cfg.n_nets ? detect_for(a, &r->dst) : &a->cfg.detect;
 	uint64_t t = r->last_ms;
@@ -1649,16 +1666,13 @@ void fh_analytics_reconfigure(struct fh_analytics *a, const struct fh_analytics_
 		return;
 	for (uint32_t i = 0; i < a->n_hosts; i++) {
 		struct host *h = &a->hosts[i];
-		if (!h->pane)
-			continue;
-		roll_src(a, h, h->pane, 2);
-		fh_hs_clear(&a->hs, &h->slow_dsts);
-		h->pane = h->spane = 0;
-		h->fast_scanner = 0;
-	}
-	for (uint32_t i = 0; i < a->n_hosts; i++) {
-		struct host *h = &a->hosts[i];
-		if (h->vpane && h->svpane) {
+		if (h->pane) {
+			roll_src(a, h, h->pane, 2);
+			fh_hs_clear(&a->hs, &h->slow_dsts);
+			h->pane = h->spane = 0;
+			h->fast_scanner = 0;
+		}
+		if (h->vpane && h->svpane) { /* a server's fan-in: the same */
 			roll_svc(a, h, 2);
 			h->svpane = 0;
 		}
@@ -1678,7 +1692,7 @@ void fh_analytics_free(struct fh_analytics *a)
 }
 
 static inline void event_one(struct fh_analytics *a, const struct fh_flow_event *ev,
-	uint64_t sh, uint64_t dh)
+	uint64_t sh, uint64_t dh, unsigned need)
 {
 	const struct fh_flow_rec *r = &ev->rec;
 	uint64_t m = r->sampling ? r->sampling : 1;
@@ -1687,15 +1701,14 @@ static inline void event_one(struct fh_analytics *a, const struct fh_flow_event 
 		return;
 	if (ev->roles & FH_ROLE_SRC)
 		src_view(a, r, m, sh, dh);
-	if (ev->roles & FH_ROLE_DST)
-		dst_view(a, r, m, sh, dh);
+	dst_view(a, r, m, sh, dh, need);
 }
 
 /* The host lines an event will touch: the source's first two, its flow class's (the web
  * class is in the second) and, for web and SSH over TCP, its long flow's; the destination's
  * lookup line and its flood counters or its fan-in. */
 static inline void event_prefetch(const struct fh_analytics *a, const struct fh_flow_event *ev,
-	uint64_t sh, uint64_t dh)
+	uint64_t sh, uint64_t dh, unsigned need)
 {
 	const char *h;
 	if ((ev->roles & FH_ROLE_SRC) && (h = host_guess(a, sh))) {
@@ -1706,15 +1719,12 @@ static inline void event_prefetch(const struct fh_analytics *a, const struct fh_
 		if (ev->rec.proto == 6 && (c == FC_WEB || c == FC_SSH))
 			host_prefetch(h, LF_LINE, 1);
 	}
-	if ((ev->roles & FH_ROLE_DST) && (h = host_guess(a, dh))) {
-		if (flood_kind(&ev->rec) >= 0) {
-			host_prefetch(h, 0, 1);
+	if (need && (h = host_guess(a, dh))) {
+		host_prefetch(h, 0, 1);
+		if (need & DN_FLOOD)
 			host_prefetch(h, VIC_LINE0, VIC_LINES);
-		}
-		if (server_conn(a, &ev->rec)) {
-			host_prefetch(h, 0, 1);
+		if (need & DN_SERVER)
 			host_prefetch(h, SV_LINE0, SV_LINES);
-		}
 	}
 }
 
@@ -1722,8 +1732,9 @@ void fh_analytics_event(struct fh_analytics *a, const struct fh_flow_event *ev)
 {
 	/* each address hashed once: the host table and the distinct counts share the hash */
 	uint64_t sh = ip_h(&ev->rec.src), dh = ip_h(&ev->rec.dst);
-	event_prefetch(a, ev, sh, dh);
-	event_one(a, ev, sh, dh);
+	unsigned need = dst_need(a, ev);
+	event_prefetch(a, ev, sh, dh, need);
+	event_one(a, ev, sh, dh, need);
 }
 
 #define AHEAD 6 /* events between a host's prefetch and its use */
@@ -1736,23 +1747,25 @@ void fh_analytics_event(struct fh_analytics *a, const struct fh_flow_event *ev)
 void fh_analytics_events(struct fh_analytics *a, const struct fh_flow_event *ev, unsigned n)
 {
 	uint64_t sh[64], dh[64];
+	uint8_t need[64];
 	while (n) {
 		unsigned k = n < 64 ? n : 64;
 		for (unsigned i = 0; i < k; i++) {
 			sh[i] = ip_h(&ev[i].rec.src);
 			dh[i] = ip_h(&ev[i].rec.dst);
+			need[i] = (uint8_t)dst_need(a, &ev[i]);
 			if (ev[i].roles & FH_ROLE_SRC)
 				__builtin_prefetch(&a->buckets[(uint32_t)sh[i] & a->bmask]);
-			if ((ev[i].roles & FH_ROLE_DST) &&
-				(flood_kind(&ev[i].rec) >= 0 || server_conn(a, &ev[i].rec)))
+			if (need[i])
 				__builtin_prefetch(&a->buckets[(uint32_t)dh[i] & a->bmask]);
 		}
 		for (unsigned i = 0; i < k && i < AHEAD; i++)
-			event_prefetch(a, &ev[i], sh[i], dh[i]);
+			event_prefetch(a, &ev[i], sh[i], dh[i], need[i]);
 		for (unsigned i = 0; i < k; i++) {
-			if (i + AHEAD < k)
-				event_prefetch(a, &ev[i + AHEAD], sh[i + AHEAD], dh[i + AHEAD]);
-			event_one(a, &ev[i], sh[i], dh[i]);
+			unsigned j = i + AHEAD;
+			if (j < k)
+				event_prefetch(a, &ev[j], sh[j], dh[j], need[j]);
+			event_one(a, &ev[i], sh[i], dh[i], need[i]);
 		}
 		ev += k;
 		n -= k;

@@ -334,6 +334,15 @@ static void visit_all(void *arg, const struct fh_alert *a)
 	v->n++;
 }
 
+/* Alert number i of a test (source 10.(i / 250).(i % 250).1, at 1 s); its id into id. */
+static void mk_nth(struct fh_alert *a, unsigned i, char *id)
+{
+	char src[32];
+	snprintf(src, sizeof(src), "10.%u.%u.1", i / 250, i % 250);
+	mk(a, src, 22, 1000);
+	strcpy(id, a->id);
+}
+
 static void test_recurring(void **state)
 {
 	(void)state;
@@ -342,10 +351,7 @@ static void test_recurring(void **state)
 	static char ids[200][FH_ALERT_ID_LEN];
 	struct fh_alert a;
 	for (unsigned i = 0; i < 200; i++) {
-		char src[32];
-		snprintf(src, sizeof(src), "10.1.%u.1", i);
-		mk(&a, src, 22, 1000);
-		strcpy(ids[i], a.id);
+		mk_nth(&a, i, ids[i]);
 		assert_int_equal(fh_alert_raise(t, &a), 0);
 	}
 	assert_int_equal(fh_alert_table_tick(t, 5000), 200);
@@ -384,10 +390,7 @@ static void test_index_grows(void **state)
 	static char ids[1500][FH_ALERT_ID_LEN];
 	struct fh_alert a;
 	for (unsigned i = 0; i < 1500; i++) {
-		char src[32];
-		snprintf(src, sizeof(src), "10.%u.%u.1", i / 250, i % 250);
-		mk(&a, src, 22, 1000);
-		strcpy(ids[i], a.id);
+		mk_nth(&a, i, ids[i]);
 		if (i < 1000)
 			assert_int_equal(fh_alert_raise(t, &a), 0);
 	}
