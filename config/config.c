@@ -545,14 +545,6 @@ unsigned fh_config_detect_nets(const struct fh_config *c, struct fh_detect_overr
 	return n;
 }
 
-bool fh_cidr_match(const struct fh_cidr_list *l, const struct fh_ip *ip)
-{
-	for (unsigned i = 0; i < l->n; i++)
-		if (fh_ip_in_prefix(ip, &l->v[i].net, l->v[i].plen128))
-			return true;
-	return false;
-}
-
 static const char *type_name(int type)
 {
 	static const char *const names[] = {"bool", "int", "size (k/M/G)", "duration (ms/s/m/h)",

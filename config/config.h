@@ -109,6 +109,12 @@ void fh_config_dump_markdown(FILE *f);
 unsigned fh_config_detect_nets(const struct fh_config *c, struct fh_detect_override *out);
 
 /* Whether ip is in one of the prefixes. */
-bool fh_cidr_match(const struct fh_cidr_list *l, const struct fh_ip *ip);
+static inline bool fh_cidr_match(const struct fh_cidr_list *l, const struct fh_ip *ip)
+{
+	for (unsigned i = 0; i < l->n; i++)
+		if (fh_ip_in_prefix(ip, &l->v[i].net, l->v[i].plen128))
+			return true;
+	return false;
+}
 
 #endif

@@ -76,18 +76,6 @@ int fh_cidr_parse(const char *s, struct fh_ip *net, unsigned *plen, bool *v4)
 	return 0;
 }
 
-bool fh_ip_in_prefix(const struct fh_ip *ip, const struct fh_ip *net, unsigned plen128)
-{
-	unsigned full = plen128 / 8, rem = plen128 % 8;
-
-	if (memcmp(ip->a, net->a, full) != 0)
-		return false;
-	if (rem == 0)
-		return true;
-	uint8_t mask = (uint8_t)(0xff00u >> rem);
-	return (ip->a[full] & mask) == (net->a[full] & mask);
-}
-
 char *fh_time_fmt(uint64_t ms, char *buf, size_t len)
 {
 	time_t sec = (time_t)(ms / 1000);

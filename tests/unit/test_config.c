@@ -60,6 +60,33 @@ static void test_types(void **state)
 	assert_false(fh_cidr_match(&c.home_net, &ip));
 }
 
+/* fh_ip_in_prefix (the home_net test, and the LPM test's oracle) against its definition,
+ * bit by bit: every prefix length 0..128, addresses equal up to a random bit. */
+static void test_prefix_bits(void **state)
+{
+	(void)state;
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	unsigned in = 0;
+	for (unsigned n = 0; n < 200000; n++) {
+		struct fh_ip a, b;
+		for (int i = 0; i < 16; i++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			a.a[i] = (uint8_t)x;
+		}
+		b = a;
+		unsigned plen = (unsigned)(x >> 20) % 129, flip = (unsigned)(x >> 40) % 129;
+		if (flip < 128) /* 128: equal addresses */
+			b.a[flip / 8] ^= (uint8_t)(0x80u >> (flip % 8));
+		int want = 1;
+		for (unsigned i = 0; i < plen; i++)
+			if ((a.a[i / 8] ^ b.a[i / 8]) & (0x80u >> (i % 8)))
+				want = 0;
+		assert_int_equal(fh_ip_in_prefix(&a, &b, plen), want);
+		in += (unsigned)want;
+	}
+	assert_true(in > 50000 && in < 150000); /* both outcomes, often */
+}
+
 static void test_errors(void **state)
 {
 	(void)state;
@@ -179,6 +206,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_types),
+		cmocka_unit_test(test_prefix_bits),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_committed_defaults),
 		cmocka_unit_test(test_dump_roundtrip),
