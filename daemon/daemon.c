@@ -57,6 +57,7 @@ struct snapshot {
 	struct fh_ft_stats fs;
 	struct fh_sock_rx_stats ss;
 	struct fh_decoder_stats ds;
+	uint64_t ring_waits; /* worker_ctx.ring_waits */
 	unsigned n_ex;
 	struct exporter_snap ex[MAX_SNAP_EXPORTERS];
 };
@@ -69,6 +70,7 @@ struct worker_ctx {
 	struct fh_sock_rx *sock;
 	struct fh_ring *rings[MAX_THREADS]; /* to each shard */
 	bool flushing; /* the final flush: wait for room in the rings (ring_wait) */
+	uint64_t ring_waits; /* times it waited for room (this thread only; in snap) */
 	pthread_t th;
 	pthread_mutex_t mu;
 	struct snapshot snap;
@@ -174,24 +176,33 @@ static void publish(struct worker_ctx *w)
 	if (w->sock)
 		fh_sock_rx_get_stats(w->sock, &w->snap.ss);
 	w->snap.ds = *fh_decoder_stats(fh_worker_decoder(w->wk));
+	w->snap.ring_waits = w->ring_waits;
 	w->snap.n_ex = 0;
 	fh_decoder_foreach_exporter(fh_worker_decoder(w->wk), collect_exporter, &w->snap);
 	pthread_mutex_unlock(&w->mu);
 }
 
-/* The flow table found a shard's ring full. Live, the event is dropped and counted: a worker
- * never waits for the analytics. In the final flush (SIGTERM), every flow still in the table
- * ends at once, far more events than a ring holds, while the shards are still running (they
- * stop when the workers have and the rings are empty): wait for room, up to a second. */
+/* The flow table found a shard's ring full: the shard is behind (a burst, or another job
+ * took its core). The worker waits for room, up to flowtable.ring_wait (1 s), rather than
+ * drop a record it has accepted: meanwhile the input waits where it is (the socket's
+ * receive buffer, the NIC's RX ring), and if that overflows the loss is counted there
+ * (kernel_drops, the port's missed packets), before anything was accepted. After the wait,
+ * or with ring_wait 0, the event is dropped and counted (ring_drops). In the final flush
+ * (SIGTERM), every flow still in the table ends at once, far more events than a ring holds,
+ * while the shards are still running (they stop when the workers have and the rings are
+ * empty): the wait is a second then too. */
 static void ring_wait(void *arg, unsigned ring)
 {
 	struct worker_ctx *w = arg;
-	if (!w->flushing)
+	uint64_t limit = w->flushing ? 1000 : (uint64_t)w->d->cfg.ring_wait;
+	if (!limit)
 		return;
+	w->ring_waits++;
 	rcu_thread_offline();
 	struct fh_ring *r = w->rings[ring];
-	for (int i = 0; i < 20000 && fh_ring_count(r) > r->mask; i++)
-		usleep(50); /* full: all mask + 1 slots taken */
+	uint64_t until = now_ms() + limit;
+	while (fh_ring_count(r) > r->mask && now_ms() < until) /* full: mask + 1 slots taken */
+		usleep(50);
 	rcu_thread_online();
 }
 
@@ -349,13 +360,14 @@ static size_t stats_json(struct fh_daemon *d, char *out, size_t len)
 			"%s{\"id\":%u,\"frames\":%" PRIu64 ",\"datagrams\":%" PRIu64
 			",\"records\":%" PRIu64 ",\"decode_errors\":%" PRIu64
 			",\"kernel_drops\":%" PRIu64 ",\"ring_drops\":%" PRIu64
-			",\"table_full_drops\":%" PRIu64 ",\"flows\":%" PRIu64
+			",\"ring_waits\":%" PRIu64 ",\"table_full_drops\":%" PRIu64 ",\"flows\":%" PRIu64
 			",\"flow_inserts\":%" PRIu64 ",\"expired\":{\"inactive\":%" PRIu64
 			",\"active\":%" PRIu64 ",\"fin\":%" PRIu64 ",\"rst\":%" PRIu64
 			",\"evict\":%" PRIu64 ",\"flush\":%" PRIu64 "},\"denied\":%" PRIu64
 			",\"not_ip\":%" PRIu64 ",\"fragments\":%" PRIu64 ",\"tap_packets\":%" PRIu64 "}",
 			i ? "," : "", i, s->ws.frames, s->ws.datagrams, s->ws.records,
-			s->ws.decode_errors, s->ss.kernel_drops, s->fs.ring_drops, s->fs.full_drops,
+			s->ws.decode_errors, s->ss.kernel_drops, s->fs.ring_drops, s->ring_waits,
+			s->fs.full_drops,
 			s->fs.entries, s->fs.inserts, s->fs.expired[FH_FT_INACTIVE],
 			s->fs.expired[FH_FT_ACTIVE], s->fs.expired[FH_FT_FIN],
 			s->fs.expired[FH_FT_RST], s->fs.expired[FH_FT_EVICT],
@@ -453,6 +465,9 @@ static size_t metrics_text(void *arg, char *out, size_t len)
 	PER_WORKER("flows_active", "gauge", "Flows in the worker's flow table.", sn->fs.entries)
 	PER_WORKER("flow_inserts_total", "counter", "Flows created in the flow table.",
 		sn->fs.inserts)
+	PER_WORKER("ring_waits_total", "counter",
+		"Times the worker waited for room in a full ring to a shard (flowtable.ring_wait).",
+		sn->ring_waits)
 	HDR("drops_total", "counter", "Records or datagrams lost, by where.");
 	for (unsigned i = 0; i < d->nw; i++) {
 		P("flowhound_drops_total{worker=\"%u\",where=\"kernel\"} %" PRIu64 "\n", i,
