@@ -33,7 +33,7 @@ void fh_detect_defaults(struct fh_detect_cfg *c)
 		.mail_jump = 5,
 		.mail_warmup = 5,
 		.p2p_peers = 3,
-		.hosts = 16384,
+		.hosts = 262144,
 	};
 }
 
