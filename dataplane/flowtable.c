@@ -344,11 +344,7 @@ static void remove_entry(struct fh_ft *t, struct entry *e)
 static void end_flow(struct fh_ft *t, struct entry *e, uint8_t cause)
 {
 	t->st.expired[cause]++;
-	if (t->exporters[e->exporter].version <= FH_VER_IPFIX) {
-		remove_entry(t, e); /* exported flows were passed on as they came */
-		return;
-	}
-	struct fh_flow_rec r;
+	struct fh_flow_rec r; /* (entries are flows built from samples: exported ones are not kept) */
 	to_rec(t, e, &r);
 	emit(t, &r, FH_FEV_END, cause);
 	remove_entry(t, e);
@@ -387,11 +383,9 @@ static void wheel_add(struct fh_ft *t, uint32_t i)
  * counts restart from its last packet. */
 static void active_update(struct fh_ft *t, struct entry *e)
 {
-	if (t->exporters[e->exporter].version > FH_VER_IPFIX) {
-		struct fh_flow_rec r;
-		to_rec(t, e, &r);
-		emit(t, &r, FH_FEV_UPDATE, FH_FT_ACTIVE);
-	}
+	struct fh_flow_rec r;
+	to_rec(t, e, &r);
+	emit(t, &r, FH_FEV_UPDATE, FH_FT_ACTIVE);
 	t->st.expired[FH_FT_ACTIVE]++;
 	uint64_t last = e->first_ms + e->last_delta;
 	__atomic_store_n(&e->packets, 0, __ATOMIC_RELAXED);
@@ -590,7 +584,7 @@ void fh_ft_upsert(struct fh_ft *t, const struct fh_flow_rec *r)
 		t->st.entries = t->live;
 	}
 	/* a sampled TCP flow ends with its FIN or RST */
-	if (r->version > FH_VER_IPFIX && r->proto == 6 && (r->tcp_flags & 0x05))
+	if (r->proto == 6 && (r->tcp_flags & 0x05))
 		end_flow(t, e, (r->tcp_flags & 0x04) ? FH_FT_RST : FH_FT_FIN);
 }
 
