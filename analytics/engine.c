@@ -497,6 +497,25 @@ static void pop_add(struct pop *p, uint64_t x)
 	}
 }
 
+/*
+ * A destination's first flood-kind record (a SYN without data, UDP, ICMP: what could be part
+ * of a flood), held here by the destination's hash instead of giving the destination a host
+ * state: most such destinations (DNS, NTP and QUIC servers, one-off peers) get one such flow
+ * in a while and are never flooded, and a single record never raises a flood (8 flows are the
+ * least). The destination's second record takes the state, and the held one is counted first,
+ * so the victim's counts and alerts are those it would have had. A held record whose slot
+ * another destination's takes is not counted for its victim (st.flood_first_dropped).
+ */
+#define HOLD_SLOTS 16384
+struct hold { /* one cache line: what the victim's view reads of a record */
+	struct fh_ip dst, src;
+	uint64_t first_ms, packets;
+	uint32_t last_delta, sampling; /* last_ms - first_ms (saturating) */
+	uint16_t dport;
+	uint8_t proto, tcp_flags, used;
+} __attribute__((aligned(64)));
+_Static_assert(sizeof(struct hold) == 64, "a held record is one cache line");
+
 struct fh_analytics {
 	struct fh_analytics_cfg cfg;
 	struct pending pend;
@@ -511,6 +530,7 @@ struct fh_analytics {
 	struct fh_hs_pool hs; /* the windowed sets */
 	struct worm_port worm[64];
 	struct pop pop[FC_N];
+	struct hold *hold; /* HOLD_SLOTS */
 	struct fh_analytics_stats st;
 };
 
@@ -1489,11 +1509,45 @@ static inline unsigned dst_need(const struct fh_analytics *a, const struct fh_fl
 	       (server_conn(a, &ev->rec) ? DN_SERVER : 0);
 }
 
+static void victim_view(struct fh_analytics *a, const struct fh_flow_rec *r, uint64_t m,
+	uint64_t sh, uint64_t dh, unsigned need);
+
+/* The destination's view of an event: a flood-kind record for a destination without victim
+ * state yet waits for the destination's next (struct hold), which counts it first. */
 static void dst_view(struct fh_analytics *a, const struct fh_flow_rec *r, uint64_t m,
 	uint64_t sh, uint64_t dh, unsigned need)
 {
 	if (!need)
 		return;
+	uint32_t i = host_find(a, &r->dst, dh);
+	if (i == NIL || !a->hosts[i].vpane) {
+		struct hold *hd = &a->hold[dh % HOLD_SLOTS];
+		int held = hd->used && fh_ip_eq(&hd->dst, &r->dst);
+		if (!held && need == DN_FLOOD) {
+			a->st.flood_first_dropped += hd->used;
+			uint64_t d = r->last_ms > r->first_ms ? r->last_ms - r->first_ms : 0;
+			*hd = (struct hold){.dst = r->dst, .src = r->src, .first_ms = r->first_ms,
+				.packets = r->packets,
+				.last_delta = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d,
+				.sampling = r->sampling, .dport = r->dport, .proto = r->proto,
+				.tcp_flags = r->tcp_flags, .used = 1};
+			return;
+		}
+		if (held) { /* counted first, as if it had not waited */
+			struct fh_flow_rec f = {.dst = hd->dst, .src = hd->src,
+				.first_ms = hd->first_ms, .last_ms = hd->first_ms + hd->last_delta,
+				.packets = hd->packets, .sampling = hd->sampling, .dport = hd->dport,
+				.proto = hd->proto, .tcp_flags = hd->tcp_flags};
+			hd->used = 0;
+			victim_view(a, &f, f.sampling ? f.sampling : 1, ip_h(&f.src), dh, DN_FLOOD);
+		}
+	}
+	victim_view(a, r, m, sh, dh, need);
+}
+
+static void victim_view(struct fh_analytics *a, const struct fh_flow_rec *r, uint64_t m,
+	uint64_t sh, uint64_t dh, unsigned need)
+{
 	int kind = flood_kind(r), conn = need & DN_SERVER;
 	a->cur_host = NULL; /* a flood's source is not this host */
 	const struct fh_detect_cfg *c = a->cfg.n_nets ? detect_for(a, &r->dst) : &a->cfg.detect;
@@ -1618,8 +1672,11 @@ struct fh_analytics *fh_analytics_new(
 	/* the sets' blocks: taken in chunks as needed, up to one for every set */
 	int hs_ok = fh_hs_pool_init(&a->hs, a->cap * HOST_SETS) == 0;
 	a->buckets = malloc(nb * sizeof(*a->buckets));
+	a->hold = aligned_alloc(64, HOLD_SLOTS * sizeof(*a->hold));
+	if (a->hold)
+		memset(a->hold, 0, HOLD_SLOTS * sizeof(*a->hold));
 	a->alerts = fh_alert_table_new(&a->cfg.alerts, sinks, n_sinks);
-	if (!a->hosts || !a->pool.bm || !hs_ok || !a->buckets || !a->alerts) {
+	if (!a->hosts || !a->pool.bm || !hs_ok || !a->buckets || !a->hold || !a->alerts) {
 		fh_analytics_free(a);
 		return NULL;
 	}
@@ -1667,6 +1724,7 @@ void fh_analytics_free(struct fh_analytics *a)
 	free(a->pool.bm);
 	fh_hs_pool_free(&a->hs);
 	free(a->buckets);
+	free(a->hold);
 	free(a);
 }
 
@@ -1698,12 +1756,14 @@ static inline void event_prefetch(const struct fh_analytics *a, const struct fh_
 		if (ev->rec.proto == 6 && (c == FC_WEB || c == FC_SSH))
 			host_prefetch(h, LF_LINE, 1);
 	}
+	if (need == DN_FLOOD) /* most such destinations are held (struct hold), not hosts */
+		__builtin_prefetch(&a->hold[dh % HOLD_SLOTS], 1);
 	if (need && (h = host_guess(a, dh))) {
 		host_prefetch(h, 0, 1);
-		if (need & DN_FLOOD)
-			host_prefetch(h, VIC_LINE0, VIC_LINES);
 		if (need & DN_SERVER)
 			host_prefetch(h, SV_LINE0, SV_LINES);
+		if (need & DN_SERVER) /* a server's state is there: its flood counters too */
+			host_prefetch(h, VIC_LINE0, VIC_LINES);
 	}
 }
 

@@ -59,6 +59,9 @@ struct fh_analytics_stats {
 	uint64_t late; /* records too late for a window (older than the pane before the current) */
 	uint64_t sketch_blocks, sketch_bytes; /* the sets' dense blocks in use; the pool's memory */
 	uint64_t sketch_full; /* adds that found no block (memory short): the set stays at 7 */
+	/* a destination's first flood-kind record, held until its second (engine.c, struct
+	 * hold), whose place another destination's took first: not counted for its victim */
+	uint64_t flood_first_dropped;
 };
 void fh_analytics_get_stats(const struct fh_analytics *a, struct fh_analytics_stats *st);
 

@@ -694,6 +694,50 @@ static void test_server_fan_in(void **state)
 	fh_analytics_free(a);
 }
 
+/*
+ * A destination's first flood-kind record waits (engine.c, struct hold) and gives it no host
+ * state; its second takes the state and counts the first before it. A UDP flood whose first
+ * record carries 600 of its 1,500 packets is alerted with all 1,500 and from the first
+ * record's time (without the held record it would stay under 1,000 packets: no alert). Single
+ * records to 20,000 destinations take no state, and those whose slot another took are
+ * counted as dropped (16,384 slots: at least 3,616).
+ */
+static void test_flood_first_record_held(void **state)
+{
+	(void)state;
+	struct fh_analytics_cfg cfg;
+	struct fh_analytics *a = mk(&cfg);
+	struct fh_analytics_stats st0, st;
+	flow(a, "203.0.113.5", "198.51.100.90", 1234, 9999, 17, 0, 600, 60000, T0 + 1000,
+		T0 + 1000);
+	fh_analytics_get_stats(a, &st);
+	assert_int_equal(st.hosts, 1); /* the source only */
+	for (int i = 1; i < 10; i++)
+		flow(a, "203.0.113.5", "198.51.100.90", 1234, 9999, 17, 0, 100, 10000,
+			T0 + 1000 + (uint64_t)i * 100, T0 + 1000 + (uint64_t)i * 100);
+	fh_analytics_get_stats(a, &st);
+	assert_int_equal(st.hosts, 2);
+	struct found f = find(a, FH_ALERT_FLOOD_UDP, "203.0.113.5");
+	assert_int_equal(f.type_n, 1);
+	assert_int_equal(f.last.packets, 1500);
+	assert_int_equal(f.last.first_seen, T0 + 1000);
+	/* the evidence as at detection: the 8th flow, 600 + 7 x 100 packets */
+	assert_non_null(strstr(f.last.evidence, "\"packets\":1300,"));
+
+	fh_analytics_get_stats(a, &st0);
+	char dst[32];
+	for (int i = 0; i < 20000; i++) {
+		snprintf(dst, sizeof(dst), "20.%d.%d.%d", i >> 16, (i >> 8) & 255, i & 255);
+		flow(a, "198.51.100.7", dst, 40000, 53, 17, 0, 1, 70, T0 + 2000 + (uint64_t)i,
+			T0 + 2000 + (uint64_t)i);
+	}
+	fh_analytics_get_stats(a, &st);
+	assert_int_equal(st.hosts - st0.hosts, 1); /* the client: no state for its servers */
+	assert_true(st.flood_first_dropped - st0.flood_first_dropped >= 20000 - 16384);
+	assert_true(st.flood_first_dropped - st0.flood_first_dropped < 20000);
+	fh_analytics_free(a);
+}
+
 static void test_detect_cfg_set(void **state)
 {
 	(void)state;
@@ -726,6 +770,7 @@ int main(void)
 		cmocka_unit_test(test_class_stats_in_evidence),
 		cmocka_unit_test(test_dns_tunnel_far_above_hosts),
 		cmocka_unit_test(test_server_fan_in),
+		cmocka_unit_test(test_flood_first_record_held),
 		cmocka_unit_test(test_detect_cfg_set),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
