@@ -199,9 +199,11 @@ static void ring_wait(void *arg, unsigned ring)
 		return;
 	w->ring_waits++;
 	rcu_thread_offline();
+	/* until the ring is half empty, not until one slot is free: else the worker would wake
+	 * for each burst the shard takes (64 events), refill it and sleep again */
 	struct fh_ring *r = w->rings[ring];
 	uint64_t until = now_ms() + limit;
-	while (fh_ring_count(r) > r->mask && now_ms() < until) /* full: mask + 1 slots taken */
+	while (fh_ring_count(r) > r->mask / 2 && now_ms() < until)
 		usleep(50);
 	rcu_thread_online();
 }
