@@ -3,8 +3,8 @@
  * The analytics engine (see engine.h) and its detectors.
  *
  * Sections: first contacts and the worm table (linear counting bitmaps, Whang et al. 1990);
- * the host table (a fixed pool, chained hash, the idlest of a few sampled hosts evicted when
- * full, as redis does for LRU); per-host state over sliding event-time windows of two panes
+ * the host table (a fixed pool, chained hash, the idlest of the few hosts after a clock hand
+ * evicted when full, an approximation of LRU as CLOCK is); per-host state over sliding event-time windows of two panes
  * (the distinct counts are the sets of sketch.h); the detectors; alert construction.
  *
  * Windows. A window of W ms is two panes of W/2, aligned on event time (the pane of t is
@@ -152,6 +152,7 @@ static inline uint64_t ip_h(const struct fh_ip *ip)
 /* ---- types ---------------------------------------------------------------------------- */
 
 #define NIL UINT32_MAX
+#define EVICT_GROUP 8 /* hosts looked at for an eviction */
 #define SLOTS 2
 
 /* A windowed quantity: the window's total and the current pane's share. */
@@ -524,7 +525,7 @@ struct fh_analytics {
 	struct fh_alert_table *alerts;
 	struct host *hosts;
 	uint32_t *buckets, bmask, n_hosts, cap;
-	uint64_t rng;
+	uint32_t hand; /* eviction's clock hand: the first host of the next group */
 	uint64_t pane_ms, slow_pane_ms; /* half of window_ms, of scan_slow_window_ms */
 	struct lc_pool pool; /* first contacts */
 	struct fh_hs_pool hs; /* the windowed sets */
@@ -600,13 +601,18 @@ static struct host *host_get(struct fh_analytics *a, const struct fh_ip *ip, uin
 	if (fresh) {
 		idx = a->n_hosts++; /* the pool is taken in order: untouched pages stay unmapped */
 	} else {
-		/* full: evict the idlest of 8 sampled hosts */
-		for (int k = 0; k < 8; k++) {
-			a->rng = a->rng * 6364136223846793005ull + 1442695040888963407ull;
-			uint32_t c = (uint32_t)(a->rng >> 33) % a->cap;
+		/* full: evict the idlest of the next EVICT_GROUP hosts of the pool after a clock
+		 * hand, which then moves past them. A host is looked at again only when the hand
+		 * has gone round the pool (as in CLOCK, an approximation of LRU), and the next
+		 * group's first lines are loaded now, one eviction ahead: sampling hosts at random
+		 * waited for 8 cache misses at each eviction (1.27 M events/s through evictions) */
+		uint32_t g = a->cap < EVICT_GROUP ? a->cap : EVICT_GROUP, c = a->hand;
+		for (uint32_t k = 0; k < g; k++, c = c + 1 < a->cap ? c + 1 : 0)
 			if (idx == NIL || a->hosts[c].last_seen < a->hosts[idx].last_seen)
 				idx = c;
-		}
+		a->hand = c;
+		for (uint32_t k = 0; k < g; k++, c = c + 1 < a->cap ? c + 1 : 0)
+			__builtin_prefetch(&a->hosts[c].last_seen);
 		host_unlink(a, idx);
 		host_release(a, &a->hosts[idx]);
 		a->st.evictions++;
@@ -1654,8 +1660,10 @@ struct fh_analytics *fh_analytics_new(
 	if (!a->cfg.detect.window_ms)
 		fh_detect_defaults(&a->cfg.detect);
 	a->cap = a->cfg.detect.hosts ? a->cfg.detect.hosts : 16384;
+	/* two buckets or more a host: chains of half a host on average, so that a lookup and
+	 * an eviction's unlink (a walk from the bucket) meet few other hosts' lines */
 	uint32_t nb = 16;
-	while (nb < a->cap)
+	while (nb < a->cap * 2ull && nb < (1u << 31))
 		nb <<= 1;
 	a->bmask = nb - 1;
 	/* Both pools are reserved at their full size and filled in order: a page costs memory
@@ -1682,7 +1690,6 @@ struct fh_analytics *fh_analytics_new(
 	}
 	for (uint32_t i = 0; i < nb; i++)
 		a->buckets[i] = NIL;
-	a->rng = 0x853c49e6748fea9bull;
 	return a;
 }
 
@@ -1743,7 +1750,8 @@ static inline void event_one(struct fh_analytics *a, const struct fh_flow_event 
 
 /* The host lines an event will touch: the source's first two, its flow class's (the web
  * class is in the second) and, for web and SSH over TCP, its long flow's; the destination's
- * lookup line and its flood counters or its fan-in. */
+ * lookup line, and its fan-in and flood counters when it is a server, or else the slot that
+ * holds its first flood-kind record (struct hold). */
 static inline void event_prefetch(const struct fh_analytics *a, const struct fh_flow_event *ev,
 	uint64_t sh, uint64_t dh, unsigned need)
 {
@@ -1760,10 +1768,10 @@ static inline void event_prefetch(const struct fh_analytics *a, const struct fh_
 		__builtin_prefetch(&a->hold[dh % HOLD_SLOTS], 1);
 	if (need && (h = host_guess(a, dh))) {
 		host_prefetch(h, 0, 1);
-		if (need & DN_SERVER)
+		if (need & DN_SERVER) { /* a server's state is there: its flood counters too */
 			host_prefetch(h, SV_LINE0, SV_LINES);
-		if (need & DN_SERVER) /* a server's state is there: its flood counters too */
 			host_prefetch(h, VIC_LINE0, VIC_LINES);
+		}
 	}
 }
 

@@ -18,6 +18,10 @@
  * mix is alert-heavy (bench/RESULTS.md: each host's DNS flow comes round often, in large
  * packets: 8,030 dns.tunnel alerts); with `quiet`, DNS flows are one query of 60 - 90 bytes,
  * as a normal client's, and the engine's work is that of a network without an attack.
+ * The pool holds twice HOSTS host states (the inside hosts and their peers); with
+ * FH_BENCH_STATES=N it holds N, and a network larger than that goes through evictions, as a
+ * daemon's shard does at its default (262,144) on a large network:
+ * `FH_BENCH_STATES=262144 bench_engine 1000000 0 10000000 all`.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,6 +109,8 @@ int main(int argc, char **argv)
 	struct fh_analytics_cfg cfg = {.home_net = &home};
 	fh_detect_defaults(&cfg.detect);
 	cfg.detect.hosts = hosts * 2; /* inside hosts and their peers */
+	if (getenv("FH_BENCH_STATES")) /* fewer: a network larger than the pool (evictions) */
+		cfg.detect.hosts = (uint32_t)atoi(getenv("FH_BENCH_STATES"));
 	long before = rss_kb();
 	struct fh_analytics *a = fh_analytics_new(&cfg, NULL, 0);
 	if (!a)
