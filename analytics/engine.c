@@ -525,6 +525,7 @@ struct fh_analytics {
 	struct fh_alert_table *alerts;
 	struct host *hosts;
 	uint32_t *buckets, bmask, n_hosts, cap;
+	uint32_t *prev; /* a host's backward link in its hash chain (NIL: first) */
 	uint32_t hand; /* eviction's clock hand: the first host of the next group */
 	uint64_t pane_ms, slow_pane_ms; /* half of window_ms, of scan_slow_window_ms */
 	struct lc_pool pool; /* first contacts */
@@ -537,12 +538,18 @@ struct fh_analytics {
 
 /* ---- host table ----------------------------------------------------------------------- */
 
+/* Take host idx out of its hash chain: chains are linked both ways (the backward link in
+ * a->prev, loaded with the eviction's group), so nothing is read but the host's own first
+ * line, and what is written (its neighbours' links, or the bucket) does not wait. */
 static void host_unlink(struct fh_analytics *a, uint32_t idx)
 {
-	uint32_t *pp = &a->buckets[(uint32_t)ip_h(&a->hosts[idx].ip) & a->bmask];
-	while (*pp != idx)
-		pp = &a->hosts[*pp].next;
-	*pp = a->hosts[idx].next;
+	uint32_t n = a->hosts[idx].next, p = a->prev[idx];
+	if (p == NIL)
+		a->buckets[(uint32_t)ip_h(&a->hosts[idx].ip) & a->bmask] = n;
+	else
+		a->hosts[p].next = n;
+	if (n != NIL)
+		a->prev[n] = p;
 }
 
 /* Give an evicted host's bitmap and blocks back to their pools: only the sets h->dense
@@ -611,8 +618,10 @@ static struct host *host_get(struct fh_analytics *a, const struct fh_ip *ip, uin
 			if (idx == NIL || a->hosts[c].last_seen < a->hosts[idx].last_seen)
 				idx = c;
 		a->hand = c;
-		for (uint32_t k = 0; k < g; k++, c = c + 1 < a->cap ? c + 1 : 0)
+		for (uint32_t k = 0; k < g; k++, c = c + 1 < a->cap ? c + 1 : 0) {
 			__builtin_prefetch(&a->hosts[c].last_seen);
+			__builtin_prefetch(&a->prev[c]);
+		}
 		host_unlink(a, idx);
 		host_release(a, &a->hosts[idx]);
 		a->st.evictions++;
@@ -626,6 +635,9 @@ static struct host *host_get(struct fh_analytics *a, const struct fh_ip *ip, uin
 	h->last_seen = t;
 	uint32_t b = (uint32_t)hash & a->bmask;
 	h->next = a->buckets[b];
+	if (h->next != NIL)
+		a->prev[h->next] = idx;
+	a->prev[idx] = NIL;
 	a->buckets[b] = idx;
 	a->st.hosts = a->n_hosts;
 	return h;
@@ -1680,11 +1692,13 @@ struct fh_analytics *fh_analytics_new(
 	/* the sets' blocks: taken in chunks as needed, up to one for every set */
 	int hs_ok = fh_hs_pool_init(&a->hs, a->cap * HOST_SETS) == 0;
 	a->buckets = malloc(nb * sizeof(*a->buckets));
+	a->prev = malloc((size_t)a->cap * sizeof(*a->prev));
 	a->hold = aligned_alloc(64, HOLD_SLOTS * sizeof(*a->hold));
 	if (a->hold)
 		memset(a->hold, 0, HOLD_SLOTS * sizeof(*a->hold));
 	a->alerts = fh_alert_table_new(&a->cfg.alerts, sinks, n_sinks);
-	if (!a->hosts || !a->pool.bm || !hs_ok || !a->buckets || !a->hold || !a->alerts) {
+	if (!a->hosts || !a->pool.bm || !hs_ok || !a->buckets || !a->prev || !a->hold ||
+		!a->alerts) {
 		fh_analytics_free(a);
 		return NULL;
 	}
@@ -1731,6 +1745,7 @@ void fh_analytics_free(struct fh_analytics *a)
 	free(a->pool.bm);
 	fh_hs_pool_free(&a->hs);
 	free(a->buckets);
+	free(a->prev);
 	free(a->hold);
 	free(a);
 }
