@@ -527,6 +527,8 @@ struct fh_analytics {
 	uint32_t *buckets, bmask, n_hosts, cap;
 	uint32_t *prev; /* a host's backward link in its hash chain (NIL: first) */
 	uint32_t hand; /* eviction's clock hand: the first host of the next group */
+	uint32_t next_victim; /* evict_pick's choice for the next eviction (NIL: none) */
+	uint64_t next_victim_seen; /* its last_seen then: a host used since is not evicted */
 	uint64_t pane_ms, slow_pane_ms; /* half of window_ms, of scan_slow_window_ms */
 	struct lc_pool pool; /* first contacts */
 	struct fh_hs_pool hs; /* the windowed sets */
@@ -594,6 +596,29 @@ static inline void host_prefetch(const char *h, unsigned from, unsigned lines)
 	__asm__ volatile("");
 }
 
+/*
+ * The host the next eviction takes: the idlest of the next EVICT_GROUP hosts of the pool
+ * after a clock hand, which then moves past them. A host is looked at again only when the
+ * hand has gone round the pool (as in CLOCK, an approximation of LRU). Chosen one eviction
+ * ahead: the next group's first lines and backward links are loaded then, and the chosen
+ * host's lines up to its victim section, which its successor clears and writes at once.
+ */
+static uint32_t evict_pick(struct fh_analytics *a)
+{
+	uint32_t g = a->cap < EVICT_GROUP ? a->cap : EVICT_GROUP, c = a->hand, idx = NIL;
+	for (uint32_t k = 0; k < g; k++, c = c + 1 < a->cap ? c + 1 : 0)
+		if (idx == NIL || a->hosts[c].last_seen < a->hosts[idx].last_seen)
+			idx = c;
+	a->hand = c;
+	for (uint32_t k = 0; k < g; k++, c = c + 1 < a->cap ? c + 1 : 0) {
+		__builtin_prefetch(&a->hosts[c].last_seen);
+		__builtin_prefetch(&a->prev[c]);
+	}
+	for (unsigned l = 1; l < (VIC_SECTION + 63) / 64; l++)
+		__builtin_prefetch((const char *)&a->hosts[idx] + 64 * l, 1);
+	return idx;
+}
+
 static struct host *host_get(struct fh_analytics *a, const struct fh_ip *ip, uint64_t hash,
 	uint64_t t)
 {
@@ -608,20 +633,14 @@ static struct host *host_get(struct fh_analytics *a, const struct fh_ip *ip, uin
 	if (fresh) {
 		idx = a->n_hosts++; /* the pool is taken in order: untouched pages stay unmapped */
 	} else {
-		/* full: evict the idlest of the next EVICT_GROUP hosts of the pool after a clock
-		 * hand, which then moves past them. A host is looked at again only when the hand
-		 * has gone round the pool (as in CLOCK, an approximation of LRU), and the next
-		 * group's first lines are loaded now, one eviction ahead: sampling hosts at random
-		 * waited for 8 cache misses at each eviction (1.27 M events/s through evictions) */
-		uint32_t g = a->cap < EVICT_GROUP ? a->cap : EVICT_GROUP, c = a->hand;
-		for (uint32_t k = 0; k < g; k++, c = c + 1 < a->cap ? c + 1 : 0)
-			if (idx == NIL || a->hosts[c].last_seen < a->hosts[idx].last_seen)
-				idx = c;
-		a->hand = c;
-		for (uint32_t k = 0; k < g; k++, c = c + 1 < a->cap ? c + 1 : 0) {
-			__builtin_prefetch(&a->hosts[c].last_seen);
-			__builtin_prefetch(&a->prev[c]);
-		}
+		/* full: evict the host evict_pick chose at the eviction before (its lines are
+		 * loaded by now), unless it has been used since */
+		idx = a->next_victim;
+		if (idx == NIL || a->hosts[idx].last_seen != a->next_victim_seen)
+			idx = evict_pick(a);
+		uint32_t nv = evict_pick(a);
+		a->next_victim = nv == idx ? NIL : nv;
+		a->next_victim_seen = a->hosts[nv].last_seen;
 		host_unlink(a, idx);
 		host_release(a, &a->hosts[idx]);
 		a->st.evictions++;
@@ -1704,6 +1723,7 @@ struct fh_analytics *fh_analytics_new(
 	}
 	for (uint32_t i = 0; i < nb; i++)
 		a->buckets[i] = NIL;
+	a->next_victim = NIL;
 	return a;
 }
 

@@ -738,6 +738,59 @@ static void test_flood_first_record_held(void **state)
 	fh_analytics_free(a);
 }
 
+/*
+ * Eviction (a full pool of 16 host states, sources only): the host evicted is the idlest of
+ * the next 8 after the clock hand, chosen one eviction ahead, but not if it has been used
+ * since it was chosen. Host 198.51.100.9 (the idlest of the second 8) opens SMTP to 10
+ * outside servers and is chosen for the next eviction when a new host comes; it sends a web
+ * flow, another new host comes, and then it opens SMTP to 10 more servers: spam.smtp (20
+ * servers in a window) only if its state was kept. Hosts that were not used are evicted.
+ */
+static void test_eviction_spares_a_host_used_since(void **state)
+{
+	(void)state;
+	struct fh_analytics_cfg cfg;
+	struct fh_analytics *a = mk_hosts(&cfg, 16);
+	flow_roles = FH_ROLE_SRC;
+	char h[32], mx[32];
+	for (int i = 0; i < 16; i++) {
+		snprintf(h, sizeof(h), "198.51.100.%d", 1 + i);
+		flow(a, h, "192.0.2.1", 40000, 443, 6, 0x1b, 10, 5000, T0 + 1 + (uint64_t)i,
+			T0 + 1 + (uint64_t)i);
+		for (int k = 0; i == 8 && k < 10; k++) {
+			snprintf(mx, sizeof(mx), "203.0.113.%d", 100 + k);
+			flow(a, h, mx, 40000, 25, 6, 0x1b, 20, 20000, T0 + 9, T0 + 9);
+		}
+	}
+	struct fh_analytics_stats st;
+	fh_analytics_get_stats(a, &st);
+	assert_int_equal(st.evictions, 0);
+	flow(a, "203.0.113.1", "192.0.2.1", 40000, 443, 6, 0x1b, 10, 5000, T0 + 17, T0 + 17);
+	flow(a, "198.51.100.9", "192.0.2.1", 40001, 443, 6, 0x1b, 10, 5000, T0 + 18, T0 + 18);
+	flow(a, "203.0.113.2", "192.0.2.1", 40000, 443, 6, 0x1b, 10, 5000, T0 + 19, T0 + 19);
+	fh_analytics_get_stats(a, &st);
+	assert_int_equal(st.evictions, 2);
+	assert_int_equal(find(a, FH_ALERT_SPAM_SMTP, "198.51.100.9").type_n, 0);
+	for (int k = 10; k < 20; k++) {
+		snprintf(mx, sizeof(mx), "203.0.113.%d", 100 + k);
+		flow(a, "198.51.100.9", mx, 40000, 25, 6, 0x1b, 20, 20000, T0 + 20, T0 + 20);
+	}
+	struct found f = find(a, FH_ALERT_SPAM_SMTP, "198.51.100.9");
+	assert_int_equal(f.type_n, 1);
+	assert_int_equal(f.last.targets, 20);
+	/* and one that was not used since: 198.51.100.1, the idlest of all, was evicted */
+	fh_analytics_get_stats(a, &st);
+	uint64_t ev = st.evictions;
+	for (int k = 0; k < 20; k++) {
+		snprintf(mx, sizeof(mx), "203.0.113.%d", 150 + k);
+		flow(a, "198.51.100.1", mx, 40000, 25, 6, 0x1b, 20, 20000, T0 + 21, T0 + 21);
+	}
+	fh_analytics_get_stats(a, &st);
+	assert_int_equal(st.evictions, ev + 1); /* it came back as a new host */
+	flow_roles = FH_ROLE_SRC | FH_ROLE_DST;
+	fh_analytics_free(a);
+}
+
 static void test_detect_cfg_set(void **state)
 {
 	(void)state;
@@ -771,6 +824,7 @@ int main(void)
 		cmocka_unit_test(test_dns_tunnel_far_above_hosts),
 		cmocka_unit_test(test_server_fan_in),
 		cmocka_unit_test(test_flood_first_record_held),
+		cmocka_unit_test(test_eviction_spares_a_host_used_since),
 		cmocka_unit_test(test_detect_cfg_set),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
