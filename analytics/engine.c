@@ -619,10 +619,10 @@ static uint32_t evict_pick(struct fh_analytics *a)
 	return idx;
 }
 
-static struct host *host_get(struct fh_analytics *a, const struct fh_ip *ip, uint64_t hash,
-	uint64_t t)
+/* The host at idx, found by host_find (NIL: none yet, it is made; the pool may evict). */
+static struct host *host_at(struct fh_analytics *a, uint32_t idx, const struct fh_ip *ip,
+	uint64_t hash, uint64_t t)
 {
-	uint32_t idx = host_find(a, ip, hash);
 	if (idx != NIL) {
 		struct host *h = &a->hosts[idx];
 		if (t > h->last_seen)
@@ -660,6 +660,12 @@ static struct host *host_get(struct fh_analytics *a, const struct fh_ip *ip, uin
 	a->buckets[b] = idx;
 	a->st.hosts = a->n_hosts;
 	return h;
+}
+
+static struct host *host_get(struct fh_analytics *a, const struct fh_ip *ip, uint64_t hash,
+	uint64_t t)
+{
+	return host_at(a, host_find(a, ip, hash), ip, hash, t);
 }
 
 /* ---- alerts --------------------------------------------------------------------------- */
@@ -1547,7 +1553,7 @@ static inline unsigned dst_need(const struct fh_analytics *a, const struct fh_fl
 }
 
 static void victim_view(struct fh_analytics *a, const struct fh_flow_rec *r, uint64_t m,
-	uint64_t sh, uint64_t dh, unsigned need);
+	uint64_t sh, uint64_t dh, unsigned need, uint32_t idx);
 
 /* The destination's view of an event: a flood-kind record for a destination without victim
  * state yet waits for the destination's next (struct hold), which counts it first. */
@@ -1576,20 +1582,22 @@ static void dst_view(struct fh_analytics *a, const struct fh_flow_rec *r, uint64
 				.packets = hd->packets, .sampling = hd->sampling, .dport = hd->dport,
 				.proto = hd->proto, .tcp_flags = hd->tcp_flags};
 			hd->used = 0;
-			victim_view(a, &f, f.sampling ? f.sampling : 1, ip_h(&f.src), dh, DN_FLOOD);
+			victim_view(a, &f, f.sampling ? f.sampling : 1, ip_h(&f.src), dh, DN_FLOOD, i);
+			i = host_find(a, &r->dst, dh); /* made now (and the pool may have evicted) */
 		}
 	}
-	victim_view(a, r, m, sh, dh, need);
+	victim_view(a, r, m, sh, dh, need, i);
 }
 
+/* idx: the destination's host (host_find; NIL: none yet) */
 static void victim_view(struct fh_analytics *a, const struct fh_flow_rec *r, uint64_t m,
-	uint64_t sh, uint64_t dh, unsigned need)
+	uint64_t sh, uint64_t dh, unsigned need, uint32_t idx)
 {
 	int kind = flood_kind(r), conn = need & DN_SERVER;
 	a->cur_host = NULL; /* a flood's source is not this host */
 	const struct fh_detect_cfg *c = a->cfg.n_nets ? detect_for(a, &r->dst) : &a->cfg.detect;
 	uint64_t t = r->last_ms;
-	struct host *h = host_get(a, &r->dst, dh, t);
+	struct host *h = host_at(a, idx, &r->dst, dh, t);
 	victim_init(h, t);
 	if (conn)
 		server_view(a, h, r, sh);
