@@ -4,8 +4,9 @@
  *
  * Sections: first contacts and the worm table (linear counting bitmaps, Whang et al. 1990);
  * the host table (a fixed pool, chained hash, the idlest of the few hosts after a clock hand
- * evicted when full, an approximation of LRU as CLOCK is); per-host state over sliding event-time windows of two panes
- * (the distinct counts are the sets of sketch.h); the detectors; alert construction.
+ * evicted when full, an approximation of LRU as CLOCK is); per-host state over sliding
+ * event-time windows of two panes (the distinct counts are the sets of sketch.h); the
+ * detectors; alert construction.
  *
  * Windows. A window of W ms is two panes of W/2, aligned on event time (the pane of t is
  * t / (W/2)), so the counts of a host always cover the pane its newest record is in and the
@@ -675,6 +676,13 @@ static int inside(const struct fh_analytics *a, const struct fh_ip *ip)
 	return a->cfg.home_net && a->cfg.home_net->n && fh_cidr_match(a->cfg.home_net, ip);
 }
 
+/* Inside home_net, or any host when none is set: whose traffic is judged as a campus
+ * host's (the shard's population, a server's fan-in, spam from a non-mail server). */
+static int judged_inside(const struct fh_analytics *a, const struct fh_ip *ip)
+{
+	return !a->cfg.home_net || !a->cfg.home_net->n || fh_cidr_match(a->cfg.home_net, ip);
+}
+
 static int allowed(const struct fh_cidr_list *l, const struct fh_ip *ip)
 {
 	return l && l->n && fh_cidr_match(l, ip);
@@ -922,7 +930,7 @@ static void roll_src(struct fh_analytics *a, struct host *h, uint32_t old, unsig
 			if (h->base_windows < UINT16_MAX)
 				h->base_windows++;
 			/* and of what is normal here: the inside hosts' (all, without home_net) */
-			if (!a->cfg.home_net || !a->cfg.home_net->n || inside(a, &h->ip))
+			if (judged_inside(a, &h->ip))
 				for (unsigned i = 0; i < FC_N; i++)
 					if (host_fc(h, i)->bytes.win)
 						pop_add(&a->pop[i], host_fc(h, i)->bytes.win);
@@ -970,7 +978,7 @@ static inline int pane_of(uint32_t *pane, uint64_t len, uint64_t t, uint32_t *ol
 static inline int server_conn(const struct fh_analytics *a, const struct fh_flow_rec *r)
 {
 	return r->proto == 6 && (r->tcp_flags & 0x02) && r->dport < r->sport &&
-	       (!a->cfg.home_net || !a->cfg.home_net->n || inside(a, &r->dst));
+	       judged_inside(a, &r->dst);
 }
 
 /* The host's first record as a victim or server: its section starts empty, its flood ring
@@ -1375,7 +1383,7 @@ static void src_view(
 	/* spam: an inside host (not a mail server) speaking SMTP to many outside hosts, or a
 	 * mail server whose SMTP fan-out jumps far above its own baseline */
 	if (r->dport == 25 && r->proto == 6 && !inside(a, &r->dst) &&
-		(!a->cfg.home_net || !a->cfg.home_net->n || inside(a, &r->src))) {
+		judged_inside(a, &r->src)) {
 		int mail = allowed(a->cfg.allow_mail, &r->src);
 		t64_note(&h->smtp_first, r->first_ms, cur);
 		host_set_add(p, h, S_SMTP, dh, cur);
@@ -1699,8 +1707,8 @@ struct fh_analytics *fh_analytics_new(
 	if (!a->cfg.detect.window_ms)
 		fh_detect_defaults(&a->cfg.detect);
 	a->cap = a->cfg.detect.hosts ? a->cfg.detect.hosts : 16384;
-	/* two buckets or more a host: chains of half a host on average, so that a lookup and
-	 * an eviction's unlink (a walk from the bucket) meet few other hosts' lines */
+	/* two buckets or more a host: chains of half a host on average, so that a lookup meets
+	 * few other hosts' lines */
 	uint32_t nb = 16;
 	while (nb < a->cap * 2ull && nb < (1u << 31))
 		nb <<= 1;

@@ -650,7 +650,8 @@ static void test_dns_tunnel_far_above_hosts(void **state)
  * A server's fan-in: an inside web server takes 30 connections (from 30 clients), 10 SYNs
  * that no handshake follows (10 more sources), refuses 5 with a RST, then a SYN flood from
  * one more source: the flood's evidence gives the port's attempts, unanswered, refused and
- * sources over the window, as they were when it was detected. A connection to an outside server gives it no state.
+ * sources over the window, as they were when it was detected. A connection to an outside
+ * server gives it no state.
  */
 static void test_server_fan_in(void **state)
 {
