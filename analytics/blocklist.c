@@ -22,21 +22,43 @@ struct level { /* the prefixes of one length: open addressing over entry indices
 	uint32_t cap, n;
 };
 
+/*
+ * A multibit trie with the prefixes pushed to its leaves: a node is an array of 2^stride
+ * slots indexed by the next stride bits of the address; a slot holds a child node
+ * (TRIE_CHILD | its offset in slot[]) or the longest prefix that covers all of the slot's
+ * addresses (entry index + 1; 0: none). A lookup reads one slot a level and stops at the
+ * first that is not a child: that slot's prefix is the longest match. The first level takes
+ * 16 bits (a table of 256 KB), so that an address in no listed network, nearly every one,
+ * costs one read.
+ */
+#define TRIE_CHILD 0x80000000u
+struct trie {
+	uint32_t *slot;
+	size_t n, cap; /* slots in use and allocated; the root is at 0 */
+	const uint8_t *stride; /* bits a level, summing to the family's width */
+	uint32_t def; /* the longest prefix covering every address of the family (index + 1) */
+	uint32_t nodes;
+};
+/* Below the first 16 bits, 4 bits a level (a node of 64 bytes, one cache line), so that a
+ * long prefix takes little memory: an IPv4 /24 128 bytes, an IPv6 /48 512. */
+static const uint8_t stride4[] = {16, 4, 4, 4, 4};
+static const uint8_t stride6[] = {16, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+	4, 4, 4, 4, 4, 4, 4, 4, 4};
+_Static_assert(sizeof(stride4) == 1 + 4 && sizeof(stride6) == 1 + 28, "16 bits, then 4 a level");
+
+struct x4 { /* an IPv4 /32: its address, and its entry index + 1 (0: empty slot) */
+	uint32_t addr, v;
+};
+
 struct fh_blocklist_set {
 	struct entry *e;
 	uint32_t n, cap;
 	char names[64][32];
 	unsigned n_names;
-	struct level lv[129];
-	/* the lengths to probe, by the address's first byte (IPv4: its first octet): bit L of
-	 * by4[b] for an IPv4 prefix of length L whose first octet can be b; bit L of by6[b]
-	 * (three words) for an IPv6 prefix of length L. IPv6 prefixes that cover
-	 * ::ffff:0:0/96 (hence every IPv4 address) are probed for IPv4 addresses too:
-	 * cover4, longest first. */
-	uint64_t by4[256];
-	uint64_t by6[256][3];
-	uint8_t cover4[97];
-	unsigned n_cover4;
+	struct level lv[129]; /* by length: each prefix once (duplicates) and the IPv6 /128s */
+	struct trie t4, t6; /* the IPv4 prefixes shorter than /32, the IPv6 ones than /128 */
+	struct x4 *x4; /* the IPv4 /32s, open addressing (most lists are single addresses) */
+	uint32_t x4cap, x4n;
 };
 
 static uint32_t hash_ip(const struct fh_ip *ip, unsigned plen)
@@ -49,6 +71,11 @@ static uint32_t hash_ip(const struct fh_ip *ip, unsigned plen)
 	return (uint32_t)(h * 0x94d049bb133111ebull >> 32);
 }
 
+static inline uint32_t hash_v4(uint32_t addr, uint32_t cap)
+{
+	return (uint32_t)((addr * 0x9e3779b97f4a7c15ull) >> 32) & (cap - 1);
+}
+
 static void mask(struct fh_ip *ip, unsigned plen)
 {
 	if (plen >= 128)
@@ -58,30 +85,29 @@ static void mask(struct fh_ip *ip, unsigned plen)
 	memset(ip->a + byte + 1, 0, 15 - byte);
 }
 
-/* the first-byte values a prefix of len bits starting with byte b can have */
-static void byte_range(uint8_t b, unsigned len, unsigned *lo, unsigned *hi)
+/* An address as one big-endian number: IPv4 in the top 32 bits. */
+typedef unsigned __int128 u128;
+static inline u128 key_of(const struct fh_ip *ip, int v4)
 {
-	unsigned span = len >= 8 ? 1 : 1u << (8 - len);
-	*lo = b & ~(span - 1);
-	*hi = *lo + span - 1;
+	u128 k = 0;
+	for (unsigned i = v4 ? 12 : 0; i < 16; i++)
+		k = k << 8 | ip->a[i];
+	return v4 ? k << 96 : k;
 }
 
-/* add plen to a descending list of lengths, once */
-static void add_len(uint8_t *v, unsigned *n, unsigned plen)
+static inline uint32_t bits(u128 k, unsigned off, unsigned n)
 {
-	unsigned i = 0;
-	while (i < *n && v[i] > plen)
-		i++;
-	if (i < *n && v[i] == plen)
-		return;
-	memmove(v + i + 1, v + i, *n - i);
-	v[i] = (uint8_t)plen;
-	(*n)++;
+	return (uint32_t)(k >> (128 - off - n)) & ((1u << n) - 1);
 }
 
 struct fh_blocklist_set *fh_blocklist_set_new(void)
 {
-	return calloc(1, sizeof(struct fh_blocklist_set));
+	struct fh_blocklist_set *s = calloc(1, sizeof(struct fh_blocklist_set));
+	if (s) {
+		s->t4.stride = stride4;
+		s->t6.stride = stride6;
+	}
+	return s;
 }
 
 void fh_blocklist_set_free(struct fh_blocklist_set *s)
@@ -90,10 +116,14 @@ void fh_blocklist_set_free(struct fh_blocklist_set *s)
 		return;
 	for (int i = 0; i <= 128; i++)
 		free(s->lv[i].slot);
+	free(s->t4.slot);
+	free(s->t6.slot);
+	free(s->x4);
 	free(s->e);
 	free(s);
 }
 
+/* 1 when the prefix is there already (the first list keeps it), 0 when added, or -ENOMEM */
 static int level_insert(struct fh_blocklist_set *s, struct level *l, uint32_t idx)
 {
 	if ((l->n + 1) * 2 > l->cap) {
@@ -119,12 +149,128 @@ static int level_insert(struct fh_blocklist_set *s, struct level *l, uint32_t id
 	while (l->slot[k]) {
 		const struct entry *o = &s->e[l->slot[k] - 1];
 		if (fh_ip_eq(&o->net, &e->net))
-			return 0; /* duplicate prefix: the first list keeps it */
+			return 1;
 		k = (k + 1) & (l->cap - 1);
 	}
 	l->slot[k] = idx + 1;
 	l->n++;
 	return 0;
+}
+
+static int x4_insert(struct fh_blocklist_set *s, uint32_t addr, uint32_t v)
+{
+	if ((s->x4n + 1) * 2 > s->x4cap) {
+		uint32_t ncap = s->x4cap ? s->x4cap * 2 : 64;
+		struct x4 *nx = calloc(ncap, sizeof(*nx));
+		if (!nx)
+			return -ENOMEM;
+		for (uint32_t i = 0; i < s->x4cap; i++) {
+			if (!s->x4[i].v)
+				continue;
+			uint32_t k = hash_v4(s->x4[i].addr, ncap);
+			while (nx[k].v)
+				k = (k + 1) & (ncap - 1);
+			nx[k] = s->x4[i];
+		}
+		free(s->x4);
+		s->x4 = nx;
+		s->x4cap = ncap;
+	}
+	uint32_t k = hash_v4(addr, s->x4cap);
+	while (s->x4[k].v)
+		k = (k + 1) & (s->x4cap - 1);
+	s->x4[k] = (struct x4){addr, v};
+	s->x4n++;
+	return 0;
+}
+
+/* A new node of level lev, every slot holding v; its offset, or -1 without memory. */
+static long trie_node(struct trie *t, unsigned lev, uint32_t v)
+{
+	size_t sz = (size_t)1 << t->stride[lev];
+	if (t->n + sz > t->cap) {
+		size_t ncap = t->cap ? t->cap * 2 : sz;
+		while (ncap < t->n + sz)
+			ncap *= 2;
+		if (ncap >= TRIE_CHILD)
+			return -1;
+		uint32_t *ns = realloc(t->slot, ncap * sizeof(*ns));
+		if (!ns)
+			return -1;
+		t->slot = ns;
+		t->cap = ncap;
+	}
+	size_t o = t->n;
+	for (size_t i = 0; i < sz; i++)
+		t->slot[o + i] = v;
+	t->n += sz;
+	t->nodes++;
+	return (long)o;
+}
+
+/* Slot i of the node at o (level lev) gets entry v of length plen wherever the prefix
+ * there is shorter, in its whole subtree when it is a child. */
+static void trie_fill(struct trie *t, const struct entry *e, size_t o, unsigned lev, uint32_t i,
+	uint32_t v, unsigned plen)
+{
+	uint32_t x = t->slot[o + i];
+	if (x & TRIE_CHILD) {
+		uint32_t sz = 1u << t->stride[lev + 1];
+		for (uint32_t j = 0; j < sz; j++)
+			trie_fill(t, e, x & ~TRIE_CHILD, lev + 1, j, v, plen);
+	} else if (!x || e[x - 1].plen < plen) {
+		t->slot[o + i] = v;
+	}
+}
+
+/* Entry v (index + 1), a prefix of len bits of the family (1 .. width - 1) whose address is
+ * k; plen is its length in 128-bit terms, which orders it against the others. */
+static int trie_insert(struct trie *t, const struct entry *e, u128 k, unsigned len, uint32_t v,
+	unsigned plen)
+{
+	if (!t->slot && trie_node(t, 0, 0) < 0)
+		return -ENOMEM;
+	size_t o = 0;
+	unsigned off = 0, lev = 0;
+	while (len > off + t->stride[lev]) {
+		uint32_t i = bits(k, off, t->stride[lev]);
+		uint32_t x = t->slot[o + i];
+		if (!(x & TRIE_CHILD)) {
+			long c = trie_node(t, lev + 1, x); /* the prefix here covers all of it */
+			if (c < 0)
+				return -ENOMEM;
+			t->slot[o + i] = TRIE_CHILD | (uint32_t)c;
+			x = t->slot[o + i];
+		}
+		o = x & ~TRIE_CHILD;
+		off += t->stride[lev++];
+	}
+	unsigned span = 1u << (off + t->stride[lev] - len);
+	uint32_t lo = bits(k, off, t->stride[lev]) & ~(span - 1);
+	for (uint32_t i = lo; i < lo + span; i++)
+		trie_fill(t, e, o, lev, i, v, plen);
+	return 0;
+}
+
+static inline uint32_t trie_find(const struct trie *t, u128 k)
+{
+	if (!t->slot)
+		return t->def;
+	size_t o = 0;
+	unsigned off = 0;
+	for (unsigned lev = 0;; lev++) {
+		uint32_t x = t->slot[o + bits(k, off, t->stride[lev])];
+		if (!(x & TRIE_CHILD))
+			return x ? x : t->def;
+		o = x & ~TRIE_CHILD;
+		off += t->stride[lev];
+	}
+}
+
+static void set_def(const struct entry *e, uint32_t *def, uint32_t v)
+{
+	if (!*def || e[*def - 1].plen < e[v - 1].plen)
+		*def = v;
 }
 
 int fh_blocklist_add(struct fh_blocklist_set *s, const char *name, const struct fh_ip *net,
@@ -153,73 +299,83 @@ int fh_blocklist_add(struct fh_blocklist_set *s, const char *name, const struct 
 	e->plen = (uint16_t)plen128;
 	e->list = (uint16_t)li;
 	snprintf(e->note, sizeof(e->note), "%s", note ? note : "");
-	if (level_insert(s, &s->lv[plen128], s->n) < 0)
-		return -ENOMEM;
-	/* which addresses can fall in it: v4-mapped ones when the prefix is an IPv4 one or
-	 * covers ::ffff:0:0/96 */
+	int r = level_insert(s, &s->lv[plen128], s->n);
+	if (r)
+		return r < 0 ? r : 0; /* a duplicate: nothing more to do */
+	uint32_t v = ++s->n; /* its index + 1 */
+	/* an IPv4 prefix (in ::ffff:0:0/96) goes to the IPv4 trie, any other to the IPv6 one,
+	 * and one that covers ::ffff:0:0/96, hence every IPv4 address, is the IPv4 default
+	 * unless a longer one is */
 	static const uint8_t v4pfx[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 	struct fh_ip v4net;
 	memcpy(v4net.a, v4pfx, 16);
-	int v4 = fh_ip_in_prefix(&e->net, &v4net, 96) && plen128 >= 96;
-	int covers_v4 = plen128 <= 96 && fh_ip_in_prefix(&v4net, &e->net, plen128);
-	unsigned lo, hi;
-	if (v4) {
-		byte_range(e->net.a[12], plen128 - 96, &lo, &hi);
-		for (unsigned b = lo; b <= hi; b++)
-			s->by4[b] |= 1ull << (plen128 - 96);
-	} else {
-		byte_range(e->net.a[0], plen128, &lo, &hi);
-		for (unsigned b = lo; b <= hi; b++)
-			s->by6[b][plen128 / 64] |= 1ull << (plen128 % 64);
-		if (covers_v4)
-			add_len(s->cover4, &s->n_cover4, plen128);
-	}
-	s->n++;
-	return 0;
-}
-
-/* probe one length; 1 with m filled on a match */
-static int probe(const struct fh_blocklist_set *s, const struct fh_ip *ip, unsigned plen,
-	struct fh_blocklist_match *m)
-{
-	const struct level *l = &s->lv[plen];
-	if (!l->n)
-		return 0;
-	struct fh_ip k = *ip;
-	mask(&k, plen);
-	for (uint32_t i = hash_ip(&k, plen) & (l->cap - 1); l->slot[i]; i = (i + 1) & (l->cap - 1)) {
-		const struct entry *e = &s->e[l->slot[i] - 1];
-		if (fh_ip_eq(&e->net, &k)) {
-			m->list = s->names[e->list];
-			m->net = e->net;
-			m->plen128 = e->plen;
-			m->note = e->note;
-			return 1;
+	if (plen128 >= 96 && fh_ip_in_prefix(&e->net, &v4net, 96)) {
+		unsigned len = plen128 - 96;
+		if (len == 32)
+			return x4_insert(s, (uint32_t)key_of(&e->net, 0), v);
+		if (len == 0) {
+			set_def(s->e, &s->t4.def, v);
+			return 0;
 		}
+		return trie_insert(&s->t4, s->e, key_of(&e->net, 1), len, v, plen128);
 	}
-	return 0;
+	if (plen128 <= 96 && fh_ip_in_prefix(&v4net, &e->net, plen128))
+		set_def(s->e, &s->t4.def, v);
+	if (plen128 == 128)
+		return 0; /* found in its level, lv[128] */
+	if (plen128 == 0) {
+		set_def(s->e, &s->t6.def, v);
+		return 0;
+	}
+	return trie_insert(&s->t6, s->e, key_of(&e->net, 0), plen128, v, plen128);
 }
 
 int fh_blocklist_lookup(const struct fh_blocklist_set *s, const struct fh_ip *ip,
 	struct fh_blocklist_match *m)
 {
-	if (!s)
+	if (!s || !s->n)
 		return 0;
+	uint32_t v = 0;
 	if (fh_ip_is_v4(ip)) {
-		for (uint64_t b = s->by4[ip->a[12]]; b; b &= ~(1ull << (63 - __builtin_clzll(b))))
-			if (probe(s, ip, 96 + (unsigned)(63 - __builtin_clzll(b)), m))
-				return 1;
-		for (unsigned i = 0; i < s->n_cover4; i++)
-			if (probe(s, ip, s->cover4[i], m))
-				return 1;
-		return 0;
+		uint32_t addr = (uint32_t)ip->a[12] << 24 | (uint32_t)ip->a[13] << 16 |
+				(uint32_t)ip->a[14] << 8 | ip->a[15];
+		if (s->x4n)
+			for (uint32_t k = hash_v4(addr, s->x4cap); s->x4[k].v; k = (k + 1) & (s->x4cap - 1))
+				if (s->x4[k].addr == addr) {
+					v = s->x4[k].v;
+					break;
+				}
+		if (!v)
+			v = trie_find(&s->t4, (u128)addr << 96);
+	} else {
+		const struct level *l = &s->lv[128];
+		if (l->n)
+			for (uint32_t i = hash_ip(ip, 128) & (l->cap - 1); l->slot[i];
+				i = (i + 1) & (l->cap - 1))
+				if (fh_ip_eq(&s->e[l->slot[i] - 1].net, ip)) {
+					v = l->slot[i];
+					break;
+				}
+		if (!v)
+			v = trie_find(&s->t6, key_of(ip, 0));
 	}
-	const uint64_t *w = s->by6[ip->a[0]];
-	for (int word = 2; word >= 0; word--)
-		for (uint64_t b = w[word]; b; b &= ~(1ull << (63 - __builtin_clzll(b))))
-			if (probe(s, ip, (unsigned)word * 64 + (unsigned)(63 - __builtin_clzll(b)), m))
-				return 1;
-	return 0;
+	if (!v)
+		return 0;
+	const struct entry *e = &s->e[v - 1];
+	m->list = s->names[e->list];
+	m->net = e->net;
+	m->plen128 = e->plen;
+	m->note = e->note;
+	return 1;
+}
+
+size_t fh_blocklist_bytes(const struct fh_blocklist_set *s)
+{
+	size_t b = sizeof(*s) + (size_t)s->cap * sizeof(*s->e) + (size_t)s->x4cap * sizeof(*s->x4) +
+		   (s->t4.cap + s->t6.cap) * sizeof(uint32_t);
+	for (int i = 0; i <= 128; i++)
+		b += (size_t)s->lv[i].cap * sizeof(uint32_t);
+	return b;
 }
 
 /* ---- parsing -------------------------------------------------------------------------- */

@@ -3,8 +3,10 @@
  * Blocklists: named lists of addresses and prefixes (IPv4 and IPv6) loaded from Emerging
  * Threats block rules (bracketed address lists inside Suricata rules), Spamhaus DROP/EDROP
  * (`CIDR ; SBL…`) or plain files (one address or CIDR a line), and a longest-prefix match
- * over all of them: one hash table per prefix length present, probed longest first.
- * Built once, then read-only (the daemon swaps a whole set on reload).
+ * over all of them: a hash table of the single IPv4 addresses (and one of the IPv6 ones),
+ * then a multibit trie for each family, whose first level takes 16 bits, with the prefixes
+ * pushed to its leaves: an address in no listed network, nearly every one, costs a hash
+ * probe and one read. Built once, then read-only (the daemon swaps a whole set on reload).
  */
 #ifndef FH_ANALYTICS_BLOCKLIST_H
 #define FH_ANALYTICS_BLOCKLIST_H
@@ -42,5 +44,8 @@ int fh_blocklist_add(struct fh_blocklist_set *s, const char *name, const struct 
 /* Longest-prefix match. Returns 1 and fills m, or 0. Any thread (read-only). */
 int fh_blocklist_lookup(const struct fh_blocklist_set *s, const struct fh_ip *ip,
 	struct fh_blocklist_match *m);
+
+/* The memory the set takes, in bytes. */
+size_t fh_blocklist_bytes(const struct fh_blocklist_set *s);
 
 #endif

@@ -4,6 +4,7 @@
  * prefixes and addresses; the three file formats; bad lines counted with file:line.
  */
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -12,6 +13,7 @@
 #include <cmocka.h>
 
 #include "analytics/blocklist.h"
+#include "config/config.h"
 
 static uint64_t rs = 88172645463325252ull;
 static uint32_t rnd(void)
@@ -27,55 +29,88 @@ struct pfx {
 	unsigned plen;
 };
 
+/* the longest of the first n prefixes that contains ip, or -1 */
+static int linear(const struct pfx *p, int n, const struct fh_ip *ip)
+{
+	int best = -1;
+	for (int i = 0; i < n; i++)
+		if (fh_ip_in_prefix(ip, &p[i].net, p[i].plen) && (best < 0 || p[i].plen > p[best].plen))
+			best = i;
+	return best;
+}
+
+/*
+ * Random prefixes of every length, IPv4 (/1 - /32) and IPv6 (/1 - /128), added in three
+ * rounds with the lookups checked after each (a prefix added after a longer or shorter one
+ * that overlaps it), and in the later rounds the prefixes that cover every IPv4 address
+ * (::/0, ::/80, 0.0.0.0/0), added shortest last.
+ */
 static void test_lpm_vs_linear(void **state)
 {
 	(void)state;
 	enum { N = 3000, Q = 20000 };
-	static struct pfx p[N];
+	static struct pfx p[N + 3];
 	struct fh_blocklist_set *s = fh_blocklist_set_new();
 	char name[8];
-	for (int i = 0; i < N; i++) {
-		int v6 = i % 3 == 0;
-		uint8_t a[16];
-		for (int k = 0; k < 16; k++)
-			a[k] = (uint8_t)rnd();
-		if (v6) {
-			a[0] = 0x20; /* a small space, so prefixes overlap and queries hit */
-			a[1] = 0x01;
-			fh_ip_from_v6(&p[i].net, a);
-			p[i].plen = 16 + rnd() % 113;
-		} else {
-			a[0] = (uint8_t)(10 + rnd() % 3);
-			fh_ip_from_v4(&p[i].net, a);
-			p[i].plen = 96 + 8 + rnd() % 25;
+	int n = 0, hits = 0, hits4 = 0;
+	for (int round = 0; round < 3; round++) {
+		for (int i = 0; i < N / 3; i++, n++) {
+			int v6 = n % 3 == 0;
+			uint8_t a[16];
+			for (int k = 0; k < 16; k++)
+				a[k] = (uint8_t)rnd();
+			if (v6) {
+				a[0] = 0x20; /* a small space, so prefixes overlap and queries hit */
+				a[1] = 0x01;
+				fh_ip_from_v6(&p[n].net, a);
+				p[n].plen = 1 + rnd() % 128;
+			} else {
+				a[0] = (uint8_t)(10 + rnd() % 3);
+				fh_ip_from_v4(&p[n].net, a);
+				p[n].plen = 96 + 1 + (rnd() % 4 ? 7 + rnd() % 25 : rnd() % 32);
+			}
+			for (unsigned b = p[n].plen; b < 128; b++)
+				p[n].net.a[b / 8] &= (uint8_t)~(0x80u >> (b % 8));
+			snprintf(name, sizeof(name), "l%d", n % 4);
+			assert_int_equal(fh_blocklist_add(s, name, &p[n].net, p[n].plen, ""), 0);
 		}
-		for (unsigned b = p[i].plen; b < 128; b++)
-			p[i].net.a[b / 8] &= (uint8_t)~(0x80u >> (b % 8));
-		snprintf(name, sizeof(name), "l%d", i % 4);
-		assert_int_equal(fh_blocklist_add(s, name, &p[i].net, p[i].plen, ""), 0);
-	}
-	int hits = 0;
-	for (int q = 0; q < Q; q++) {
-		/* half the queries inside a known prefix, half random */
-		struct fh_ip ip = p[rnd() % N].net;
-		for (int k = 8; k < 16; k++)
-			if (q % 2 || k > 12)
-				ip.a[k] ^= (uint8_t)rnd();
-		int best = -1;
-		for (int i = 0; i < N; i++)
-			if (fh_ip_in_prefix(&ip, &p[i].net, p[i].plen) &&
-				(best < 0 || p[i].plen > p[best].plen))
-				best = i;
-		struct fh_blocklist_match m;
-		int got = fh_blocklist_lookup(s, &ip, &m);
-		assert_int_equal(got, best >= 0);
-		if (got) {
-			hits++;
-			assert_int_equal(m.plen128, p[best].plen);
-			assert_true(fh_ip_eq(&m.net, &p[best].net) || m.plen128 == p[best].plen);
+		static const char *const all4[] = {NULL, "::/80", "0.0.0.0/0 ::/0"};
+		for (const char *c = all4[round]; c && *c;) {
+			char tok[16];
+			int used;
+			bool v4;
+			assert_int_equal(sscanf(c, "%15s%n", tok, &used), 1);
+			c += used;
+			assert_int_equal(fh_cidr_parse(tok, &p[n].net, &p[n].plen, &v4), 0);
+			p[n].plen += v4 ? 96 : 0;
+			assert_int_equal(fh_blocklist_add(s, "all", &p[n].net, p[n].plen, ""), 0);
+			n++;
+		}
+		for (int q = 0; q < Q; q++) {
+			/* half the queries inside a known prefix, half near one, and of those one
+			 * in four any IPv4 address (the prefixes that cover them all) */
+			struct fh_ip ip = p[rnd() % n].net;
+			for (int k = 8; k < 16; k++)
+				if (q % 2 || k > 12)
+					ip.a[k] ^= (uint8_t)rnd();
+			if (q % 8 == 7) {
+				uint32_t a4 = rnd();
+				fh_ip_from_v4(&ip, (const uint8_t *)&a4);
+			}
+			int best = linear(p, n, &ip);
+			struct fh_blocklist_match m;
+			int got = fh_blocklist_lookup(s, &ip, &m);
+			assert_int_equal(got, best >= 0);
+			if (got) {
+				hits++;
+				hits4 += fh_ip_is_v4(&ip);
+				assert_int_equal(m.plen128, p[best].plen);
+				/* two prefixes of one length that hold the address are one prefix */
+				assert_true(fh_ip_eq(&m.net, &p[best].net));
+			}
 		}
 	}
-	assert_true(hits > Q / 10);
+	assert_true(hits > Q / 2 && hits4 > Q / 10);
 	fh_blocklist_set_free(s);
 }
 
