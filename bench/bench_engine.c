@@ -28,6 +28,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "analytics/blocklist.h"
 #include "analytics/engine.h"
 #include "benchlib.h"
 
@@ -88,6 +89,33 @@ static uint32_t zipf(const double *c, uint32_t n)
 	return (uint32_t)((lo * 2654435761ull) % n);
 }
 
+/*
+ * Blocklists of the sizes an operator loads (FH_BENCH_BLOCKLIST): 1,300 IPv4 prefixes of
+ * /16 to /24 as Spamhaus DROP's (most of them /22 - /24), 7,000 single addresses as the
+ * Emerging Threats Tor list's, and 100 IPv6 prefixes of /29 to /48 as DROPv6's, drawn at
+ * random (the same every run).
+ */
+static struct fh_blocklist_set *bench_blocklists(void)
+{
+	static const uint8_t drop_len[] = {24, 24, 24, 24, 24, 24, 24, 24, 23, 23, 23, 23, 22, 22,
+		22, 21, 21, 20, 19, 18, 17, 16}; /* about 0.2 % of the addresses */
+	struct fh_blocklist_set *s = fh_blocklist_set_new();
+	for (unsigned i = 0; i < 1300 + 7000; i++) {
+		uint32_t v = rnd();
+		uint8_t b[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
+		struct fh_ip ip;
+		fh_ip_from_v4(&ip, b);
+		unsigned len = i < 1300 ? drop_len[rnd() % sizeof(drop_len)] : 32;
+		fh_blocklist_add(s, i < 1300 ? "drop" : "tor", &ip, 96 + len, "");
+	}
+	for (unsigned i = 0; i < 100; i++) {
+		struct fh_ip ip = {{0x2a, (uint8_t)rnd(), (uint8_t)rnd(), (uint8_t)rnd(), (uint8_t)rnd(),
+			(uint8_t)rnd()}};
+		fh_blocklist_add(s, "dropv6", &ip, 29 + rnd() % 20, "");
+	}
+	return s;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned hosts = argc > 1 ? (unsigned)atoi(argv[1]) : 100000;
@@ -111,6 +139,8 @@ int main(int argc, char **argv)
 	cfg.detect.hosts = hosts * 2; /* inside hosts and their peers */
 	if (getenv("FH_BENCH_STATES")) /* fewer: a network larger than the pool (evictions) */
 		cfg.detect.hosts = (uint32_t)atoi(getenv("FH_BENCH_STATES"));
+	if (getenv("FH_BENCH_BLOCKLIST"))
+		cfg.blocklists = bench_blocklists();
 	long before = rss_kb();
 	struct fh_analytics *a = fh_analytics_new(&cfg, NULL, 0);
 	if (!a)
