@@ -6,8 +6,11 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -110,6 +113,96 @@ static bool id_key(const char *id, uint64_t *key)
 	}
 	*key = k;
 	return !id[16];
+}
+
+/* v's decimal digits at o; the end */
+static char *put_dec(char *o, unsigned long long v)
+{
+	char t[20];
+	int n = 0;
+	do
+		t[n++] = (char)('0' + v % 10);
+	while (v /= 10);
+	while (n)
+		*o++ = t[--n];
+	return o;
+}
+
+/* %.{prec}f of v (prec 0 or 1) as an integer of tenths or units, when that is exact: v not
+ * negative, and v * 10 not rounded (true of every float, and of most doubles with a short
+ * fraction); the rounding of the exact value is then that of rint (to nearest, ties to
+ * even), as printf's. 0 when it is not exact. */
+static int fixed_exact(double v, int prec, unsigned long long *n)
+{
+	if (signbit(v) || !(v < 1e15)) /* negative (-0 too), NaN, or too large */
+		return 0;
+	double p = prec ? v * 10 : v;
+	if (prec && fma(v, 10, -p) != 0)
+		return 0;
+	*n = (unsigned long long)rint(p);
+	return 1;
+}
+
+int fh_evidence_fmt(char *out, size_t len, const char *fmt, ...)
+{
+	va_list ap, again;
+	va_start(ap, fmt);
+	va_copy(again, ap);
+	/* the output is at most 20 bytes a conversion longer than its format, strings aside */
+	char *o = out, *end = out + len;
+	const char *f = fmt;
+	while (*f) {
+		const char *pc = strchr(f, '%');
+		size_t lit = pc ? (size_t)(pc - f) : strlen(f);
+		if ((size_t)(end - o) <= lit + 21)
+			goto slow;
+		memcpy(o, f, lit);
+		o += lit;
+		if (!pc)
+			break;
+		f = pc + 1;
+		if (f[0] == 'u') {
+			o = put_dec(o, va_arg(ap, unsigned));
+			f += 1;
+		} else if (f[0] == 'l' && f[1] == 'l' && f[2] == 'u') {
+			o = put_dec(o, va_arg(ap, unsigned long long));
+			f += 3;
+		} else if (f[0] == 's') {
+			const char *str = va_arg(ap, const char *);
+			size_t n = strlen(str);
+			if ((size_t)(end - o) <= n)
+				goto slow;
+			memcpy(o, str, n);
+			o += n;
+			f += 1;
+		} else if (f[0] == '.' && (f[1] == '0' || f[1] == '1') && f[2] == 'f') {
+			unsigned long long n;
+			if (!fixed_exact(va_arg(ap, double), f[1] - '0', &n))
+				goto slow;
+			if (f[1] == '1') {
+				o = put_dec(o, n / 10);
+				*o++ = '.';
+				*o++ = (char)('0' + n % 10);
+			} else {
+				o = put_dec(o, n);
+			}
+			f += 3;
+		} else if (f[0] == '%') {
+			*o++ = '%';
+			f += 1;
+		} else {
+			goto slow;
+		}
+	}
+	*o = 0;
+	va_end(ap);
+	va_end(again);
+	return (int)(o - out);
+slow:
+	va_end(ap);
+	int r = vsnprintf(out, len, fmt, again);
+	va_end(again);
+	return r;
 }
 
 void fh_alert_add_exporter(struct fh_alert *a, const struct fh_ip *ex)

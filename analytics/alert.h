@@ -85,6 +85,16 @@ const char *fh_alert_event_name(uint8_t ev);
  * proto). Call after filling those fields. */
 void fh_alert_make_id(struct fh_alert *a);
 
+/*
+ * snprintf for evidence, which the detectors format often (an active alert's every second):
+ * the same output as snprintf for any format, without printf's machinery for the
+ * conversions evidence uses (%s, %u, %llu, and %.0f and %.1f whose result is exact in
+ * integer arithmetic); any other conversion, or a value that does not fit, is left to
+ * vsnprintf. Returns what snprintf returns.
+ */
+int fh_evidence_fmt(char *out, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* Add an exporter to the alert's set (no-op if present or the set is full). */
 void fh_alert_add_exporter(struct fh_alert *a, const struct fh_ip *ex);
 

@@ -789,7 +789,8 @@ static void evidence_with_host(const struct fh_analytics *a, const struct pendin
 	o = put_u(put_s(o, ",\"window_s\":"), a->cfg.detect.window_ms / 1000);
 	o = put_s(o, ",\"baseline\":");
 	if (h->base_windows)
-		o += snprintf(o, 150, "{\"flows\":%.1f,\"packets\":%.0f,\"bytes\":%.0f,\"windows\":%u}",
+		o += fh_evidence_fmt(o, 150,
+			"{\"flows\":%.1f,\"packets\":%.0f,\"bytes\":%.0f,\"windows\":%u}",
 			h->base_flows, h->base_pkts, h->base_bytes, h->base_windows);
 	else
 		o = put_s(o, "null");
@@ -842,9 +843,12 @@ static void raise_full(struct fh_analytics *a, const char *evidence)
 	if (p->exporter && !fh_ip_is_zero(p->exporter))
 		fh_alert_add_exporter(&al, p->exporter);
 	evidence_with_host(a, p, evidence, al.evidence, sizeof(al.evidence));
-	fh_alert_make_id(&al);
-	fh_alert_raise(a->alerts, &al);
 	struct recent *rc = &a->recent[p->key % RECENT];
+	if (rc->key == p->key && rc->id[0]) /* raised before: the same alert, the same id */
+		memcpy(al.id, rc->id, sizeof(al.id));
+	else
+		fh_alert_make_id(&al);
+	fh_alert_raise(a->alerts, &al);
 	rc->key = p->key;
 	rc->t = p->c.last_seen;
 	rc->targets = p->c.targets;
@@ -1062,7 +1066,7 @@ static void server_evidence(struct fh_analytics *a, const struct host *h, char *
 		const struct svc_slot *v = &h->sv[i];
 		if (!v->used || !v->conns.win)
 			continue;
-		n += (size_t)snprintf(out + n, len - n,
+		n += (size_t)fh_evidence_fmt(out + n, len - n,
 			"%s{\"port\":%u,\"attempts\":%u,\"unanswered\":%u,\"refused\":%u,"
 			"\"sources\":%u}",
 			n > 1 ? "," : "", v->port, v->conns.win, v->unanswered.win, v->refused.win,
@@ -1168,7 +1172,7 @@ static void worm_note(struct fh_analytics *a, uint64_t src_h, uint16_t port, uin
 		struct fh_ip any = {{0}};
 		if (!raise_quick(a, FH_ALERT_WORM, FH_SEV_CRITICAL, &any, NULL, port, proto,
 			    w->first, t, n, 0, 0, n, exporter, NULL)) {
-			snprintf(ev, sizeof(ev), "{\"scanning_sources\":%u,\"port\":%u}", n, port);
+			fh_evidence_fmt(ev, sizeof(ev), "{\"scanning_sources\":%u,\"port\":%u}", n, port);
 			raise_full(a, ev);
 		}
 	}
@@ -1255,7 +1259,7 @@ static void src_view(
 									 : FH_SEV_MEDIUM,
 					    &r->src, NULL, ps->port, ps->proto, ps->first.win, t,
 					    ps->flows.win, pk, by, nd, &r->exporter, NULL)) {
-					snprintf(ev, sizeof(ev),
+					fh_evidence_fmt(ev, sizeof(ev),
 						"{\"distinct_targets\":%u,\"failed_flows\":%u,"
 						"\"flows\":%u,"
 						"\"trw_scanner\":%s,\"window_s\":%llu}",
@@ -1284,7 +1288,7 @@ static void src_view(
 					    np >= 1000 ? FH_SEV_HIGH : FH_SEV_MEDIUM, &r->src,
 					    &vs->dst, -1, r->proto, vs->first.win, t, vs->flows.win,
 					    pk, by, np, &r->exporter, NULL)) {
-					snprintf(ev, sizeof(ev),
+					fh_evidence_fmt(ev, sizeof(ev),
 						"{\"distinct_ports\":%u,\"failed_flows\":%u,"
 						"\"flows\":%u,\"window_s\":%llu}",
 						np, vs->failed.win, vs->flows.win,
@@ -1305,7 +1309,7 @@ static void src_view(
 				if (!raise_quick(a, FH_ALERT_SCAN_SLOW, FH_SEV_MEDIUM, &r->src,
 					    NULL, -1, r->proto, h->slow_first.win, t,
 					    h->slow_failed.win, 0, 0, ns, &r->exporter, NULL)) {
-					snprintf(ev, sizeof(ev),
+					fh_evidence_fmt(ev, sizeof(ev),
 						"{\"distinct_targets\":%u,\"failed_flows\":%u,"
 						"\"window_s\":%llu}",
 						ns, h->slow_failed.win,
@@ -1348,7 +1352,7 @@ static void src_view(
 			if (!raise_quick(a, FH_ALERT_DNS_TUNNEL, FH_SEV_HIGH, &r->src,
 				    &h->dns_server, 53, r->proto, h->dns_first.win, t, q, q, qb, 1,
 				    &r->exporter, NULL)) {
-				snprintf(ev, sizeof(ev),
+				fh_evidence_fmt(ev, sizeof(ev),
 					"{\"queries\":%llu,\"query_bytes\":%llu,\"avg_query_"
 					"bytes\":%llu,\"dns_bytes\":%llu,\"hosts_p99_bytes\":%llu,"
 					"\"long_names\":%s,\"far_above_hosts\":%s,\"window_s\":%llu}",
@@ -1372,7 +1376,7 @@ static void src_view(
 			if (!raise_quick(a, FH_ALERT_DNS_OPEN_RESOLVER, FH_SEV_MEDIUM, &r->src,
 				    NULL, 53, 17, h->resolver_first.win, t, n, pk, by, n,
 				    &r->exporter, NULL)) {
-				snprintf(ev, sizeof(ev),
+				fh_evidence_fmt(ev, sizeof(ev),
 					"{\"outside_clients\":%u,\"window_s\":%llu}", n,
 					(unsigned long long)(c->window_ms / 1000));
 				raise_full(a, ev);
@@ -1392,7 +1396,7 @@ static void src_view(
 		if (!mail && n >= c->spam_targets) {
 			if (!raise_quick(a, FH_ALERT_SPAM_SMTP, FH_SEV_HIGH, &r->src, NULL, 25, 6,
 				    h->smtp_first.win, t, n, pk, by, n, &r->exporter, NULL)) {
-				snprintf(ev, sizeof(ev), "{\"smtp_servers\":%u,\"window_s\":%llu}",
+				fh_evidence_fmt(ev, sizeof(ev), "{\"smtp_servers\":%u,\"window_s\":%llu}",
 					n, (unsigned long long)(c->window_ms / 1000));
 				raise_full(a, ev);
 			}
@@ -1400,7 +1404,7 @@ static void src_view(
 			   n >= c->mail_jump * (base > 1 ? base : 1)) {
 			if (!raise_quick(a, FH_ALERT_SPAM_SMTP, FH_SEV_HIGH, &r->src, NULL, 25, 6,
 				    h->smtp_first.win, t, n, pk, by, n, &r->exporter, NULL)) {
-				snprintf(ev, sizeof(ev),
+				fh_evidence_fmt(ev, sizeof(ev),
 					"{\"smtp_servers\":%u,\"baseline\":%.1f,"
 					"\"baseline_windows\":%u,\"window_s\":%llu,\"mail_server\":"
 					"true}",
@@ -1428,7 +1432,7 @@ static void src_view(
 		if ((bt_port && n >= c->p2p_peers) || (both && n >= 10 * c->p2p_peers)) {
 			if (!raise_quick(a, FH_ALERT_P2P_BITTORRENT, FH_SEV_LOW, &r->src, NULL, -1,
 				    0, h->p2p_first.win, t, n, pk, by, n, &r->exporter, NULL)) {
-				snprintf(ev, sizeof(ev),
+				fh_evidence_fmt(ev, sizeof(ev),
 					"{\"peers\":%u,\"bittorrent_port\":%s,\"tcp_and_udp\":%s}",
 					n, bt_port ? "true" : "false", both ? "true" : "false");
 				raise_full(a, ev);
@@ -1466,7 +1470,7 @@ unwindowed:
 				if (!raise_quick(a, FH_ALERT_TUNNEL_HTTP, FH_SEV_MEDIUM, &r->src,
 					    &h->lf.dst, h->lf.port, 6, h->lf.first, t, 1,
 					    h->lf.pkts, h->lf.bytes, 1, &r->exporter, NULL)) {
-					snprintf(ev, sizeof(ev),
+					fh_evidence_fmt(ev, sizeof(ev),
 						"{\"duration_s\":%llu,\"bytes\":%llu,\"bytes_per_"
 						"s\":%.1f}",
 						(unsigned long long)(dur / 1000),
@@ -1481,7 +1485,7 @@ unwindowed:
 				if (!raise_quick(a, FH_ALERT_TUNNEL_SSH, FH_SEV_MEDIUM, &r->src,
 					    &h->lf.dst, 22, 6, h->lf.first, t, 1, h->lf.pkts,
 					    h->lf.bytes, 1, &r->exporter, NULL)) {
-					snprintf(ev, sizeof(ev),
+					fh_evidence_fmt(ev, sizeof(ev),
 						"{\"duration_s\":%llu,\"bytes\":%llu,\"bytes_per_"
 						"packet\":%llu}",
 						(unsigned long long)(dur / 1000),
@@ -1509,7 +1513,7 @@ unwindowed:
 			int v4 = fh_ip_is_v4(&bm.net) && bm.plen128 >= 96;
 			if (!raise_quick(a, FH_ALERT_BLOCKLIST, FH_SEV_HIGH, other, listed, -1, 0,
 				    r->first_ms, t, 1, pk, by, 1, &r->exporter, bm.list)) {
-				snprintf(ev, sizeof(ev),
+				fh_evidence_fmt(ev, sizeof(ev),
 					"{\"list\":\"%s\",\"entry\":\"%s/"
 					"%u\",\"note\":\"%s\",\"port\":%u}",
 					bm.list, fh_ip_fmt(&bm.net, net, sizeof(net)),
@@ -1676,7 +1680,7 @@ static void victim_view(struct fh_analytics *a, const struct fh_flow_rec *r, uin
 			    spoofed ? &any : &h->flood_src1, &r->dst, -1, r->proto, first, t, ns, n,
 			    0, 1, &r->exporter, NULL)) {
 			server_evidence(a, h, ports, sizeof(ports));
-			snprintf(ev, sizeof(ev),
+			fh_evidence_fmt(ev, sizeof(ev),
 				"{\"packets_per_s\":%llu,\"packets\":%llu,\"distinct_sources\":%u,"
 				"\"spoofed\":%s,\"kind\":\"%s\",\"server_ports\":%s}",
 				(unsigned long long)pps, (unsigned long long)n, ns,

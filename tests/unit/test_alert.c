@@ -11,6 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <math.h>
 
 #include "analytics/alert.h"
 
@@ -446,6 +447,83 @@ static void test_index_grows(void **state)
 	fh_alert_table_free(t);
 }
 
+
+static uint64_t fs = 0x2545f4914f6cdd1dull;
+static uint64_t frnd(void)
+{
+	fs ^= fs << 13;
+	fs ^= fs >> 7;
+	fs ^= fs << 17;
+	return fs;
+}
+
+/* A value for %.0f / %.1f: floats (the baselines), doubles with a short fraction and
+ * without (a rate), exact ties, and what must be left to vsnprintf (negative, -0, NaN,
+ * infinite, huge). */
+static double fval(void)
+{
+	switch (frnd() % 9) {
+	case 0:
+		return (float)((double)(frnd() % 100000000) / (double)(1 + frnd() % 1000));
+	case 1:
+		return (double)(frnd() % 4000) / 4; /* ties: x.25, x.5, x.75 */
+	case 2:
+		return (double)(frnd() % 100000) / 20; /* x.05, x.15 ... (not exact in binary) */
+	case 3:
+		return (double)(frnd() % 1000000000) * 1000.0 / (double)(1 + frnd() % 100000);
+	case 4:
+		return -(double)(frnd() % 1000) / 8;
+	case 5:
+		return (double)(frnd() % 2) ? -0.0 : NAN;
+	case 6:
+		return (double)(frnd() % 2) ? INFINITY : 1e300;
+	case 7:
+		return (double)(frnd() % 10) * 1e14 + 0.5;
+	default:
+		return (float)(frnd() % 1000000) / 7.0f;
+	}
+}
+
+/* fh_evidence_fmt writes what snprintf writes, and returns what it returns, for random
+ * values, every conversion evidence uses, others, and buffers too short. */
+static void test_evidence_fmt_is_snprintf(void **state)
+{
+	(void)state;
+	static const char *const strs[] = {"", "true", "false", "tor", "SBL000001", "a%b"};
+	for (int i = 0; i < 200000; i++) {
+		char a[256], b[256];
+		unsigned u = (unsigned)frnd() >> (frnd() % 32);
+		unsigned long long ull = frnd() >> (frnd() % 64);
+		const char *str = strs[frnd() % 6];
+		double d1 = fval(), d0 = fval();
+		size_t len = i % 10 ? sizeof(a) : frnd() % 40;
+		int ra, rb;
+		switch (i % 3) {
+		case 0:
+			ra = fh_evidence_fmt(a, len,
+				"{\"u\":%u,\"ull\":%llu,\"s\":\"%s\",\"one\":%.1f,\"zero\":%.0f,\"p\":"
+				"\"100%%\"}",
+				u, ull, str, d1, d0);
+			rb = snprintf(b, len,
+				"{\"u\":%u,\"ull\":%llu,\"s\":\"%s\",\"one\":%.1f,\"zero\":%.0f,\"p\":"
+				"\"100%%\"}",
+				u, ull, str, d1, d0);
+			break;
+		case 1:
+			ra = fh_evidence_fmt(a, len, "%.1f%s%u", d1, str, u);
+			rb = snprintf(b, len, "%.1f%s%u", d1, str, u);
+			break;
+		default: /* conversions left to vsnprintf */
+			ra = fh_evidence_fmt(a, len, "{\"x\":%x,\"w\":%5u,\"f\":%.3f}", u, u, d1);
+			rb = snprintf(b, len, "{\"x\":%x,\"w\":%5u,\"f\":%.3f}", u, u, d1);
+			break;
+		}
+		assert_int_equal(ra, rb);
+		if (len)
+			assert_string_equal(a, b);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -459,6 +537,7 @@ int main(void)
 		cmocka_unit_test(test_bad_ids),
 		cmocka_unit_test(test_index_collisions),
 		cmocka_unit_test(test_index_grows),
+		cmocka_unit_test(test_evidence_fmt_is_snprintf),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
