@@ -115,8 +115,7 @@ static bool id_key(const char *id, uint64_t *key)
 	return !id[16];
 }
 
-/* v's decimal digits at o; the end */
-static char *put_dec(char *o, unsigned long long v)
+char *fh_put_dec(char *o, unsigned long long v)
 {
 	char t[20];
 	int n = 0;
@@ -125,6 +124,14 @@ static char *put_dec(char *o, unsigned long long v)
 	while (v /= 10);
 	while (n)
 		*o++ = t[--n];
+	return o;
+}
+
+char *fh_put_tenths(char *o, unsigned long long v)
+{
+	o = fh_put_dec(o, v / 10);
+	*o++ = '.';
+	*o++ = (char)('0' + v % 10);
 	return o;
 }
 
@@ -162,10 +169,10 @@ int fh_evidence_fmt(char *out, size_t len, const char *fmt, ...)
 			break;
 		f = pc + 1;
 		if (f[0] == 'u') {
-			o = put_dec(o, va_arg(ap, unsigned));
+			o = fh_put_dec(o, va_arg(ap, unsigned));
 			f += 1;
 		} else if (f[0] == 'l' && f[1] == 'l' && f[2] == 'u') {
-			o = put_dec(o, va_arg(ap, unsigned long long));
+			o = fh_put_dec(o, va_arg(ap, unsigned long long));
 			f += 3;
 		} else if (f[0] == 's') {
 			const char *str = va_arg(ap, const char *);
@@ -179,13 +186,7 @@ int fh_evidence_fmt(char *out, size_t len, const char *fmt, ...)
 			unsigned long long n;
 			if (!fixed_exact(va_arg(ap, double), f[1] - '0', &n))
 				goto slow;
-			if (f[1] == '1') {
-				o = put_dec(o, n / 10);
-				*o++ = '.';
-				*o++ = (char)('0' + n % 10);
-			} else {
-				o = put_dec(o, n);
-			}
+			o = f[1] == '1' ? fh_put_tenths(o, n) : fh_put_dec(o, n);
 			f += 3;
 		} else if (f[0] == '%') {
 			*o++ = '%';

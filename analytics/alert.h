@@ -95,6 +95,10 @@ void fh_alert_make_id(struct fh_alert *a);
 int fh_evidence_fmt(char *out, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* v's decimal digits at o, and v / 10 with one decimal (no NUL); the end. */
+char *fh_put_dec(char *o, unsigned long long v);
+char *fh_put_tenths(char *o, unsigned long long v);
+
 /* Add an exporter to the alert's set (no-op if present or the set is full). */
 void fh_alert_add_exporter(struct fh_alert *a, const struct fh_ip *ex);
 

@@ -747,24 +747,6 @@ static char *put_s(char *o, const char *s)
 	memcpy(o, s, n);
 	return o + n;
 }
-static char *put_u(char *o, uint64_t v)
-{
-	char t[20];
-	int n = 0;
-	do
-		t[n++] = (char)('0' + v % 10);
-	while (v /= 10);
-	while (n)
-		*o++ = t[--n];
-	return o;
-}
-static char *put_tenths(char *o, uint64_t v) /* v / 10 with one decimal */
-{
-	o = put_u(o, v / 10);
-	*o++ = '.';
-	*o++ = (char)('0' + v % 10);
-	return o;
-}
 
 static void evidence_with_host(const struct fh_analytics *a, const struct pending *p,
 	const char *evidence, char *out, size_t len)
@@ -783,10 +765,10 @@ static void evidence_with_host(const struct fh_analytics *a, const struct pendin
 	char *o = out;
 	memcpy(o, evidence, n - 1);
 	o = put_s(o + n - 1, n > 2 ? ",\"host\":{\"flows\":" : "\"host\":{\"flows\":");
-	o = put_u(o, flows);
-	o = put_u(put_s(o, ",\"packets\":"), h->tpkts.win);
-	o = put_u(put_s(o, ",\"bytes\":"), bytes);
-	o = put_u(put_s(o, ",\"window_s\":"), a->cfg.detect.window_ms / 1000);
+	o = fh_put_dec(o, flows);
+	o = fh_put_dec(put_s(o, ",\"packets\":"), h->tpkts.win);
+	o = fh_put_dec(put_s(o, ",\"bytes\":"), bytes);
+	o = fh_put_dec(put_s(o, ",\"window_s\":"), a->cfg.detect.window_ms / 1000);
 	o = put_s(o, ",\"baseline\":");
 	if (h->base_windows)
 		o += fh_evidence_fmt(o, 150,
@@ -802,13 +784,13 @@ static void evidence_with_host(const struct fh_analytics *a, const struct pendin
 			continue;
 		o = put_s(put_s(put_s(o, sep), fc_name[i]), "\":{\"flows\":");
 		sep = ",\"";
-		o = put_u(o, f->flows.win);
-		o = put_u(put_s(o, ",\"bytes\":"), f->bytes.win);
-		o = put_tenths(put_s(o, ",\"mean_s\":"),
+		o = fh_put_dec(o, f->flows.win);
+		o = fh_put_dec(put_s(o, ",\"bytes\":"), f->bytes.win);
+		o = fh_put_tenths(put_s(o, ",\"mean_s\":"),
 			((uint64_t)f->dur.win + f->flows.win / 2) / f->flows.win);
 		uint64_t p99 = a->pop[i].p99;
 		if (p99)
-			o = put_u(put_s(o, ",\"hosts_p99_bytes\":"), p99);
+			o = fh_put_dec(put_s(o, ",\"hosts_p99_bytes\":"), p99);
 		*o++ = '}';
 	}
 	o = put_s(o, "}}}");
