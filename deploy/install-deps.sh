@@ -9,7 +9,7 @@ PKGS=(
     libzstd-dev liblz4-dev libmicrohttpd-dev
     redis-server redis-tools wireshark-common
     nfdump nfdump-sflow softflowd pmacct tshark tcpdump nmap hping3 python3-scapy
-    python3 iproute2 procps psmisc
+    python3 iproute2 procps psmisc time valgrind
     curl openssl chromium
 )
 # Node.js and npm (the page's graph library, uPlot, and the browser test's playwright-core
