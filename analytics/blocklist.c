@@ -54,6 +54,7 @@ struct fh_blocklist_set {
 	struct entry *e;
 	uint32_t n, cap;
 	char names[64][32];
+	uint32_t list_n[64]; /* each list's prefixes (a duplicate counts for the first) */
 	unsigned n_names;
 	struct level lv[129]; /* by length: each prefix once (duplicates) and the IPv6 /128s */
 	struct trie t4, t6; /* the IPv4 prefixes shorter than /32, the IPv6 ones than /128 */
@@ -303,6 +304,7 @@ int fh_blocklist_add(struct fh_blocklist_set *s, const char *name, const struct 
 	if (r)
 		return r < 0 ? r : 0; /* a duplicate: nothing more to do */
 	uint32_t v = ++s->n; /* its index + 1 */
+	s->list_n[li]++;
 	/* an IPv4 prefix (in ::ffff:0:0/96) goes to the IPv4 trie, any other to the IPv6 one,
 	 * and one that covers ::ffff:0:0/96, hence every IPv4 address, is the IPv4 default
 	 * unless a longer one is */
@@ -367,6 +369,17 @@ int fh_blocklist_lookup(const struct fh_blocklist_set *s, const struct fh_ip *ip
 	m->plen128 = e->plen;
 	m->note = e->note;
 	return 1;
+}
+
+unsigned fh_blocklist_lists(const struct fh_blocklist_set *s, const char **names,
+	uint32_t *entries, unsigned max)
+{
+	unsigned n = s->n_names < max ? s->n_names : max;
+	for (unsigned i = 0; i < n; i++) {
+		names[i] = s->names[i];
+		entries[i] = s->list_n[i];
+	}
+	return n;
 }
 
 size_t fh_blocklist_bytes(const struct fh_blocklist_set *s)

@@ -45,6 +45,12 @@ int fh_blocklist_add(struct fh_blocklist_set *s, const char *name, const struct 
 int fh_blocklist_lookup(const struct fh_blocklist_set *s, const struct fh_ip *ip,
 	struct fh_blocklist_match *m);
 
+/* The set's lists, in the order they were loaded: names[i] and entries[i] (its prefixes; one
+ * that an earlier list holds too counts for that one) for i below the return value, at most
+ * max. */
+unsigned fh_blocklist_lists(const struct fh_blocklist_set *s, const char **names,
+	uint32_t *entries, unsigned max);
+
 /* The memory the set takes, in bytes. */
 size_t fh_blocklist_bytes(const struct fh_blocklist_set *s);
 

@@ -5,7 +5,7 @@
  * random outside peers (web, DNS, mail, a few failed connections), as an analytics shard
  * would receive them from the rings.
  *
- *   bench_engine [HOSTS] [SECONDS] [EVENTS] [all|zipf|quiet]      (default 100000 hosts, 3 s)
+ *   bench_engine [HOSTS] [SECONDS] [EVENTS] [all|zipf|quiet|zipf,quiet]   (100000 hosts, 3 s)
  *
  * With EVENTS, exactly that many events instead of SECONDS, and a digest of the alert table
  * (every alert's key, counts, times and evidence) that must not change when the engine is
@@ -17,7 +17,8 @@
  * busiest hosts and servers of a real network are: a few make most of the flows. The default
  * mix is alert-heavy (bench/RESULTS.md: each host's DNS flow comes round often, in large
  * packets: 8,030 dns.tunnel alerts); with `quiet`, DNS flows are one query of 60 - 90 bytes,
- * as a normal client's, and the engine's work is that of a network without an attack.
+ * as a normal client's, and the engine's work is that of a network without an attack; with
+ * `zipf,quiet`, both: a campus on a day without an attack.
  * The pool holds twice HOSTS host states (the inside hosts and their peers); with
  * FH_BENCH_STATES=N it holds N, and a network larger than that goes through evictions, as a
  * daemon's shard does at its default (262,144) on a large network:
@@ -121,10 +122,12 @@ int main(int argc, char **argv)
 	unsigned hosts = argc > 1 ? (unsigned)atoi(argv[1]) : 100000;
 	double secs = argc > 2 ? atof(argv[2]) : 3;
 	uint64_t events = argc > 3 ? strtoull(argv[3], NULL, 10) : 0;
-	int spread = argc > 4 && !strcmp(argv[4], "all"); /* reach every host (see above) */
+	/* MODE: all, zipf, quiet, or zipf,quiet (both) */
+	const char *mode = argc > 4 ? argv[4] : "";
+	int spread = !strcmp(mode, "all"); /* reach every host (see above) */
 	double *zs = NULL, *zp = NULL; /* Zipf's law for sources and peers (see above) */
-	int quiet = argc > 4 && !strcmp(argv[4], "quiet");
-	if (argc > 4 && !strcmp(argv[4], "zipf")) {
+	int quiet = !strcmp(mode, "quiet") || !strcmp(mode, "zipf,quiet");
+	if (!strcmp(mode, "zipf") || !strcmp(mode, "zipf,quiet")) {
 		zs = zipf_cdf(hosts);
 		zp = zipf_cdf(hosts * 4);
 	}

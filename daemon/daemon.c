@@ -115,7 +115,30 @@ struct fh_daemon {
 	pthread_t ctl;
 	_Atomic uint64_t reloads;
 	_Atomic uint64_t files_expired, store_bytes; /* retention */
+	/* what the blocklists in use hold, for stats and metrics (bl_note): set by the thread
+	 * that loads them, read by the control and web threads */
+	pthread_mutex_t bl_mu;
+	unsigned bl_n;
+	char bl_name[64][32];
+	uint32_t bl_entries[64];
+	uint64_t bl_bytes;
 };
+
+/* Note what a set of blocklists (NULL: none) holds, before it is put in use. */
+static void bl_note(struct fh_daemon *d, const struct fh_blocklist_set *bl)
+{
+	const char *names[64];
+	uint32_t entries[64];
+	unsigned n = bl ? fh_blocklist_lists(bl, names, entries, 64) : 0;
+	pthread_mutex_lock(&d->bl_mu);
+	for (unsigned i = 0; i < n; i++) {
+		snprintf(d->bl_name[i], sizeof(d->bl_name[i]), "%s", names[i]);
+		d->bl_entries[i] = entries[i];
+	}
+	d->bl_n = n;
+	d->bl_bytes = bl ? fh_blocklist_bytes(bl) : 0;
+	pthread_mutex_unlock(&d->bl_mu);
+}
 
 static struct fh_daemon *signal_target;
 static atomic_int want_reload;
@@ -426,11 +449,21 @@ static size_t stats_json(struct fh_daemon *d, char *out, size_t len)
 			atomic_load(&d->s[i]->hosts), atomic_load(&d->s[i]->evictions),
 			atomic_load(&d->s[i]->late), atomic_load(&d->s[i]->sketch_bytes),
 			atomic_load(&d->s[i]->flood_first_dropped));
+	char lists[64 * 96] = "";
+	size_t lo = 0;
+	pthread_mutex_lock(&d->bl_mu);
+	uint64_t bl_bytes = d->bl_bytes;
+	for (unsigned i = 0; i < d->bl_n; i++) /* list names are config names: no quoting */
+		lo += (size_t)snprintf(lists + lo, sizeof(lists) - lo,
+			"%s{\"name\":\"%s\",\"entries\":%u}", i ? "," : "", d->bl_name[i],
+			d->bl_entries[i]);
+	pthread_mutex_unlock(&d->bl_mu);
 	P("{\"datagrams\":%" PRIu64 ",\"records\":%" PRIu64 ",\"drops\":%" PRIu64
 	  ",\"decode_errors\":%" PRIu64 ",\"reloads\":%" PRIu64 ",\"input\":\"%s\","
-	  "\"workers\":[%s],\"exporters\":[%s],\"dpdk_ports\":[%s],\"analytics\":[%s]}\n",
+	  "\"workers\":[%s],\"exporters\":[%s],\"dpdk_ports\":[%s],\"analytics\":[%s],"
+	  "\"blocklists\":[%s],\"blocklist_bytes\":%" PRIu64 "}\n",
 		datagrams, records, drops, errors, atomic_load(&d->reloads),
-		d->dpdk ? "dpdk" : "socket", workers, exps, ports, shards);
+		d->dpdk ? "dpdk" : "socket", workers, exps, ports, shards, lists, bl_bytes);
 #undef P
 	return o < len ? o : len - 1;
 }
@@ -583,6 +616,13 @@ static size_t metrics_text(void *arg, char *out, size_t len)
 	P("flowhound_store_bytes %" PRIu64 "\n", atomic_load(&d->store_bytes));
 	HDR("reloads_total", "counter", "Configuration reloads.");
 	P("flowhound_reloads_total %" PRIu64 "\n", atomic_load(&d->reloads));
+	pthread_mutex_lock(&d->bl_mu);
+	HDR("blocklist_entries", "gauge", "Prefixes of each blocklist in use.");
+	for (unsigned i = 0; i < d->bl_n; i++)
+		P("flowhound_blocklist_entries{list=\"%s\"} %u\n", d->bl_name[i], d->bl_entries[i]);
+	HDR("blocklist_bytes", "gauge", "Memory of the blocklists in use and their lookup.");
+	P("flowhound_blocklist_bytes %" PRIu64 "\n", d->bl_bytes);
+	pthread_mutex_unlock(&d->bl_mu);
 #undef PER_WORKER
 #undef HDR
 #undef P
@@ -679,6 +719,7 @@ static int reload(struct fh_daemon *d, char *msg, size_t mlen)
 	fh_config_take_reloadable(&next, n);
 	*n = next;
 	old = rcu_xchg_pointer(&d->live, n);
+	bl_note(d, nbl);
 	struct fh_blocklist_set *obl = rcu_xchg_pointer(&d->bl, nbl);
 	synchronize_rcu(); /* the control thread may wait; no poll loop does */
 	free(old);
@@ -831,6 +872,7 @@ struct fh_daemon *fh_daemon_start(const struct fh_config *cfg, const char *confi
 		return NULL;
 	}
 	*d->live = *cfg;
+	pthread_mutex_init(&d->bl_mu, NULL);
 	if (config_path)
 		snprintf(d->config_path, sizeof(d->config_path), "%s", config_path);
 	for (unsigned i = 0; i < n_sets && i < 64; i++)
@@ -873,6 +915,7 @@ struct fh_daemon *fh_daemon_start(const struct fh_config *cfg, const char *confi
 	d->bl = fh_setup_blocklists(cfg, err, errlen);
 	if (err[0])
 		goto err;
+	bl_note(d, d->bl);
 	struct fh_analytics_cfg acfg;
 	static struct fh_detect_override start_nets[FH_DETECT_MAX_NETS];
 	fh_setup_analytics(d->live, d->bl, start_nets, &acfg); /* each shard re-reads the live config */
@@ -1027,5 +1070,6 @@ void fh_daemon_free(struct fh_daemon *d)
 		fh_dpdk_cleanup();
 	free(d->live);
 	fh_blocklist_set_free(d->bl);
+	pthread_mutex_destroy(&d->bl_mu);
 	free(d);
 }

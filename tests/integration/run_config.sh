@@ -56,6 +56,16 @@ send "$V/softflowd-v9.pcap"
 wait_alert 'a["type"] == "blocklist.bad" and "192.0.2.53" in (a["src"], a["dst"])' 20 ||
     fail "no blocklist.bad alert from --blocklist: $(cat "$T/run.err")"
 ok "--blocklist bad=FILE: traffic with 192.0.2.53 raises blocklist.bad"
+# `stats` says which lists are in use, with their entries, and their memory
+lists() {
+    "$FH_BIN" stats --json --control "$T/ctl.sock" | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+assert s["blocklist_bytes"] > 0 if s["blocklists"] else s["blocklist_bytes"] == 0, s
+print(" ".join("%s:%d" % (l["name"], l["entries"]) for l in s["blocklists"]))'
+}
+[ "$(lists)" = "bad:1" ] || fail "stats blocklists at start: $(lists)"
+ok "stats: the list in use (bad:1)"
 
 # reload: another list from the config file; the command-line list stays (--set is replayed)
 echo "blocklist = drop: $T/drop.txt" >> "$CONF"
@@ -64,6 +74,9 @@ send "$V/softflowd-v9.pcap"
 wait_alert 'a["type"] == "blocklist.drop" and "203.0.113." in a["src"] + str(a["dst"])' 20 ||
     fail "no blocklist.drop alert after the reload"
 ok "reload: a list added to the config file raises blocklist.drop, without a restart"
+# in the order they load: the config file's, then the command line's
+[ "$(lists)" = "drop:1 bad:1" ] || fail "stats blocklists after the reload: $(lists)"
+ok "stats: the lists after the reload (drop:1 bad:1)"
 # each send raises them anew (event time is the capture's: they resolve at once), so the
 # suppression check below means something
 n_bad=$(count 'a["type"] == "blocklist.bad" and a["event"] == "new"')
@@ -82,6 +95,8 @@ case $out in *"blocklist gone"*"no-such-file"*) ok "a list that does not load: r
 *) fail "reload message: $out" ;; esac
 kill -0 "${PIDS[0]}" || fail "the daemon died"
 ok "the daemon keeps running on the old settings"
+[ "$(lists)" = "drop:1 bad:1" ] || fail "stats blocklists after a refused reload: $(lists)"
+ok "stats: the old lists after the refused reload"
 
 # suppress every blocklist alert by reload
 sed -i '/^blocklist = gone/d' "$CONF"

@@ -61,7 +61,9 @@ start_daemon() { # extra args...
     done
     cat "$T/run.err"; fail "the web server did not answer"
 }
-start_daemon
+# a blocklist that no traffic here matches, for its gauges in /metrics
+printf '2001:db8:ffff:ffff::/64\n192.0.2.255\n' > "$T/unused.txt"
+start_daemon --blocklist "unused=$T/unused.txt"
 "$GEN" "${GEN_ARGS[@]}" --send 127.0.0.1:$UDP --rate 20000 >/dev/null 2>&1
 
 FROM=$(( (START - 3600) * 1000 ))
@@ -217,6 +219,9 @@ for l in open(sys.argv[3]):
     t = json.loads(l)["type"]
     assert alerts['type="%s"' % t] >= 1, (t, alerts)
 assert total("flowhound_web_requests_total") > 10
+assert total("flowhound_blocklist_bytes") == stats["blocklist_bytes"] > 0
+assert dict(values["flowhound_blocklist_entries"]) == {
+    'list="%s"' % l["name"]: l["entries"] for l in stats["blocklists"]} == {'list="unused"': 2}
 for n in ("flowhound_flows_active", "flowhound_drops_total", "flowhound_alerts_active",
           "flowhound_analytics_events_total", "flowhound_exporter_records_total"):
     assert n in values, n
@@ -227,7 +232,7 @@ for p in dash["panels"]:
         for n in re.findall(r"flowhound_[a-z_]+", t["expr"]):
             assert n in typed or n.startswith("flowhound_redis_"), ("dashboard", n)
 PY
-ok "/metrics parses (HELP, TYPE, samples, _total counters), equals stats --json, has what the Grafana dashboard graphs"
+ok "/metrics parses (HELP, TYPE, samples, _total counters), equals stats --json (blocklists too), has what the Grafana dashboard graphs"
 
 # the series survive a restart
 kill -TERM "$DPID"; wait "$DPID" 2>/dev/null || true
