@@ -442,7 +442,10 @@ int fh_blocklist_load(struct fh_blocklist_set *s, const char *name, const char *
 					if (*t == '!' || *t == '$')
 						continue; /* negations and variables are not addresses */
 					any = 1;
-					if (add_token(s, name, t, "") == 0) {
+					int r = add_token(s, name, t, "");
+					if (r == -ENOMEM)
+						goto nomem;
+					if (r == 0) {
 						ok = 1;
 						loaded++;
 					}
@@ -464,7 +467,10 @@ int fh_blocklist_load(struct fh_blocklist_set *s, const char *name, const char *
 			char *tok = p;
 			tok[strcspn(tok, " \t\r\n#")] = 0;
 			any = 1;
-			if (add_token(s, name, tok, note) == 0) {
+			int r = add_token(s, name, tok, note);
+			if (r == -ENOMEM)
+				goto nomem;
+			if (r == 0) {
 				ok = 1;
 				loaded++;
 			}
@@ -483,4 +489,8 @@ int fh_blocklist_load(struct fh_blocklist_set *s, const char *name, const char *
 		return -1;
 	}
 	return loaded;
+nomem: /* not the line's fault: the whole list fails */
+	fclose(f);
+	snprintf(err, errlen, "%s:%u: out of memory", path, lineno);
+	return -1;
 }
