@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "analytics/alert.h"
+#include "dataplane/flow_fmt.h"
 
 /* ---- names ---------------------------------------------------------------------------- */
 
@@ -215,7 +216,84 @@ void fh_alert_add_exporter(struct fh_alert *a, const struct fh_ip *ex)
 		a->exporters[a->n_exporters++] = *ex;
 }
 
+void fh_alert_note_flow(struct fh_alert *a, const struct fh_alert_flow *f)
+{
+	a->samples[a->n_samples < FH_ALERT_SAMPLES ? a->n_samples++ : FH_ALERT_SAMPLES - 1] = *f;
+	const struct fh_ip *peer = fh_ip_eq(&f->src, &a->src) ? &f->dst : &f->src;
+	unsigned low = 0;
+	for (unsigned i = 0; i < a->n_top; i++) {
+		if (fh_ip_eq(&a->top[i].ip, peer)) {
+			a->top[i].flows++;
+			return;
+		}
+		if (a->top[i].flows < a->top[low].flows)
+			low = i;
+	}
+	if (a->n_top < FH_ALERT_TOP) /* room: a counter of its own */
+		a->top[a->n_top++] = (struct fh_alert_peer){*peer, 1, 0};
+	else /* Space-Saving: it takes the place of the least counted, and its count */
+		a->top[low] = (struct fh_alert_peer){*peer, a->top[low].flows + 1, a->top[low].flows};
+}
+
 /* ---- JSON ----------------------------------------------------------------------------- */
+
+/* The evidence, with the alert's flows after the detector's fields: "top_peers" (by flows,
+ * most first) and "sample_flows". */
+static void evidence_json(const struct fh_alert *a, char *out, size_t len)
+{
+	const char *ev = a->evidence[0] ? a->evidence : "{}";
+	size_t n = strlen(ev);
+	if (!a->n_samples || n < 2 || ev[n - 1] != '}' || n >= len) {
+		snprintf(out, len, "%s", ev);
+		return;
+	}
+	size_t o = n - 1;
+	memcpy(out, ev, o);
+	const char *sep = n > 2 ? "," : "";
+#define PUT(...) o += (size_t)snprintf(out + o, o < len ? len - o : 0, __VA_ARGS__)
+	/* the top peers by their own flows (at least), most first (at most 8: a selection
+	 * sort) */
+	PUT("%s\"top_peers\":[", sep);
+	uint8_t done = 0;
+	for (unsigned k = 0; k < a->n_top; k++) {
+		int best = -1;
+		uint32_t bf = 0;
+		for (unsigned i = 0; i < a->n_top; i++) {
+			uint32_t f = a->top[i].flows - a->top[i].err;
+			if (!(done >> i & 1) && (best < 0 || f > bf)) {
+				best = (int)i;
+				bf = f;
+			}
+		}
+		done |= (uint8_t)(1u << best);
+		char ip[FH_IP_STRLEN];
+		PUT("%s{\"addr\":\"%s\",\"flows\":%u}", k ? "," : "",
+			fh_ip_fmt(&a->top[best].ip, ip, sizeof(ip)), bf);
+	}
+	PUT("],\"sample_flows\":[");
+	for (unsigned i = 0; i < a->n_samples; i++) {
+		const struct fh_alert_flow *f = &a->samples[i];
+		char t0[FH_TIME_STRLEN], t1[FH_TIME_STRLEN], s[FH_IP_STRLEN], d[FH_IP_STRLEN];
+		char proto[8], fl[9];
+		const char *pn = fh_proto_name(f->proto);
+		if (pn)
+			snprintf(proto, sizeof(proto), "%s", pn);
+		else
+			snprintf(proto, sizeof(proto), "%u", f->proto);
+		fh_tcp_flags_str(f->tcp_flags, fl);
+		PUT("%s{\"first\":\"%s\",\"last\":\"%s\",\"src\":\"%s\",\"sport\":%u,"
+		    "\"dst\":\"%s\",\"dport\":%u,\"proto\":\"%s\",\"flags\":\"%s\","
+		    "\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64 "}",
+			i ? "," : "", fh_time_fmt(f->first_ms, t0, sizeof(t0)),
+			fh_time_fmt(f->last_ms, t1, sizeof(t1)), fh_ip_fmt(&f->src, s, sizeof(s)),
+			f->sport, fh_ip_fmt(&f->dst, d, sizeof(d)), f->dport, proto,
+			f->proto == 6 ? fl : "", f->packets, f->bytes);
+	}
+	PUT("]}");
+#undef PUT
+	if (o >= len) /* cannot happen with FH_ALERT_JSON_MAX's room; the evidence alone then */
+		snprintf(out, len, "%s", ev);
+}
 
 int fh_alert_to_json(const struct fh_alert *a, char *buf, size_t len)
 {
@@ -246,6 +324,8 @@ int fh_alert_to_json(const struct fh_alert *a, char *buf, size_t len)
 	}
 	exs[o++] = ']';
 	exs[o] = 0;
+	char ev[FH_ALERT_EVIDENCE + 2560];
+	evidence_json(a, ev, sizeof(ev));
 	return snprintf(buf, len,
 		"{\"id\":\"%s\",\"type\":\"%s\",\"severity\":\"%s\",\"src\":\"%s\",\"dst\":%s,"
 		"\"port\":%s,\"proto\":%s,\"first_seen\":\"%s\",\"last_seen\":\"%s\","
@@ -256,7 +336,7 @@ int fh_alert_to_json(const struct fh_alert *a, char *buf, size_t len)
 		dst, port, proto, fh_time_fmt(a->first_seen, t0, sizeof(t0)),
 		fh_time_fmt(a->last_seen, t1, sizeof(t1)),
 		fh_time_fmt(a->detected_at, t2, sizeof(t2)), a->flows, a->packets, a->bytes,
-		a->targets, a->evidence[0] ? a->evidence : "{}", exs,
+		a->targets, ev, exs,
 		a->status == FH_ALERT_RESOLVED ? "resolved" : "active");
 }
 
@@ -272,7 +352,7 @@ struct json_sink {
 static void json_emit(struct fh_alert_sink *s, const struct fh_alert *a, enum fh_alert_event ev)
 {
 	struct json_sink *js = (struct json_sink *)s;
-	char buf[4096];
+	char buf[FH_ALERT_JSON_MAX + 64];
 	int n = fh_alert_to_json(a, buf, sizeof(buf));
 
 	if (n <= 0 || (size_t)n >= sizeof(buf) - 32)
@@ -509,6 +589,8 @@ int fh_alert_update(struct fh_alert_table *t, const char *id, const struct fh_al
 	merge_counts(o, c);
 	if (c->exporter && !fh_ip_is_zero(c->exporter))
 		fh_alert_add_exporter(o, c->exporter);
+	if (c->flow)
+		fh_alert_note_flow(o, c->flow);
 	e->dirty = true;
 	return 0;
 }
@@ -531,6 +613,8 @@ int fh_alert_raise(struct fh_alert_table *t, const struct fh_alert *a)
 			memcpy(o->evidence, a->evidence, sizeof(o->evidence));
 		for (unsigned i = 0; i < a->n_exporters; i++)
 			fh_alert_add_exporter(o, &a->exporters[i]);
+		for (unsigned i = 0; i < a->n_samples; i++) /* the flows that raised it again */
+			fh_alert_note_flow(o, &a->samples[i]);
 		e->dirty = true;
 		if (o->last_seen >= e->last_emit_ms + t->cfg.update_interval_ms)
 			emit(t, e, FH_AEV_UPDATE);

@@ -52,6 +52,26 @@ enum fh_alert_event { FH_AEV_NEW, FH_AEV_UPDATE, FH_AEV_RESOLVED };
 #define FH_ALERT_EVIDENCE 1536
 #define FH_ALERT_ID_LEN 17 /* 16 hex digits + NUL */
 #define FH_ALERT_LIST_LEN 32
+#define FH_ALERT_SAMPLES 4 /* sample flows an alert keeps: its first three, and the latest */
+#define FH_ALERT_TOP 8 /* the peers it counts flows for (Space-Saving) */
+#define FH_ALERT_JSON_MAX 6144 /* room for any alert as JSON (fh_alert_to_json) */
+
+/* One flow of an activity, as an alert shows it. */
+struct fh_alert_flow {
+	uint64_t first_ms, last_ms;
+	struct fh_ip src, dst;
+	uint16_t sport, dport;
+	uint8_t proto, tcp_flags;
+	uint64_t packets, bytes; /* scaled by sampling */
+};
+
+/* A peer of the activity (the flows' other end than the alert's source) and its flows: its
+ * counter's count, of which err were the flows of the peers it replaced (Space-Saving), so
+ * flows - err were its own, at least. */
+struct fh_alert_peer {
+	struct fh_ip ip;
+	uint32_t flows, err;
+};
 
 /* In the order of use: what a raise of an active alert reads and writes comes first (the
  * alert table keeps it within two cache lines); the evidence stays last, so that the fixed
@@ -71,8 +91,22 @@ struct fh_alert {
 	struct fh_ip exporters[FH_ALERT_MAX_EXPORTERS];
 	char list[FH_ALERT_LIST_LEN]; /* blocklist name, for FH_ALERT_BLOCKLIST */
 	struct fh_ip src, dst; /* offender; victim or peer (when has_dst) */
+	/* the flows that raised it (fh_alert_note_flow): shown in the evidence as
+	 * "sample_flows" and "top_peers" (fh_alert_to_json) */
+	uint8_t n_samples, n_top;
+	struct fh_alert_flow samples[FH_ALERT_SAMPLES];
+	struct fh_alert_peer top[FH_ALERT_TOP];
 	char evidence[FH_ALERT_EVIDENCE]; /* a JSON object, "{}" when empty */
 };
+
+/*
+ * Note a flow of the alert's activity: the first three are kept as samples, and the latest
+ * as the fourth; its peer (its other end than a->src) is counted in the top peers, a
+ * Space-Saving summary of FH_ALERT_TOP counters (Metwally et al., 2005): a peer not counted
+ * takes the counter with the fewest flows, and that count as its error. The JSON shows each
+ * peer's flows less its error: a lower bound, exact for a peer that kept its counter.
+ */
+void fh_alert_note_flow(struct fh_alert *a, const struct fh_alert_flow *f);
 
 /* "scan.horizontal", ...; for blocklist alerts writes "blocklist.<list>" into buf. */
 const char *fh_alert_type_name(const struct fh_alert *a, char *buf, size_t len);
@@ -159,6 +193,7 @@ struct fh_alert_counts {
 	uint64_t first_seen, last_seen, flows, packets, bytes, targets;
 	uint8_t severity;
 	const struct fh_ip *exporter; /* may be NULL */
+	const struct fh_alert_flow *flow; /* the flow that raised it again (NULL: none) */
 };
 /*
  * Raise the active alert `id` again with new counts and times but the evidence it has: the

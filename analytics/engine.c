@@ -438,6 +438,7 @@ struct pending {
 	const char *list;
 	uint64_t key;
 	struct fh_alert_counts c;
+	struct fh_alert_flow flow; /* the flow being judged (c.flow points here) */
 };
 #define RECENT 16384
 struct recent {
@@ -522,6 +523,8 @@ struct fh_analytics {
 	struct fh_analytics_cfg cfg;
 	struct pending pend;
 	struct host *cur_host; /* the source being judged (src_view), for the evidence */
+	const struct fh_flow_rec *cur_rec; /* the flow being judged, and its sampling rate */
+	uint64_t cur_m;
 	struct recent recent[RECENT];
 	struct fh_alert_table *alerts;
 	struct host *hosts;
@@ -721,6 +724,12 @@ static int raise_quick(struct fh_analytics *a, uint8_t type, uint8_t sev,
 		.c = {.first_seen = first ? first : t, .last_seen = t, .flows = flows,
 			.packets = pkts, .bytes = bytes, .targets = targets, .severity = sev,
 			.exporter = exporter}};
+	const struct fh_flow_rec *r = a->cur_rec;
+	p->flow = (struct fh_alert_flow){.first_ms = r->first_ms, .last_ms = r->last_ms,
+		.src = r->src, .dst = r->dst, .sport = r->sport, .dport = r->dport,
+		.proto = r->proto, .tcp_flags = r->tcp_flags, .packets = r->packets * a->cur_m,
+		.bytes = r->bytes * a->cur_m};
+	p->c.flow = &p->flow;
 	p->key = alert_key(type, src, dst, port, proto, list);
 	if (a->cur_host && fh_ip_eq(src, &a->cur_host->ip))
 		a->cur_host->alerted = 1;
@@ -824,6 +833,7 @@ static void raise_full(struct fh_analytics *a, const char *evidence)
 	al.targets = p->c.targets;
 	if (p->exporter && !fh_ip_is_zero(p->exporter))
 		fh_alert_add_exporter(&al, p->exporter);
+	fh_alert_note_flow(&al, &p->flow);
 	evidence_with_host(a, p, evidence, al.evidence, sizeof(al.evidence));
 	struct recent *rc = &a->recent[p->key % RECENT];
 	if (rc->key == p->key && rc->id[0]) /* raised before: the same alert, the same id */
@@ -1780,6 +1790,8 @@ static inline void event_one(struct fh_analytics *a, const struct fh_flow_event 
 	a->st.events++;
 	if (!r->packets && !r->bytes)
 		return;
+	a->cur_rec = r;
+	a->cur_m = m;
 	if (ev->roles & FH_ROLE_SRC)
 		src_view(a, r, m, sh, dh);
 	dst_view(a, r, m, sh, dh, need);

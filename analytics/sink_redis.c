@@ -195,7 +195,7 @@ struct msg {
 	char event[12];
 	char type[48], severity[12], src[FH_IP_STRLEN], dst[FH_IP_STRLEN], last_seen[FH_TIME_STRLEN];
 	uint64_t flows, packets, bytes, targets;
-	char json[3072];
+	char json[FH_ALERT_JSON_MAX];
 };
 
 #define QCAP 8192

@@ -53,7 +53,7 @@ static int text_fmt;
 
 static void print_alert(void *arg, const struct fh_alert *al)
 {
-	char buf[4096];
+	char buf[FH_ALERT_JSON_MAX];
 	(void)arg;
 	if (!text_fmt) {
 		fh_alert_to_json(al, buf, sizeof(buf));

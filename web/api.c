@@ -396,7 +396,7 @@ static void api_alerts(const struct fh_web_source *src, fh_api_arg_fn arg, void 
 						       (unsigned)limit)
 				      : 0;
 	for (unsigned i = 0; i < n; i++) {
-		char buf[4096];
+		char buf[FH_ALERT_JSON_MAX];
 		if (fh_alert_to_json(&v[i], buf, sizeof(buf)) >= (int)sizeof(buf))
 			continue;
 		fh_sb_puts(b, i ? "," : "");

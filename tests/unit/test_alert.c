@@ -524,6 +524,85 @@ static void test_evidence_fmt_is_snprintf(void **state)
 	}
 }
 
+
+/* A scan's flow: from src to 192.0.2.(d % 256) port 22, at time t. */
+static struct fh_alert_flow scan_flow(const char *src, unsigned d, uint16_t sport, uint64_t t)
+{
+	struct fh_alert_flow f = {.first_ms = t, .last_ms = t, .sport = sport, .dport = 22,
+		.proto = 6, .tcp_flags = 0x02, .packets = 1, .bytes = 44};
+	char dst[32];
+	snprintf(dst, sizeof(dst), "192.0.2.%u", d % 256);
+	assert_int_equal(fh_ip_parse(src, &f.src), 0);
+	assert_int_equal(fh_ip_parse(dst, &f.dst), 0);
+	return f;
+}
+
+/*
+ * The flows an alert shows: its first three and its latest as samples, and its peers by
+ * flows. Through the table: a new alert's flow, then raises with evidence and without
+ * (fh_alert_update with counts.flow), as the engine makes them. A peer with many flows among
+ * 300 peers of one flow each keeps its exact count (Space-Saving); the others show no more
+ * flows than they had.
+ */
+static void test_sample_flows_and_top_peers(void **state)
+{
+	(void)state;
+	struct rec_sink rs = {.base.ops = &rec_ops};
+	struct fh_alert_table *t = mk_table(&rs);
+	struct fh_alert a;
+	mk(&a, "198.51.100.7", 22, 1000);
+	struct fh_alert_flow f = scan_flow("198.51.100.7", 1, 40000, 1000);
+	fh_alert_note_flow(&a, &f);
+	assert_int_equal(fh_alert_raise(t, &a), 0);
+	uint64_t tm = 1000;
+	for (unsigned i = 2; i <= 400; i++) {
+		tm += 10;
+		/* one flow in four to 192.0.2.200, the others each to a new peer */
+		f = scan_flow("198.51.100.7", i % 4 ? 1000 + i : 200, (uint16_t)(40000 + i), tm);
+		if (i % 50 == 0) { /* with fresh evidence */
+			mk(&a, "198.51.100.7", 22, tm);
+			fh_alert_note_flow(&a, &f);
+			assert_int_equal(fh_alert_raise(t, &a), 0);
+		} else {
+			struct fh_alert_counts c = {.first_seen = tm, .last_seen = tm, .flows = i,
+				.severity = FH_SEV_MEDIUM, .flow = &f};
+			int r = fh_alert_update(t, a.id, &c);
+			if (r) { /* an update is due: the engine raises with evidence */
+				mk(&a, "198.51.100.7", 22, tm);
+				fh_alert_note_flow(&a, &f);
+				assert_int_equal(fh_alert_raise(t, &a), 0);
+			}
+		}
+	}
+	fh_alert_table_flush(t);
+	const struct fh_alert *o = &rs.last;
+	assert_int_equal(o->n_samples, FH_ALERT_SAMPLES);
+	/* the first three flows (sports 40000, 40002, 40003) and the latest (40400) */
+	assert_int_equal(o->samples[0].sport, 40000);
+	assert_int_equal(o->samples[1].sport, 40002);
+	assert_int_equal(o->samples[2].sport, 40003);
+	assert_int_equal(o->samples[3].sport, 40400);
+	char buf[FH_ALERT_JSON_MAX];
+	int n = fh_alert_to_json(o, buf, sizeof(buf));
+	assert_true(n > 0 && (size_t)n < sizeof(buf));
+	/* 100 flows went to 192.0.2.200 (i = 4, 8 .. 400): first, and exact */
+	assert_non_null(strstr(buf, "\"top_peers\":[{\"addr\":\"192.0.2.200\",\"flows\":100},"));
+	/* every other peer had one flow: none of the seven others shows more */
+	const char *q = strstr(buf, "\"flows\":100},"), *end = strstr(buf, "\"sample_flows\"");
+	int others = 0;
+	while ((q = strstr(q + 1, "\"flows\":")) && q < end) {
+		assert_int_equal(atoi(q + 8), 1);
+		others++;
+	}
+	assert_int_equal(others, FH_ALERT_TOP - 1);
+	assert_non_null(strstr(buf, "\"sample_flows\":[{\"first\":\"1970-01-01T00:00:01.000Z\","
+				    "\"last\":\"1970-01-01T00:00:01.000Z\",\"src\":\"198.51.100.7\","
+				    "\"sport\":40000,\"dst\":\"192.0.2.1\",\"dport\":22,\"proto\":\"tcp\","
+				    "\"flags\":\"......S.\",\"packets\":1,\"bytes\":44}"));
+	assert_non_null(strstr(buf, "\"sport\":40400,\"dst\":\"192.0.2.200\""));
+	fh_alert_table_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -538,6 +617,7 @@ int main(void)
 		cmocka_unit_test(test_index_collisions),
 		cmocka_unit_test(test_index_grows),
 		cmocka_unit_test(test_evidence_fmt_is_snprintf),
+		cmocka_unit_test(test_sample_flows_and_top_peers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
