@@ -423,11 +423,13 @@ static void host_traffic(const struct host *h, uint64_t *flows, uint64_t *bytes)
 	}
 }
 
+#define WORM_SHOWN 4
 struct worm_port {
 	uint16_t port;
-	uint8_t used;
+	uint8_t used, n_src;
 	uint64_t first;
 	struct lc_dense scanners;
+	struct fh_ip src[WORM_SHOWN]; /* its first scanning sources, for the evidence */
 };
 
 /* The alert being raised (raise_quick, raise_full), and the alerts raised in full lately. */
@@ -1158,13 +1160,30 @@ static void worm_note(struct fh_analytics *a, uint64_t src_h, uint16_t port, uin
 		w->first = t;
 	}
 	lcd_add(&w->scanners, src_h);
+	const struct fh_ip *s = &a->cur_rec->src;
+	unsigned k = 0;
+	while (k < w->n_src && !fh_ip_eq(&w->src[k], s))
+		k++;
+	if (k == w->n_src && k < WORM_SHOWN)
+		w->src[w->n_src++] = *s;
 	uint32_t n = lc_tab[w->scanners.ones];
 	if (n >= a->cfg.detect.worm_sources) {
-		char ev[160];
-		struct fh_ip any = {{0}};
+		char ev[320], srcs[WORM_SHOWN * (FH_IP_STRLEN + 3) + 3], *o = srcs;
+		*o++ = '[';
+		for (unsigned i = 0; i < w->n_src; i++) {
+			char b[FH_IP_STRLEN];
+			o += sprintf(o, "%s\"%s\"", i ? "," : "", fh_ip_fmt(&w->src[i], b, sizeof(b)));
+		}
+		*o++ = ']';
+		*o = 0;
+		struct fh_ip any = {{0}}; /* many sources: 0.0.0.0, or :: for IPv6 */
+		if (fh_ip_is_v4(&a->cur_rec->src))
+			any.a[10] = any.a[11] = 0xff;
 		if (!raise_quick(a, FH_ALERT_WORM, FH_SEV_CRITICAL, &any, NULL, port, proto,
 			    w->first, t, n, 0, 0, n, exporter, NULL)) {
-			fh_evidence_fmt(ev, sizeof(ev), "{\"scanning_sources\":%u,\"port\":%u}", n, port);
+			fh_evidence_fmt(ev, sizeof(ev),
+				"{\"scanning_sources\":%u,\"port\":%u,\"first_sources\":%s}", n, port,
+				srcs);
 			raise_full(a, ev);
 		}
 	}
@@ -1544,6 +1563,15 @@ static inline int flood_kind(const struct fh_flow_rec *r)
 	return -1;
 }
 
+/* A record of ICMP echo requests (type 8; ICMPv6 128) that can be a flood by itself: a ping
+ * flood (ping -f, hping3 --icmp) is one flow. At least 8 packets seen (not scaled): one
+ * sample of a sampled exporter, scaled to thousands, is no evidence of a rate. */
+static inline int ping_stream(const struct fh_flow_rec *r)
+{
+	return ((r->proto == 1 && r->dport >> 8 == 8) || (r->proto == 58 && r->dport >> 8 == 128)) &&
+	       r->packets >= 8;
+}
+
 /* What the destination of an event keeps state for: DN_FLOOD (what could be a flood's),
  * DN_SERVER (a connection to an inside server), neither (most TCP peers: no state). Worked
  * out once an event: it decides the prefetches and the destination's view. */
@@ -1570,7 +1598,11 @@ static void dst_view(struct fh_analytics *a, const struct fh_flow_rec *r, uint64
 	if (i == NIL || !a->hosts[i].vpane) {
 		struct hold *hd = &a->hold[dh % HOLD_SLOTS];
 		int held = hd->used && fh_ip_eq(&hd->dst, &r->dst);
-		if (!held && need == DN_FLOOD) {
+		/* an echo request stream that is a flood by itself is judged at once */
+		int alone = ping_stream(r) &&
+			    r->packets * m >= (a->cfg.n_nets ? detect_for(a, &r->dst)
+								: &a->cfg.detect)->flood_pps;
+		if (!held && need == DN_FLOOD && !alone) {
 			a->st.flood_first_dropped += hd->used;
 			uint64_t d = r->last_ms > r->first_ms ? r->last_ms - r->first_ms : 0;
 			*hd = (struct hold){.dst = r->dst, .src = r->src, .first_ms = r->first_ms,
@@ -1657,8 +1689,9 @@ static void victim_view(struct fh_analytics *a, const struct fh_flow_rec *r, uin
 	/* many sources, or (early in a window) a new source for most flows */
 	int spoofed = ns >= c->flood_sources || (ns >= 10 && ns * 2 >= flows);
 	/* a fast scan from one host hits many ports; a flood hits few, or comes from many; one
-	 * heavy stream (a video, a download) is a single flow, a flood tool makes many */
-	if (n >= c->flood_pps && pps >= c->flood_pps && flows >= 8 &&
+	 * heavy stream (a video, a download) is a single flow, a flood tool makes many; but a
+	 * stream of echo requests at that rate is a ping flood */
+	if (n >= c->flood_pps && pps >= c->flood_pps && (flows >= 8 || ping_stream(r)) &&
 		(spoofed || fh_hs_count(&a->hs, &h->flood_ports) <= 16)) {
 		static const char *const kinds[] = {"syn", "syn-ack reflection", "udp", "icmp"};
 		static const uint8_t types[] = {FH_ALERT_FLOOD_SYN, FH_ALERT_FLOOD_SYN,

@@ -171,9 +171,12 @@ static void test_worm(void **state)
 			flow(a, src, dst, 40000, 445, 6, 0x02, 1, 44, T0 + (uint64_t)i,
 				T0 + (uint64_t)i);
 		}
-	struct found f = find(a, FH_ALERT_WORM, NULL);
+	struct found f = find(a, FH_ALERT_WORM, "0.0.0.0"); /* many sources */
 	assert_int_equal(f.type_n, 1);
 	assert_int_equal(f.last.port, 445);
+	/* the evidence names the scanning sources */
+	assert_non_null(strstr(f.last.evidence, "\"first_sources\":[\"198.51.100.20\","
+						"\"198.51.100.21\",\"198.51.100.22\"]"));
 	fh_analytics_free(a);
 }
 
@@ -327,6 +330,35 @@ static void test_floods(void **state)
 		flow(a, "203.0.113.66", "198.51.100.81", 1234, 9999, 17, 0, 100, 100000,
 			T0 + (uint64_t)i * 10, T0 + (uint64_t)i * 10);
 	assert_int_equal(find(a, FH_ALERT_FLOOD_UDP, "203.0.113.66").type_n, 1);
+	/* a ping flood is one flow: 4,400 echo requests (type 8) in 2 s, reported once, and the
+	 * victim's replies (type 0) the other way, which are not a flood of the pinger; one heavy
+	 * UDP stream is no flood either */
+	flow(a, "203.0.113.67", "198.51.100.82", 0, 8 << 8, 1, 0, 4400, 404800, T0, T0 + 2000);
+	flow(a, "198.51.100.82", "203.0.113.67", 0, 0, 1, 0, 4400, 404800, T0, T0 + 2000);
+	flow(a, "203.0.113.68", "198.51.100.83", 5004, 5004, 17, 0, 4400, 5000000, T0, T0 + 2000);
+	struct found icmp = find(a, FH_ALERT_FLOOD_ICMP, NULL);
+	assert_int_equal(icmp.type_n, 1);
+	char b[FH_IP_STRLEN];
+	assert_string_equal(fh_ip_fmt(&icmp.last.dst, b, sizeof(b)), "198.51.100.82");
+	assert_string_equal(fh_ip_fmt(&icmp.last.src, b, sizeof(b)), "203.0.113.67");
+	assert_int_equal(find(a, FH_ALERT_FLOOD_UDP, "203.0.113.68").type_n, 0);
+	/* one sample of a 1:2048 sampled exporter, scaled to 2,048 echo requests, is not */
+	struct fh_flow_event ev;
+	memset(&ev, 0, sizeof(ev));
+	fh_ip_parse("203.0.113.69", &ev.rec.src);
+	fh_ip_parse("198.51.100.84", &ev.rec.dst);
+	ev.rec.dport = 8 << 8;
+	ev.rec.proto = 1;
+	ev.rec.packets = 1;
+	ev.rec.bytes = 82;
+	ev.rec.first_ms = ev.rec.last_ms = T0 + 100;
+	ev.rec.sampling = 2048;
+	ev.roles = FH_ROLE_SRC | FH_ROLE_DST;
+	fh_analytics_event(a, &ev);
+	assert_int_equal(find(a, FH_ALERT_FLOOD_ICMP, NULL).type_n, 1); /* the ping flood's */
+	/* ICMPv6 echo requests (type 128) too */
+	flow(a, "2001:db8::67", "2001:db8:1::82", 0, 128 << 8, 58, 0, 4400, 404800, T0, T0 + 2000);
+	assert_int_equal(find(a, FH_ALERT_FLOOD_ICMP, "2001:db8::67").type_n, 1);
 	fh_analytics_free(a);
 }
 static void vscan(struct fh_analytics *a, const char *src, const char *dst, int from, int to,
