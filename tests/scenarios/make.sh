@@ -39,8 +39,8 @@ RAW=${FH_SCENARIO_RAW:-/tmp/fh-scenarios-raw}
 mkdir -p "$RAW"
 T=$(mktemp -d)
 PIDS=()
-SCENARIOS=(scan_h scan_v scan_udp flood_syn flood_spoofed dns_tunnel open_resolver spam
-    ssh_bulk http_thin bittorrent background)
+SCENARIOS=(scan_h scan_v scan_udp flood_syn flood_spoofed flood_udp flood_icmp worm dns_tunnel
+    open_resolver spam ssh_bulk http_thin bittorrent background)
 [ $# -gt 0 ] && SCENARIOS=("$@")
 
 IN="ip netns exec fhs-in"
@@ -207,6 +207,24 @@ NFT
     label flood.syn 0.0.0.0 198.51.100.21
     $OUT timeout -s INT 2 hping3 -q -S -p 80 -i u400 -I out0 --rand-source 198.51.100.21 >>"$T/bg.log" 2>&1 || true
     $OUT nft delete table ip fhspoof
+}
+sc_flood_udp() { # hping3 UDP flood from one host to an inside DNS server's port
+    label flood.udp 203.0.113.14 198.51.100.23
+    $OUT timeout -s INT 2 hping3 -q --udp -p 53 -d 64 -i u400 -I out0 -a 203.0.113.14 198.51.100.23 >>"$T/bg.log" 2>&1 || true
+}
+sc_flood_icmp() { # hping3 ICMP echo flood from one host
+    label flood.icmp 203.0.113.15 198.51.100.24
+    $OUT timeout -s INT 2 hping3 -q --icmp -d 64 -i u400 -I out0 -a 203.0.113.15 198.51.100.24 >>"$T/bg.log" 2>&1 || true
+}
+sc_worm() { # four inside hosts at once, each scanning port 445 of 192.0.2.0/24 (200 hosts
+    # answer with a RST): a worm spreading (worm_sources: 3), each also a horizontal scan
+    label worm 0.0.0.0 null
+    local h p=()
+    for h in 31 32 33 34; do
+        label scan.horizontal 198.51.100.$h null
+        $IN nmap -sS -Pn -n -T4 -p 445 -e in0 -S 198.51.100.$h 192.0.2.0/24 >>"$T/bg.log" 2>&1 & p+=($!)
+    done
+    wait "${p[@]}" || true
 }
 sc_dns_tunnel() { # iodine (DNS only: -r) from 198.51.100.30 to iodined at 192.0.2.53, data pushed through
     $OUT iodined -f -c -P fhpass -l 192.0.2.53 -p 53 198.18.5.1/27 t.example.org >>"$T/bg.log" 2>&1 & PIDS+=($!)
