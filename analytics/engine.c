@@ -1168,19 +1168,20 @@ static void worm_note(struct fh_analytics *a, uint64_t src_h, uint16_t port, uin
 		w->src[w->n_src++] = *s;
 	uint32_t n = lc_tab[w->scanners.ones];
 	if (n >= a->cfg.detect.worm_sources) {
-		char ev[320], srcs[WORM_SHOWN * (FH_IP_STRLEN + 3) + 3], *o = srcs;
-		*o++ = '[';
-		for (unsigned i = 0; i < w->n_src; i++) {
-			char b[FH_IP_STRLEN];
-			o += sprintf(o, "%s\"%s\"", i ? "," : "", fh_ip_fmt(&w->src[i], b, sizeof(b)));
-		}
-		*o++ = ']';
-		*o = 0;
 		struct fh_ip any = {{0}}; /* many sources: 0.0.0.0, or :: for IPv6 */
 		if (fh_ip_is_v4(&a->cur_rec->src))
 			any.a[10] = any.a[11] = 0xff;
 		if (!raise_quick(a, FH_ALERT_WORM, FH_SEV_CRITICAL, &any, NULL, port, proto,
 			    w->first, t, n, 0, 0, n, exporter, NULL)) {
+			char ev[320], srcs[WORM_SHOWN * (FH_IP_STRLEN + 3) + 3], *o = srcs;
+			*o++ = '[';
+			for (unsigned i = 0; i < w->n_src; i++) {
+				char b[FH_IP_STRLEN];
+				o += sprintf(o, "%s\"%s\"", i ? "," : "",
+					fh_ip_fmt(&w->src[i], b, sizeof(b)));
+			}
+			*o++ = ']';
+			*o = 0;
 			fh_evidence_fmt(ev, sizeof(ev),
 				"{\"scanning_sources\":%u,\"port\":%u,\"first_sources\":%s}", n, port,
 				srcs);
@@ -1618,7 +1619,11 @@ static void dst_view(struct fh_analytics *a, const struct fh_flow_rec *r, uint64
 				.packets = hd->packets, .sampling = hd->sampling, .dport = hd->dport,
 				.proto = hd->proto, .tcp_flags = hd->tcp_flags};
 			hd->used = 0;
-			victim_view(a, &f, f.sampling ? f.sampling : 1, ip_h(&f.src), dh, DN_FLOOD, i);
+			a->cur_rec = &f; /* the flow an alert would show */
+			a->cur_m = f.sampling ? f.sampling : 1;
+			victim_view(a, &f, a->cur_m, ip_h(&f.src), dh, DN_FLOOD, i);
+			a->cur_rec = r;
+			a->cur_m = m;
 			i = host_find(a, &r->dst, dh); /* made now (and the pool may have evicted) */
 		}
 	}
