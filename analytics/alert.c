@@ -237,9 +237,7 @@ void fh_alert_note_flow(struct fh_alert *a, const struct fh_alert_flow *f)
 
 /* ---- JSON ----------------------------------------------------------------------------- */
 
-/* The evidence, with the alert's flows after the detector's fields: "top_peers" (by flows,
- * most first) and "sample_flows". */
-static void evidence_json(const struct fh_alert *a, char *out, size_t len)
+void fh_alert_evidence_json(const struct fh_alert *a, char *out, size_t len)
 {
 	const char *ev = a->evidence[0] ? a->evidence : "{}";
 	size_t n = strlen(ev);
@@ -324,8 +322,8 @@ int fh_alert_to_json(const struct fh_alert *a, char *buf, size_t len)
 	}
 	exs[o++] = ']';
 	exs[o] = 0;
-	char ev[FH_ALERT_EVIDENCE + 2560];
-	evidence_json(a, ev, sizeof(ev));
+	char ev[FH_ALERT_EVIDENCE_JSON_MAX];
+	fh_alert_evidence_json(a, ev, sizeof(ev));
 	return snprintf(buf, len,
 		"{\"id\":\"%s\",\"type\":\"%s\",\"severity\":\"%s\",\"src\":\"%s\",\"dst\":%s,"
 		"\"port\":%s,\"proto\":%s,\"first_seen\":\"%s\",\"last_seen\":\"%s\","

@@ -136,6 +136,12 @@ char *fh_put_tenths(char *o, unsigned long long v);
 /* Add an exporter to the alert's set (no-op if present or the set is full). */
 void fh_alert_add_exporter(struct fh_alert *a, const struct fh_ip *ex);
 
+/* The evidence as the JSON shows it: the detector's object with the alert's flows after its
+ * fields, "top_peers" (by flows, most first) and "sample_flows". Room for any:
+ * FH_ALERT_EVIDENCE_JSON_MAX. */
+#define FH_ALERT_EVIDENCE_JSON_MAX (FH_ALERT_EVIDENCE + 2560)
+void fh_alert_evidence_json(const struct fh_alert *a, char *out, size_t len);
+
 /* Format as one JSON object (DESIGN.md §5), no newline. Returns the length written, or the
  * length needed (snprintf semantics) when len is too small. */
 int fh_alert_to_json(const struct fh_alert *a, char *buf, size_t len);

@@ -61,6 +61,8 @@ static void print_alert(void *arg, const struct fh_alert *al)
 		return;
 	}
 	char tn[64], s[FH_IP_STRLEN], d[FH_IP_STRLEN] = "-", t0[FH_TIME_STRLEN], port[8] = "-";
+	char ev[FH_ALERT_EVIDENCE_JSON_MAX];
+	fh_alert_evidence_json(al, ev, sizeof(ev));
 	if (al->has_dst)
 		fh_ip_fmt(&al->dst, d, sizeof(d));
 	if (al->has_port)
@@ -68,7 +70,7 @@ static void print_alert(void *arg, const struct fh_alert *al)
 	printf("%s %-18s %-8s src %s dst %s port %s targets %" PRIu64 " %s\n",
 		fh_time_fmt(al->detected_at, t0, sizeof(t0)), fh_alert_type_name(al, tn, sizeof(tn)),
 		fh_severity_name(al->severity), fh_ip_fmt(&al->src, s, sizeof(s)), d, port,
-		al->targets, al->evidence);
+		al->targets, ev);
 }
 
 static void usage(FILE *f)
