@@ -3,6 +3,7 @@
  * Blocklists and their longest-prefix match (see blocklist.h).
  */
 #include <ctype.h>
+#include <endian.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,7 +38,6 @@ struct trie {
 	size_t n, cap; /* slots in use and allocated; the root is at 0 */
 	const uint8_t *stride; /* bits a level, summing to the family's width */
 	uint32_t def; /* the longest prefix covering every address of the family (index + 1) */
-	uint32_t nodes;
 };
 /* Below the first 16 bits, 4 bits a level (a node of 64 bytes, one cache line), so that a
  * long prefix takes little memory: an IPv4 /24 128 bytes, an IPv6 /48 512. */
@@ -86,14 +86,23 @@ static void mask(struct fh_ip *ip, unsigned plen)
 	memset(ip->a + byte + 1, 0, 15 - byte);
 }
 
+/* An IPv4 address (v4-mapped) as a number. */
+static inline uint32_t v4_of(const struct fh_ip *ip)
+{
+	uint32_t a;
+	memcpy(&a, ip->a + 12, 4);
+	return be32toh(a);
+}
+
 /* An address as one big-endian number: IPv4 in the top 32 bits. */
 typedef unsigned __int128 u128;
 static inline u128 key_of(const struct fh_ip *ip, int v4)
 {
-	u128 k = 0;
-	for (unsigned i = v4 ? 12 : 0; i < 16; i++)
-		k = k << 8 | ip->a[i];
-	return v4 ? k << 96 : k;
+	if (v4)
+		return (u128)v4_of(ip) << 96;
+	uint64_t w[2];
+	memcpy(w, ip->a, 16);
+	return (u128)be64toh(w[0]) << 64 | be64toh(w[1]);
 }
 
 static inline uint32_t bits(u128 k, unsigned off, unsigned n)
@@ -124,6 +133,18 @@ void fh_blocklist_set_free(struct fh_blocklist_set *s)
 	free(s);
 }
 
+/* The entry (index + 1) of the level's prefix net, or 0. */
+static uint32_t level_find(const struct fh_blocklist_set *s, const struct level *l,
+	const struct fh_ip *net, unsigned plen)
+{
+	if (!l->n)
+		return 0;
+	for (uint32_t i = hash_ip(net, plen) & (l->cap - 1); l->slot[i]; i = (i + 1) & (l->cap - 1))
+		if (fh_ip_eq(&s->e[l->slot[i] - 1].net, net))
+			return l->slot[i];
+	return 0;
+}
+
 /* 1 when the prefix is there already (the first list keeps it), 0 when added, or -ENOMEM */
 static int level_insert(struct fh_blocklist_set *s, struct level *l, uint32_t idx)
 {
@@ -146,15 +167,24 @@ static int level_insert(struct fh_blocklist_set *s, struct level *l, uint32_t id
 		l->cap = ncap;
 	}
 	const struct entry *e = &s->e[idx];
+	if (level_find(s, l, &e->net, e->plen))
+		return 1;
 	uint32_t k = hash_ip(&e->net, e->plen) & (l->cap - 1);
-	while (l->slot[k]) {
-		const struct entry *o = &s->e[l->slot[k] - 1];
-		if (fh_ip_eq(&o->net, &e->net))
-			return 1;
+	while (l->slot[k])
 		k = (k + 1) & (l->cap - 1);
-	}
 	l->slot[k] = idx + 1;
 	l->n++;
+	return 0;
+}
+
+/* The entry (index + 1) of the IPv4 /32 addr, or 0. */
+static uint32_t x4_find(const struct fh_blocklist_set *s, uint32_t addr)
+{
+	if (!s->x4n)
+		return 0;
+	for (uint32_t k = hash_v4(addr, s->x4cap); s->x4[k].v; k = (k + 1) & (s->x4cap - 1))
+		if (s->x4[k].addr == addr)
+			return s->x4[k].v;
 	return 0;
 }
 
@@ -205,7 +235,6 @@ static long trie_node(struct trie *t, unsigned lev, uint32_t v)
 	for (size_t i = 0; i < sz; i++)
 		t->slot[o + i] = v;
 	t->n += sz;
-	t->nodes++;
 	return (long)o;
 }
 
@@ -314,7 +343,7 @@ int fh_blocklist_add(struct fh_blocklist_set *s, const char *name, const struct 
 	if (plen128 >= 96 && fh_ip_in_prefix(&e->net, &v4net, 96)) {
 		unsigned len = plen128 - 96;
 		if (len == 32)
-			return x4_insert(s, (uint32_t)key_of(&e->net, 0), v);
+			return x4_insert(s, v4_of(&e->net), v);
 		if (len == 0) {
 			set_def(s->e, &s->t4.def, v);
 			return 0;
@@ -337,29 +366,14 @@ int fh_blocklist_lookup(const struct fh_blocklist_set *s, const struct fh_ip *ip
 {
 	if (!s || !s->n)
 		return 0;
-	uint32_t v = 0;
+	/* a single address first (the longest match there is), then the family's trie */
+	uint32_t v;
 	if (fh_ip_is_v4(ip)) {
-		uint32_t addr = (uint32_t)ip->a[12] << 24 | (uint32_t)ip->a[13] << 16 |
-				(uint32_t)ip->a[14] << 8 | ip->a[15];
-		if (s->x4n)
-			for (uint32_t k = hash_v4(addr, s->x4cap); s->x4[k].v; k = (k + 1) & (s->x4cap - 1))
-				if (s->x4[k].addr == addr) {
-					v = s->x4[k].v;
-					break;
-				}
-		if (!v)
+		uint32_t addr = v4_of(ip);
+		if (!(v = x4_find(s, addr)))
 			v = trie_find(&s->t4, (u128)addr << 96);
-	} else {
-		const struct level *l = &s->lv[128];
-		if (l->n)
-			for (uint32_t i = hash_ip(ip, 128) & (l->cap - 1); l->slot[i];
-				i = (i + 1) & (l->cap - 1))
-				if (fh_ip_eq(&s->e[l->slot[i] - 1].net, ip)) {
-					v = l->slot[i];
-					break;
-				}
-		if (!v)
-			v = trie_find(&s->t6, key_of(ip, 0));
+	} else if (!(v = level_find(s, &s->lv[128], ip, 128))) {
+		v = trie_find(&s->t6, key_of(ip, 0));
 	}
 	if (!v)
 		return 0;

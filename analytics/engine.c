@@ -525,8 +525,7 @@ struct fh_analytics {
 	struct fh_analytics_cfg cfg;
 	struct pending pend;
 	struct host *cur_host; /* the source being judged (src_view), for the evidence */
-	const struct fh_flow_rec *cur_rec; /* the flow being judged, and its sampling rate */
-	uint64_t cur_m;
+	const struct fh_flow_rec *cur_rec; /* the flow being judged */
 	struct recent recent[RECENT];
 	struct fh_alert_table *alerts;
 	struct host *hosts;
@@ -727,10 +726,11 @@ static int raise_quick(struct fh_analytics *a, uint8_t type, uint8_t sev,
 			.packets = pkts, .bytes = bytes, .targets = targets, .severity = sev,
 			.exporter = exporter}};
 	const struct fh_flow_rec *r = a->cur_rec;
+	uint64_t m = r->sampling ? r->sampling : 1;
 	p->flow = (struct fh_alert_flow){.first_ms = r->first_ms, .last_ms = r->last_ms,
 		.src = r->src, .dst = r->dst, .sport = r->sport, .dport = r->dport,
-		.proto = r->proto, .tcp_flags = r->tcp_flags, .packets = r->packets * a->cur_m,
-		.bytes = r->bytes * a->cur_m};
+		.proto = r->proto, .tcp_flags = r->tcp_flags, .packets = r->packets * m,
+		.bytes = r->bytes * m};
 	p->c.flow = &p->flow;
 	p->key = alert_key(type, src, dst, port, proto, list);
 	if (a->cur_host && fh_ip_eq(src, &a->cur_host->ip))
@@ -1620,10 +1620,8 @@ static void dst_view(struct fh_analytics *a, const struct fh_flow_rec *r, uint64
 				.proto = hd->proto, .tcp_flags = hd->tcp_flags};
 			hd->used = 0;
 			a->cur_rec = &f; /* the flow an alert would show */
-			a->cur_m = f.sampling ? f.sampling : 1;
-			victim_view(a, &f, a->cur_m, ip_h(&f.src), dh, DN_FLOOD, i);
+			victim_view(a, &f, f.sampling ? f.sampling : 1, ip_h(&f.src), dh, DN_FLOOD, i);
 			a->cur_rec = r;
-			a->cur_m = m;
 			i = host_find(a, &r->dst, dh); /* made now (and the pool may have evicted) */
 		}
 	}
@@ -1829,7 +1827,6 @@ static inline void event_one(struct fh_analytics *a, const struct fh_flow_event 
 	if (!r->packets && !r->bytes)
 		return;
 	a->cur_rec = r;
-	a->cur_m = m;
 	if (ev->roles & FH_ROLE_SRC)
 		src_view(a, r, m, sh, dh);
 	dst_view(a, r, m, sh, dh, need);
