@@ -133,10 +133,8 @@ int main(int argc, char **argv)
 	}
 	int single = getenv("FH_BENCH_SINGLE") != NULL; /* one event a call, not bursts */
 	static struct fh_cidr_list home;
-	bool v4;
-	fh_cidr_parse("10.0.0.0/8", &home.v[0].net, &home.v[0].plen128, &v4);
-	home.v[0].plen128 += 96;
-	home.n = 1;
+	char why[128];
+	fh_cidr_list_add(&home, "10.0.0.0/8", why, sizeof(why));
 	struct fh_analytics_cfg cfg = {.home_net = &home};
 	fh_detect_defaults(&cfg.detect);
 	cfg.detect.hosts = hosts * 2; /* inside hosts and their peers */

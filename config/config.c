@@ -108,6 +108,32 @@ static int parse_num(const char *v, int64_t *out, int type)
 }
 
 /* Set one value; fresh = the first time this list key is given (replace the default). */
+int fh_cidr_list_add(struct fh_cidr_list *l, const char *text, char *why, size_t wl)
+{
+	unsigned plen;
+	bool v4;
+	struct fh_ip net;
+	if (fh_cidr_parse(text, &net, &plen, &v4) < 0) {
+		snprintf(why, wl, "'%s' is not an address or CIDR prefix", text);
+		return -1;
+	}
+	if (l->n == FH_CFG_MAX_LIST) {
+		snprintf(why, wl, "more than %d entries", FH_CFG_MAX_LIST);
+		return -1;
+	}
+	struct fh_cidr *c = &l->v[l->n++];
+	c->net = net;
+	c->plen128 = v4 ? plen + 96 : plen;
+	uint64_t m0 = c->plen128 >= 64 ? ~0ull : c->plen128 ? ~0ull << (64 - c->plen128) : 0;
+	uint64_t m1 = c->plen128 >= 128 ? ~0ull : c->plen128 > 64 ? ~0ull << (128 - c->plen128) : 0;
+	memcpy(c->w, net.a, sizeof(c->w));
+	c->m[0] = htobe64(m0);
+	c->m[1] = htobe64(m1);
+	c->w[0] &= c->m[0];
+	c->w[1] &= c->m[1];
+	return 0;
+}
+
 static int set_value(struct fh_config *c, const struct row *r, const char *v, int fresh,
 	char *why, size_t wl)
 {
@@ -185,20 +211,8 @@ static int set_value(struct fh_config *c, const struct row *r, const char *v, in
 				}
 				strcpy(l->v[l->n++], tok);
 			} else {
-				struct fh_cidr_list *l = field;
-				unsigned plen;
-				bool v4;
-				struct fh_ip net;
-				if (fh_cidr_parse(tok, &net, &plen, &v4) < 0) {
-					snprintf(why, wl, "'%s' is not an address or CIDR prefix", tok);
+				if (fh_cidr_list_add(field, tok, why, wl) < 0)
 					return -1;
-				}
-				if (l->n == FH_CFG_MAX_LIST) {
-					snprintf(why, wl, "more than %d entries", FH_CFG_MAX_LIST);
-					return -1;
-				}
-				l->v[l->n].net = net;
-				l->v[l->n++].plen128 = v4 ? plen + 96 : plen;
 			}
 		}
 		return 0;

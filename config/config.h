@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "analytics/detect_cfg.h"
 #include "dataplane/flow.h"
@@ -21,6 +22,8 @@
 struct fh_cidr {
 	struct fh_ip net;
 	unsigned plen128; /* in 128-bit terms (IPv4: + 96) */
+	uint64_t w[2], m[2]; /* the address's two words as stored, masked, and the mask: set by
+			      * fh_cidr_list_add, read by fh_cidr_match */
 };
 
 struct fh_listen_list {
@@ -108,12 +111,22 @@ void fh_config_dump_markdown(FILE *f);
  * how many. */
 unsigned fh_config_detect_nets(const struct fh_config *c, struct fh_detect_override *out);
 
-/* Whether ip is in one of the prefixes. */
+/* Append a prefix ("198.51.100.0/24", "2001:db8::/32", or one address) to l. 0, or -1
+ * when it is not one (why says so) or l is full. */
+int fh_cidr_list_add(struct fh_cidr_list *l, const char *text, char *why, size_t wl);
+
+/* Whether ip is in one of the prefixes (l made by fh_cidr_list_add). The analytics ask it for
+ * home_net once or twice an event: the words are compared as stored, with masks made once,
+ * no byte swaps. */
 static inline bool fh_cidr_match(const struct fh_cidr_list *l, const struct fh_ip *ip)
 {
-	for (unsigned i = 0; i < l->n; i++)
-		if (fh_ip_in_prefix(ip, &l->v[i].net, l->v[i].plen128))
+	uint64_t a[2];
+	memcpy(a, ip->a, sizeof(a));
+	for (unsigned i = 0; i < l->n; i++) {
+		const struct fh_cidr *c = &l->v[i];
+		if (!(((a[0] & c->m[0]) ^ c->w[0]) | ((a[1] & c->m[1]) ^ c->w[1])))
 			return true;
+	}
 	return false;
 }
 

@@ -25,10 +25,8 @@ static struct fh_analytics *mk_hosts(struct fh_analytics_cfg *cfg, uint32_t host
 	memset(cfg, 0, sizeof(*cfg));
 	fh_detect_defaults(&cfg->detect);
 	memset(&home, 0, sizeof(home));
-	bool v4;
-	fh_cidr_parse("198.51.100.0/24", &home.v[0].net, &home.v[0].plen128, &v4);
-	home.v[0].plen128 += 96;
-	home.n = 1;
+	char why[128];
+	assert_int_equal(fh_cidr_list_add(&home, "198.51.100.0/24", why, sizeof(why)), 0);
 	cfg->home_net = &home;
 	if (hosts)
 		cfg->detect.hosts = hosts;
@@ -275,10 +273,8 @@ static void test_mail_server_allowlisted(void **state)
 	struct fh_analytics_cfg cfg;
 	struct fh_analytics *a = mk(&cfg);
 	static struct fh_cidr_list mail;
-	bool v4;
-	fh_cidr_parse("198.51.100.25", &mail.v[0].net, &mail.v[0].plen128, &v4);
-	mail.v[0].plen128 += 96;
-	mail.n = 1;
+	char why[128];
+	assert_int_equal(fh_cidr_list_add(&mail, "198.51.100.25", why, sizeof(why)), 0);
 	fh_analytics_free(a);
 	cfg.allow_mail = &mail;
 	a = fh_analytics_new(&cfg, NULL, 0);

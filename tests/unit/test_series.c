@@ -44,9 +44,8 @@ static struct fh_series *open_store(const char *path, int with_profile, struct f
 {
 	static const uint16_t ports[] = {53, 443};
 	char err[256];
-	home.n = 1;
-	assert_int_equal(fh_ip_parse("198.51.100.0", &home.v[0].net), 0);
-	home.v[0].plen128 = 96 + 24;
+	home.n = 0;
+	assert_int_equal(fh_cidr_list_add(&home, "198.51.100.0/24", err, sizeof(err)), 0);
 	struct fh_series_profile prof = {.name = "dns"};
 	*pf = fh_filter_compile("proto udp and port 53", err, sizeof(err));
 	assert_non_null(*pf);
