@@ -21,6 +21,7 @@ void fh_detect_defaults(struct fh_detect_cfg *c)
 		.worm_sources = 3,
 		.flood_pps = 1000,
 		.flood_sources = 100,
+		.flood_vs_baseline = 4,
 		.resolver_clients = 20,
 		.dns_tunnel_queries = 60,
 		.dns_tunnel_avg_bytes = 90,
@@ -45,7 +46,7 @@ static const struct {
 #define K(f, k) {#f, offsetof(struct fh_detect_cfg, f), k}
 	K(window_ms, 8), K(scan_h_targets, 4), K(scan_v_ports, 4), K(scan_fail_ratio, 0),
 	K(scan_slow_targets, 4), K(scan_slow_window_ms, 8), K(worm_sources, 4), K(flood_pps, 8),
-	K(flood_sources, 4), K(resolver_clients, 4), K(dns_tunnel_queries, 4),
+	K(flood_sources, 4), K(flood_vs_baseline, 0), K(resolver_clients, 4), K(dns_tunnel_queries, 4),
 	K(dns_tunnel_avg_bytes, 4), K(dns_tunnel_vs_hosts, 0), K(tunnel_http_ms, 8),
 	K(tunnel_http_bps, 4), K(tunnel_ssh_ms, 8), K(tunnel_ssh_bytes, 8), K(spam_targets, 4),
 	K(mail_jump, 0), K(mail_warmup, 4), K(p2p_peers, 4),

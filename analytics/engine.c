@@ -298,6 +298,8 @@ struct svc_slot {
  */
 #define FLOOD_PANE_MS 5000
 #define FLOOD_PANES 8
+#define FLOOD_WARM_PANES 6 /* panes of a victim's rate before it is judged against it */
+#define FLOOD_BASE_PANES 60 /* then an EWMA, alpha 1/60: about five minutes of panes */
 enum { FK_SYN, FK_SYNACK, FK_UDP, FK_ICMP };
 struct flood_pane {
 	uint32_t pk[4]; /* packets (scaled), by FK_* */
@@ -372,6 +374,10 @@ struct host {
 	struct flood_pane fp[FLOOD_PANES];
 	struct fh_hs flood_srcs, flood_ports;
 	struct fh_ip flood_src1;
+	/* its usual rate (flood_baseline): packets/s a flood pane, by FK_*, over the panes with
+	 * traffic that were not floods; the first FLOOD_WARM_PANES panes are its mean */
+	float vbase[4];
+	uint16_t vbase_panes;
 	/* as a server (an inside host that is connected to): its two busiest ports over the
 	 * window, in panes of its own */
 	uint32_t svpane;
@@ -1561,6 +1567,32 @@ static void flood_advance(struct host *h, uint32_t p)
 	h->vpane = p;
 }
 
+/*
+ * A victim's usual rate: when its newest flood pane is over, each kind's packets/s in it
+ * join the victim's baseline (vbase), unless they were a flood's (flood_vs_baseline times
+ * the baseline and flood_pps): the mean of its first panes, then an EWMA. Panes without
+ * traffic are not samples. A flood is then also judged against the victim's own rate
+ * (victim_view), so that a busy server's usual load (a campus resolver's thousands of
+ * queries a second from as many clients) is not a flood, and a jump far above it is.
+ */
+static void flood_baseline(struct host *h, const struct fh_detect_cfg *c)
+{
+	const struct flood_pane *fp = &h->fp[h->vpane % FLOOD_PANES];
+	if (!fp->flows)
+		return;
+	int warm = h->vbase_panes >= FLOOD_WARM_PANES;
+	float w = h->vbase_panes < FLOOD_BASE_PANES ? 1.0f / (h->vbase_panes + 1)
+						    : 1.0f / FLOOD_BASE_PANES;
+	for (unsigned k = 0; k < 4; k++) {
+		float pps = (float)fp->pk[k] * (1000.0f / FLOOD_PANE_MS);
+		if (warm && pps >= (float)c->flood_pps && pps >= c->flood_vs_baseline * h->vbase[k])
+			continue; /* a flood's pane is not the victim's usual */
+		h->vbase[k] += w * (pps - h->vbase[k]);
+	}
+	if (h->vbase_panes < UINT16_MAX)
+		h->vbase_panes++;
+}
+
 /* The flood a record could be part of (FK_*), or -1: TCP without SYN, or with data (a real
  * connection, not a flood of handshakes), and protocols no flood here uses. */
 static inline int flood_kind(const struct fh_flow_rec *r)
@@ -1658,6 +1690,7 @@ static void victim_view(struct fh_analytics *a, const struct fh_flow_rec *r, uin
 	/* the record's own pane in the ring; a later one moves the ring on */
 	uint32_t p = (uint32_t)(t / FLOOD_PANE_MS) + 1; /* 0 is "none yet" */
 	if (p > h->vpane) {
+		flood_baseline(h, c);
 		/* the sets follow the newest pane, two panes wide; late records join them */
 		unsigned panes = p - h->vpane > 1 ? 2 : 1;
 		fh_hs_roll(&a->hs, &h->flood_srcs, panes);
@@ -1707,12 +1740,14 @@ static void victim_view(struct fh_analytics *a, const struct fh_flow_rec *r, uin
 	/* a fast scan from one host hits many ports; a flood hits few, or comes from many; one
 	 * heavy stream (a video, a download) is a single flow, a flood tool makes many; but a
 	 * stream of echo requests at that rate is a ping flood */
+	int usual = c->flood_vs_baseline > 0 && h->vbase_panes >= FLOOD_WARM_PANES &&
+		    (double)pps < c->flood_vs_baseline * h->vbase[kind];
 	if (n >= c->flood_pps && pps >= c->flood_pps && (flows >= 8 || ping_stream(r)) &&
-		(spoofed || fh_hs_count(&a->hs, &h->flood_ports) <= 16)) {
+		(spoofed || fh_hs_count(&a->hs, &h->flood_ports) <= 16) && !usual) {
 		static const char *const kinds[] = {"syn", "syn-ack reflection", "udp", "icmp"};
 		static const uint8_t types[] = {FH_ALERT_FLOOD_SYN, FH_ALERT_FLOOD_SYN,
 			FH_ALERT_FLOOD_UDP, FH_ALERT_FLOOD_ICMP};
-		char ev[512], ports[256];
+		char ev[512], ports[256], base[32] = "null";
 		struct fh_ip any = {{0}};
 		if (fh_ip_is_v4(&r->dst))
 			any.a[10] = any.a[11] = 0xff; /* 0.0.0.0: many sources */
@@ -1721,11 +1756,14 @@ static void victim_view(struct fh_analytics *a, const struct fh_flow_rec *r, uin
 			    spoofed ? &any : &h->flood_src1, &r->dst, -1, r->proto, first, t, ns, n,
 			    0, 1, &r->exporter, NULL)) {
 			server_evidence(a, h, ports, sizeof(ports));
+			if (h->vbase_panes >= FLOOD_WARM_PANES)
+				fh_evidence_fmt(base, sizeof(base), "%.0f", (double)h->vbase[kind]);
 			fh_evidence_fmt(ev, sizeof(ev),
 				"{\"packets_per_s\":%llu,\"packets\":%llu,\"distinct_sources\":%u,"
-				"\"spoofed\":%s,\"kind\":\"%s\",\"server_ports\":%s}",
+				"\"spoofed\":%s,\"kind\":\"%s\",\"baseline_pps\":%s,"
+				"\"server_ports\":%s}",
 				(unsigned long long)pps, (unsigned long long)n, ns,
-				spoofed ? "true" : "false", kinds[kind], ports);
+				spoofed ? "true" : "false", kinds[kind], base, ports);
 			raise_full(a, ev);
 		}
 	}

@@ -43,9 +43,12 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
 	return h;
 }
 
-/* Order-independent: the sum of one hash per alert. */
+/* Order-independent: the sum of one hash per alert; and the alerts by type (a changed digest
+ * says whether alerts came or went, or only their evidence changed). */
+static unsigned by_type[FH_ALERT_TYPE_MAX];
 static void digest(void *arg, const struct fh_alert *al)
 {
+	by_type[al->type < FH_ALERT_TYPE_MAX ? al->type : 0]++;
 	uint64_t h = 0xcbf29ce484222325ull;
 	h = fnv(h, al->id, strlen(al->id));
 	h = fnv(h, &al->severity, 1);
@@ -222,6 +225,14 @@ int main(int argc, char **argv)
 		uint64_t d = 0;
 		fh_alert_table_foreach(fh_analytics_alerts(a), digest, &d);
 		printf("alerts digest: %016llx\n", (unsigned long long)d);
+		printf("alerts by type:");
+		for (int k = 0; k < FH_ALERT_TYPE_MAX; k++) {
+			struct fh_alert al = {.type = (uint8_t)k};
+			char name[64];
+			if (by_type[k])
+				printf(" %s %u", fh_alert_type_name(&al, name, sizeof(name)), by_type[k]);
+		}
+		printf("\n");
 	}
 	fh_analytics_free(a);
 	free(ev);

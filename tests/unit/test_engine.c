@@ -357,6 +357,65 @@ static void test_floods(void **state)
 	assert_int_equal(find(a, FH_ALERT_FLOOD_ICMP, "2001:db8::67").type_n, 1);
 	fh_analytics_free(a);
 }
+/* A busy resolver: 400 outside clients (no home_net outside), 2,000 one-packet queries a
+ * second, for `secs` seconds from t, each client from a new port each time (RFC 5452). */
+static void resolver_load_pk(struct fh_analytics *a, const char *server, uint64_t t, int secs,
+	int qps, uint64_t pkts)
+{
+	char src[32];
+	for (int i = 0; i < secs * qps; i++) {
+		int c = i % 400;
+		snprintf(src, sizeof(src), "203.0.%d.%d", 113 + c / 200, 1 + c % 200);
+		uint64_t at = t + (uint64_t)i * 1000 / (uint64_t)qps;
+		flow(a, src, server, (uint16_t)(10000 + i % 50000), 53, 17, 0, pkts, 70 * pkts, at,
+			at);
+	}
+}
+static void resolver_load(struct fh_analytics *a, const char *server, uint64_t t, int secs,
+	int qps)
+{
+	resolver_load_pk(a, server, t, secs, qps, 1);
+}
+
+/* A server's own rate is its baseline: a busy resolver's steady 2,000 queries a second (twice
+ * flood_pps, from hundreds of sources: a "spoofed" flood by the fixed threshold alone) is
+ * not a flood once the victim has a baseline; the same server hit at ten times its usual
+ * rate is, and the evidence gives the baseline, for as long as it lasts (a flood is not
+ * learnt as the victim's usual rate). Without a baseline the threshold decides. */
+static void test_flood_against_victims_baseline(void **state)
+{
+	(void)state;
+	struct fh_analytics_cfg cfg;
+	struct fh_analytics *a = mk(&cfg);
+	/* the first minute: no baseline yet, judged by flood_pps alone (an alert) */
+	resolver_load(a, "198.51.100.53", T0, 60, 2000);
+	assert_int_equal(find(a, FH_ALERT_FLOOD_UDP, NULL).type_n, 1);
+	fh_analytics_free(a);
+
+	/* the same load on a server already known busy: one quiet-enough hour, then two
+	 * minutes at the same rate */
+	a = mk(&cfg);
+	resolver_load(a, "198.51.100.53", T0, 90, 900); /* under flood_pps: learnt */
+	resolver_load(a, "198.51.100.53", T0 + 90000, 120, 1800); /* twice that: within 4x */
+	assert_int_equal(find(a, FH_ALERT_FLOOD_UDP, NULL).type_n, 0);
+	/* then a flood: 20,000 pps from the same clients (10-packet flows) for 5 minutes */
+	resolver_load_pk(a, "198.51.100.53", T0 + 210000, 300, 2000, 10);
+	struct found f = find(a, FH_ALERT_FLOOD_UDP, NULL);
+	assert_int_equal(f.type_n, 1);
+	assert_non_null(strstr(f.last.evidence, "\"baseline_pps\":"));
+	assert_true(f.last.last_seen >= T0 + 210000 + 299000); /* raised to its end */
+	fh_analytics_free(a);
+
+	/* detect.flood_vs_baseline = 0: the threshold alone, as before */
+	a = mk(&cfg);
+	cfg.detect.flood_vs_baseline = 0;
+	fh_analytics_reconfigure(a, &cfg);
+	resolver_load(a, "198.51.100.53", T0, 90, 900);
+	resolver_load(a, "198.51.100.53", T0 + 90000, 120, 1800);
+	assert_int_equal(find(a, FH_ALERT_FLOOD_UDP, NULL).type_n, 1);
+	fh_analytics_free(a);
+}
+
 static void vscan(struct fh_analytics *a, const char *src, const char *dst, int from, int to,
 	uint64_t t)
 {
@@ -846,6 +905,7 @@ int main(void)
 		cmocka_unit_test(test_tunnels_spam_p2p),
 		cmocka_unit_test(test_mail_server_allowlisted),
 		cmocka_unit_test(test_floods),
+		cmocka_unit_test(test_flood_against_victims_baseline),
 		cmocka_unit_test(test_sets_sparse_dense),
 		cmocka_unit_test(test_sliding_window),
 		cmocka_unit_test(test_host_baseline_in_evidence),
