@@ -116,16 +116,30 @@ static bool id_key(const char *id, uint64_t *key)
 	return !id[16];
 }
 
+/* Two digits a step from the back, the length known first: a digit a division and a copy
+ * back took three times the instructions (callgrind: 125 M of an alert-heavy run's 1.6 G). */
+static const char dec2[201] = "0001020304050607080910111213141516171819"
+			      "2021222324252627282930313233343536373839"
+			      "4041424344454647484950515253545556575859"
+			      "6061626364656667686970717273747576777879"
+			      "8081828384858687888990919293949596979899";
 char *fh_put_dec(char *o, unsigned long long v)
 {
-	char t[20];
-	int n = 0;
-	do
-		t[n++] = (char)('0' + v % 10);
-	while (v /= 10);
-	while (n)
-		*o++ = t[--n];
-	return o;
+	unsigned n = 1;
+	for (unsigned long long p = 10; n < 20 && v >= p; p *= 10)
+		n++;
+	char *e = o + n;
+	while (v >= 100) {
+		unsigned r = (unsigned)(v % 100);
+		v /= 100;
+		e -= 2;
+		memcpy(e, dec2 + 2 * r, 2);
+	}
+	if (v >= 10)
+		memcpy(e - 2, dec2 + 2 * v, 2);
+	else
+		e[-1] = (char)('0' + v);
+	return o + n;
 }
 
 char *fh_put_tenths(char *o, unsigned long long v)
@@ -607,8 +621,11 @@ int fh_alert_raise(struct fh_alert_table *t, const struct fh_alert *a)
 			.flows = a->flows, .packets = a->packets, .bytes = a->bytes,
 			.targets = a->targets, .severity = a->severity};
 		merge_counts(o, &c);
-		if (a->evidence[0])
-			memcpy(o->evidence, a->evidence, sizeof(o->evidence));
+		if (a->evidence[0]) { /* its text, not the whole buffer */
+			size_t n = strnlen(a->evidence, sizeof(o->evidence) - 1);
+			memcpy(o->evidence, a->evidence, n);
+			o->evidence[n] = 0;
+		}
 		for (unsigned i = 0; i < a->n_exporters; i++)
 			fh_alert_add_exporter(o, &a->exporters[i]);
 		for (unsigned i = 0; i < a->n_samples; i++) /* the flows that raised it again */

@@ -489,6 +489,19 @@ static double fval(void)
 static void test_evidence_fmt_is_snprintf(void **state)
 {
 	(void)state;
+	/* every length of a decimal, at its edges */
+	for (unsigned long long p = 1, k = 0; k < 20; k++, p *= 10) {
+		unsigned long long v[] = {p - 1, p, p + 1, p * 9 + (p - 1)};
+		for (int j = 0; j < 4; j++) {
+			char a[32], b[32];
+			*fh_put_dec(a, v[j]) = 0;
+			snprintf(b, sizeof(b), "%llu", v[j]);
+			assert_string_equal(a, b);
+		}
+	}
+	char m[32];
+	*fh_put_dec(m, ~0ull) = 0;
+	assert_string_equal(m, "18446744073709551615");
 	static const char *const strs[] = {"", "true", "false", "tor", "SBL000001", "a%b"};
 	for (int i = 0; i < 200000; i++) {
 		char a[256], b[256];
