@@ -123,11 +123,16 @@ static const char dec2[201] = "0001020304050607080910111213141516171819"
 			      "4041424344454647484950515253545556575859"
 			      "6061626364656667686970717273747576777879"
 			      "8081828384858687888990919293949596979899";
+static const unsigned long long pow10s[20] = {1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull,
+	1000000ull, 10000000ull, 100000000ull, 1000000000ull, 10000000000ull, 100000000000ull,
+	1000000000000ull, 10000000000000ull, 100000000000000ull, 1000000000000000ull,
+	10000000000000000ull, 100000000000000000ull, 1000000000000000000ull,
+	10000000000000000000ull};
 char *fh_put_dec(char *o, unsigned long long v)
 {
-	unsigned n = 1;
-	for (unsigned long long p = 10; n < 20 && v >= p; p *= 10)
-		n++;
+	/* its digits: log10 from its bits (1233 / 4096 ~ log10 2), one less when below 10^t */
+	unsigned t = (unsigned)(64 - __builtin_clzll(v | 1)) * 1233 >> 12;
+	unsigned n = t + 1 - ((v | 1) < pow10s[t]);
 	char *e = o + n;
 	while (v >= 100) {
 		unsigned r = (unsigned)(v % 100);
