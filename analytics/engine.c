@@ -1571,21 +1571,28 @@ static void flood_advance(struct host *h, uint32_t p)
  * A victim's usual rate: when its newest flood pane is over, each kind's packets/s in it
  * join the victim's baseline (vbase), unless they were a flood's (flood_vs_baseline times
  * the baseline and flood_pps): the mean of its first panes, then an EWMA. Panes without
- * traffic are not samples. A flood is then also judged against the victim's own rate
+ * traffic are not samples. Before there is a baseline, a pane at flood_pps in which most
+ * flows came from a source not seen in the window (a spoofed flood's random sources; a busy
+ * server's clients come back) is not one either: a flood under way when the victim is first
+ * seen is not learnt as its usual rate. A flood is then also judged against the victim's own rate
  * (victim_view), so that a busy server's usual load (a campus resolver's thousands of
  * queries a second from as many clients) is not a flood, and a jump far above it is.
  */
-static void flood_baseline(struct host *h, const struct fh_detect_cfg *c)
+static void flood_baseline(struct fh_analytics *a, struct host *h, const struct fh_detect_cfg *c)
 {
 	const struct flood_pane *fp = &h->fp[h->vpane % FLOOD_PANES];
 	if (!fp->flows)
 		return;
 	int warm = h->vbase_panes >= FLOOD_WARM_PANES;
+	const struct flood_pane *pp = &h->fp[(h->vpane - 1) % FLOOD_PANES];
+	uint32_t ns = fh_hs_count(&a->hs, &h->flood_srcs), flows = fp->flows + pp->flows;
+	int new_sources = ns >= 10 && ns * 2 >= flows;
 	float w = h->vbase_panes < FLOOD_BASE_PANES ? 1.0f / (h->vbase_panes + 1)
 						    : 1.0f / FLOOD_BASE_PANES;
 	for (unsigned k = 0; k < 4; k++) {
 		float pps = (float)fp->pk[k] * (1000.0f / FLOOD_PANE_MS);
-		if (warm && pps >= (float)c->flood_pps && pps >= c->flood_vs_baseline * h->vbase[k])
+		if (pps >= (float)c->flood_pps &&
+			(warm ? pps >= c->flood_vs_baseline * h->vbase[k] : new_sources))
 			continue; /* a flood's pane is not the victim's usual */
 		h->vbase[k] += w * (pps - h->vbase[k]);
 	}
@@ -1690,7 +1697,7 @@ static void victim_view(struct fh_analytics *a, const struct fh_flow_rec *r, uin
 	/* the record's own pane in the ring; a later one moves the ring on */
 	uint32_t p = (uint32_t)(t / FLOOD_PANE_MS) + 1; /* 0 is "none yet" */
 	if (p > h->vpane) {
-		flood_baseline(h, c);
+		flood_baseline(a, h, c);
 		/* the sets follow the newest pane, two panes wide; late records join them */
 		unsigned panes = p - h->vpane > 1 ? 2 : 1;
 		fh_hs_roll(&a->hs, &h->flood_srcs, panes);

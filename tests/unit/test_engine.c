@@ -381,7 +381,8 @@ static void resolver_load(struct fh_analytics *a, const char *server, uint64_t t
  * flood_pps, from hundreds of sources: a "spoofed" flood by the fixed threshold alone) is
  * not a flood once the victim has a baseline; the same server hit at ten times its usual
  * rate is, and the evidence gives the baseline, for as long as it lasts (a flood is not
- * learnt as the victim's usual rate). Without a baseline the threshold decides. */
+ * learnt as the victim's usual rate, nor is a spoofed flood under way when the victim is
+ * first seen). Without a baseline the threshold decides. */
 static void test_flood_against_victims_baseline(void **state)
 {
 	(void)state;
@@ -404,6 +405,22 @@ static void test_flood_against_victims_baseline(void **state)
 	assert_int_equal(f.type_n, 1);
 	assert_non_null(strstr(f.last.evidence, "\"baseline_pps\":"));
 	assert_true(f.last.last_seen >= T0 + 210000 + 299000); /* raised to its end */
+	fh_analytics_free(a);
+
+	/* a spoofed flood (a new source each flow) already under way when its victim is first
+	 * seen is not learnt as its usual rate: alerted for all its 2 minutes */
+	a = mk(&cfg);
+	char src[32];
+	for (int i = 0; i < 120 * 3000; i++) {
+		snprintf(src, sizeof(src), "%d.%d.%d.%d", 1 + i % 200, i / 200 % 250,
+			i / 50000 % 250, i % 250);
+		uint64_t at = T0 + (uint64_t)i / 3;
+		flow(a, src, "198.51.100.54", (uint16_t)(1024 + i % 60000), 53, 17, 0, 1, 70, at, at);
+	}
+	f = find(a, FH_ALERT_FLOOD_UDP, "0.0.0.0");
+	assert_int_equal(f.type_n, 1);
+	assert_true(f.last.last_seen >= T0 + 119000);
+	assert_non_null(strstr(f.last.evidence, "\"baseline_pps\":0,")); /* none learnt */
 	fh_analytics_free(a);
 
 	/* detect.flood_vs_baseline = 0: the threshold alone, as before */
