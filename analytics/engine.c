@@ -187,6 +187,17 @@ static inline void c32_add_sat(struct c32 *c, uint32_t x, int cur)
 	if (cur)
 		c->cur = c->cur + x < c->cur ? UINT32_MAX : c->cur + x;
 }
+/* One count taken back (an answered probe is no failure): from the current pane's share when
+ * cur and it has one, else from the earlier pane's. */
+static inline void c32_take(struct c32 *c, int cur)
+{
+	if (cur && c->cur) {
+		c->cur--;
+		c->win--;
+	} else if (c->win > c->cur) {
+		c->win--;
+	}
+}
 static inline void t64_note(struct t64 *f, uint64_t t, int cur)
 {
 	if (!f->win || t < f->win)
@@ -540,6 +551,7 @@ struct hold { /* one cache line: what the victim's view reads of a record */
 	uint32_t last_delta, sampling; /* last_ms - first_ms (saturating) */
 	uint16_t dport;
 	uint8_t proto, tcp_flags, used;
+	uint16_t sport;
 } __attribute__((aligned(64)));
 _Static_assert(sizeof(struct hold) == 64, "a held record is one cache line");
 
@@ -990,6 +1002,14 @@ static inline int pane_of(uint32_t *pane, uint64_t len, uint64_t t, uint32_t *ol
 		return 1;
 	}
 	return p + 1 == *pane ? 0 : -1;
+}
+
+/* Where t falls for a window whose current pane is `pane`, without moving it: 1 the current
+ * pane or later, 0 the one before, -1 older or no pane yet. */
+static inline int pane_at(uint32_t pane, uint64_t len, uint64_t t)
+{
+	uint32_t p = (uint32_t)(t / len) + 1;
+	return !pane ? -1 : p >= pane ? 1 : p + 1 == pane ? 0 : -1;
 }
 
 /* A connection attempt to a server: a TCP flow with a SYN toward the lower port (the
@@ -1661,15 +1681,15 @@ static void dst_view(struct fh_analytics *a, const struct fh_flow_rec *r, uint64
 			*hd = (struct hold){.dst = r->dst, .src = r->src, .first_ms = r->first_ms,
 				.packets = r->packets,
 				.last_delta = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d,
-				.sampling = r->sampling, .dport = r->dport, .proto = r->proto,
-				.tcp_flags = r->tcp_flags, .used = 1};
+				.sampling = r->sampling, .sport = r->sport, .dport = r->dport,
+				.proto = r->proto, .tcp_flags = r->tcp_flags, .used = 1};
 			return;
 		}
 		if (held) { /* counted first, as if it had not waited */
 			struct fh_flow_rec f = {.dst = hd->dst, .src = hd->src,
 				.first_ms = hd->first_ms, .last_ms = hd->first_ms + hd->last_delta,
-				.packets = hd->packets, .sampling = hd->sampling, .dport = hd->dport,
-				.proto = hd->proto, .tcp_flags = hd->tcp_flags};
+				.packets = hd->packets, .sampling = hd->sampling, .sport = hd->sport,
+				.dport = hd->dport, .proto = hd->proto, .tcp_flags = hd->tcp_flags};
 			hd->used = 0;
 			a->cur_rec = &f; /* the flow an alert would show */
 			victim_view(a, &f, f.sampling ? f.sampling : 1, ip_h(&f.src), dh, DN_FLOOD, i);
@@ -1678,6 +1698,29 @@ static void dst_view(struct fh_analytics *a, const struct fh_flow_rec *r, uint64
 		}
 	}
 	victim_view(a, r, m, sh, dh, need, i);
+}
+
+/*
+ * A UDP flow to a host from the port its open scan slot names: an answer to one of its lone
+ * datagrams (a NetFlow record is one direction; the answer is a record of its own). That
+ * datagram was a lookup, not a probe: one failure fewer in the slot and in the slow window.
+ * A recursive resolver's queries to thousands of authoritative servers, an NTP or SNMP
+ * poller's requests, are answered; a scan's probes of closed ports are not (or by ICMP).
+ */
+static void udp_answer(struct fh_analytics *a, struct host *h, const struct fh_flow_rec *r,
+	uint64_t t)
+{
+	uint32_t k = ((uint32_t)r->sport << 8 | 17) + 1;
+	for (int i = 0; i < SLOTS; i++) {
+		if (h->hkey[i] != k)
+			continue;
+		int cur = pane_at(h->pane, a->pane_ms, t), sc;
+		if (cur >= 0)
+			c32_take(&h->hp[i].failed, cur);
+		if ((sc = pane_at(h->spane, a->slow_pane_ms, t)) >= 0)
+			c32_take(&h->slow_failed, sc);
+		return;
+	}
 }
 
 /* idx: the destination's host (host_find; NIL: none yet) */
@@ -1692,6 +1735,8 @@ static void victim_view(struct fh_analytics *a, const struct fh_flow_rec *r, uin
 	victim_init(h, t);
 	if (conn)
 		server_view(a, h, r, sh);
+	if (r->proto == 17 && (h->hkey[0] | h->hkey[1]))
+		udp_answer(a, h, r, t);
 	if (kind < 0)
 		return;
 	/* the record's own pane in the ring; a later one moves the ring on */

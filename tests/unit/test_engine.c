@@ -132,6 +132,34 @@ static void test_busy_web_server_is_not_a_scan(void **state)
 	fh_analytics_free(a);
 }
 
+/* A campus's recursive resolver: it answers its clients, and looks names up at many outside
+ * authoritative servers, one small datagram each way per query; each answer comes back. */
+static void test_recursive_resolver_is_not_a_scan(void **state)
+{
+	(void)state;
+	struct fh_analytics_cfg cfg;
+	struct fh_analytics *a = mk(&cfg);
+	char ns[32], cli[32];
+	for (int i = 0; i < 9000; i++) { /* 3 minutes: past the slow scan's first window */
+		uint64_t t = T0 + (uint64_t)i * 20;
+		snprintf(cli, sizeof(cli), "198.51.100.%d", 100 + i % 100);
+		snprintf(ns, sizeof(ns), "203.0.%d.%d", 113 + i / 250 % 36, i % 250);
+		flow(a, cli, "198.51.100.53", (uint16_t)(20000 + i), 53, 17, 0, 1, 70, t, t);
+		flow(a, "198.51.100.53", ns, (uint16_t)(30000 + i), 53, 17, 0, 1, 80, t, t);
+		flow(a, ns, "198.51.100.53", 53, (uint16_t)(30000 + i), 17, 0, 1, 200, t + 30, t + 30);
+		flow(a, "198.51.100.53", cli, 53, (uint16_t)(20000 + i), 17, 0, 1, 150, t + 40, t + 40);
+	}
+	assert_int_equal(find(a, -1, NULL).n, 0); /* no scan.horizontal, scan.slow, worm */
+	/* such datagrams unanswered (another host's, at the same time) are a scan of port 53 */
+	for (int i = 0; i < 200; i++) {
+		uint64_t t = T0 + 120000 + (uint64_t)i * 20;
+		snprintf(ns, sizeof(ns), "192.0.2.%d", i);
+		flow(a, "198.51.100.54", ns, (uint16_t)(40000 + i), 53, 17, 0, 1, 80, t, t);
+	}
+	assert_int_equal(find(a, FH_ALERT_SCAN_HORIZONTAL, "198.51.100.54").type_n, 1);
+	fh_analytics_free(a);
+}
+
 static void test_vertical_and_slow(void **state)
 {
 	(void)state;
@@ -916,6 +944,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_horizontal_scan_trw),
 		cmocka_unit_test(test_busy_web_server_is_not_a_scan),
+		cmocka_unit_test(test_recursive_resolver_is_not_a_scan),
 		cmocka_unit_test(test_vertical_and_slow),
 		cmocka_unit_test(test_worm),
 		cmocka_unit_test(test_dns),
