@@ -287,7 +287,7 @@ static inline unsigned flow_class(const struct fh_flow_rec *r)
 	return c != FC_N ? c : r->proto == 6 ? FC_TCP : FC_UDP;
 }
 
-#define P2P_BT 1 /* a BitTorrent port seen */
+#define P2P_BT 1 /* a BitTorrent port in use as a listening port (p2p_listening) */
 #define P2P_TCP 2
 #define P2P_UDP 4
 
@@ -375,6 +375,12 @@ struct host {
 	uint8_t p2p_win, p2p_cur; /* P2P_* */
 	struct fh_hs p2p_peers;
 	struct t64 p2p_first;
+	/* the BitTorrent ports of its flows lately (p2p_listening; until a pane passes without
+	 * its traffic): its own, the first peer that used it; a peer's, with the port of its own
+	 * it was reached from */
+	uint16_t bt_own_port, bt_remote_sport;
+	uint32_t bt_own_peer, bt_remote;
+	struct c32 p2p_flows, p2p_rbt; /* its high-port flows; those to a BitTorrent port */
 	/* the source's traffic baseline: an EWMA (alpha 0.2) over its windows with traffic in
 	 * which it raised no alert, one sample a window */
 	float base_flows, base_pkts, base_bytes;
@@ -591,6 +597,33 @@ static void host_unlink(struct fh_analytics *a, uint32_t idx)
 		a->hosts[p].next = n;
 	if (n != NIL)
 		a->prev[n] = p;
+}
+
+/*
+ * A flow with a BitTorrent port of its source h: whether the port is a listening one, as
+ * BitTorrent's are, lately: h's own port used by a second peer, or a peer's port that h
+ * connects to again (from another port of its own: not one flow reported twice). A port
+ * number alone is no evidence: Windows hands out its ephemeral ports in turn and 51413
+ * comes round every 16,384 connections, and a busy server on a high port sees its clients'.
+ */
+static int p2p_listening(struct host *h, const struct fh_flow_rec *r, uint64_t dh)
+{
+	int yes = 0;
+	if (port_info[r->sport] & PORT_BT) {
+		uint32_t k = (uint32_t)dh | 1;
+		if (h->bt_own_peer && h->bt_own_port == r->sport)
+			yes |= h->bt_own_peer != k;
+		else
+			h->bt_own_peer = k, h->bt_own_port = r->sport;
+	}
+	if (port_info[r->dport] & PORT_BT) {
+		uint32_t k = (uint32_t)(dh ^ dh >> 32 ^ (uint64_t)r->dport << 16) | 1;
+		if (h->bt_remote == k)
+			yes |= h->bt_remote_sport != r->sport;
+		else
+			h->bt_remote = k, h->bt_remote_sport = r->sport;
+	}
+	return yes;
 }
 
 /* Give an evicted host's bitmap and blocks back to their pools: only the sets h->dense
@@ -978,6 +1011,10 @@ static void roll_src(struct fh_analytics *a, struct host *h, uint32_t old, unsig
 	}
 	fh_hs_roll(p, &h->p2p_peers, panes);
 	PANE_ROLL(h->p2p_first, panes);
+	if (panes > 1) /* kept over one pane: about a window */
+		h->bt_own_peer = h->bt_remote = 0;
+	PANE_ROLL(h->p2p_flows, panes);
+	PANE_ROLL(h->p2p_rbt, panes);
 	h->p2p_win = panes == 1 ? h->p2p_cur : 0;
 	h->p2p_cur = 0;
 }
@@ -1474,10 +1511,19 @@ static void src_view(
 		t64_note(&h->p2p_first, r->first_ms, cur);
 		host_set_add(p, h, S_P2P, dh, cur);
 		uint8_t f = r->proto == 6 ? P2P_TCP : P2P_UDP;
-		if ((port_info[r->dport] | port_info[r->sport]) & PORT_BT)
-			f |= P2P_BT;
 		h->p2p_win |= f;
 		h->p2p_cur |= cur ? f : 0;
+		c32_add(&h->p2p_flows, 1, cur);
+		c32_add(&h->p2p_rbt, (port_info[r->dport] & PORT_BT) != 0, cur);
+		/* or peers reached on BitTorrent ports in a sixteenth of its high-port flows, three
+		 * at least (a sampled exporter may show each connection once): a busy server's
+		 * clients' ephemeral ports are BitTorrent ones in about one flow of 2,000 */
+		if (((port_info[r->sport] | port_info[r->dport]) & PORT_BT &&
+			    p2p_listening(h, r, dh)) ||
+			(h->p2p_rbt.win >= 3 && h->p2p_rbt.win * 16 >= h->p2p_flows.win)) {
+			h->p2p_win |= P2P_BT;
+			h->p2p_cur |= cur ? P2P_BT : 0;
+		}
 		uint32_t n = fh_hs_count(p, &h->p2p_peers);
 		int bt_port = h->p2p_win & P2P_BT, both = (h->p2p_win & 6) == 6;
 		if ((bt_port && n >= c->p2p_peers) || (both && n >= 10 * c->p2p_peers)) {

@@ -295,6 +295,26 @@ static void test_tunnels_spam_p2p(void **state)
 	fh_analytics_free(a);
 }
 
+/* A client's own ephemeral ports run through the BitTorrent ones: Windows takes them in turn
+ * from 49152, and 51413 comes round every 16,384 connections. A client of services on high
+ * ports (8443, an RDP gateway on 3389) that takes 51413 once is no BitTorrent peer. */
+static void test_ephemeral_bt_port_is_not_p2p(void **state)
+{
+	(void)state;
+	struct fh_analytics_cfg cfg;
+	struct fh_analytics *a = mk(&cfg);
+	char dst[32];
+	for (int i = 0; i < 4000; i++) {
+		uint64_t t = T0 + (uint64_t)i * 10;
+		snprintf(dst, sizeof(dst), "203.0.113.%d", 10 + i % 40);
+		uint16_t sport = (uint16_t)(49152 + i), dport = i % 2 ? 8443 : 3389;
+		flow(a, "198.51.100.9", dst, sport, dport, 6, 0x1b, 12, 5000, t, t + 300);
+		flow(a, dst, "198.51.100.9", dport, sport, 6, 0x1b, 14, 9000, t, t + 300);
+	}
+	assert_int_equal(find(a, FH_ALERT_P2P_BITTORRENT, NULL).type_n, 0);
+	fh_analytics_free(a);
+}
+
 static void test_mail_server_allowlisted(void **state)
 {
 	(void)state;
@@ -949,6 +969,7 @@ int main(void)
 		cmocka_unit_test(test_worm),
 		cmocka_unit_test(test_dns),
 		cmocka_unit_test(test_tunnels_spam_p2p),
+		cmocka_unit_test(test_ephemeral_bt_port_is_not_p2p),
 		cmocka_unit_test(test_mail_server_allowlisted),
 		cmocka_unit_test(test_floods),
 		cmocka_unit_test(test_flood_against_victims_baseline),
