@@ -466,7 +466,7 @@ static void host_traffic(const struct host *h, uint64_t *flows, uint64_t *bytes)
 struct worm_port {
 	uint16_t port;
 	uint8_t used, n_src;
-	uint64_t first;
+	uint64_t first, last; /* the first and the latest scanning flow */
 	struct lc_dense scanners;
 	struct fh_ip src[WORM_SHOWN]; /* its first scanning sources, for the evidence */
 };
@@ -1225,12 +1225,20 @@ static struct dst_slot *dst_slot(struct fh_hs_pool *p, struct host *h, const str
 static void worm_note(struct fh_analytics *a, uint64_t src_h, uint16_t port, uint8_t proto,
 	uint64_t t, const struct fh_ip *exporter)
 {
+	/* A worm spreads from inside: the Internet's scanners, each its own scan.horizontal, are
+	 * no worm of this network (three of them on port 23 at any hour of the day) */
+	if (!judged_inside(a, &a->cur_rec->src))
+		return;
 	struct worm_port *w = NULL;
 	for (int i = 0; i < 64; i++)
 		if (a->worm[i].used && a->worm[i].port == port) {
 			w = &a->worm[i];
 			break;
 		}
+	/* its scanners are counted while they follow each other by less than the slow scan's
+	 * window (an hour); after such a quiet spell the count starts again */
+	if (w && t > w->last + a->cfg.detect.scan_slow_window_ms)
+		w = NULL;
 	if (!w) {
 		w = &a->worm[port % 64];
 		memset(w, 0, sizeof(*w));
@@ -1238,6 +1246,8 @@ static void worm_note(struct fh_analytics *a, uint64_t src_h, uint16_t port, uin
 		w->port = port;
 		w->first = t;
 	}
+	if (t > w->last)
+		w->last = t;
 	lcd_add(&w->scanners, src_h);
 	const struct fh_ip *s = &a->cur_rec->src;
 	unsigned k = 0;

@@ -204,6 +204,32 @@ static void test_worm(void **state)
 	assert_non_null(strstr(f.last.evidence, "\"first_sources\":[\"198.51.100.20\","
 						"\"198.51.100.21\",\"198.51.100.22\"]"));
 	fh_analytics_free(a);
+
+	/* the Internet's scanners sweeping the network (home_net) are scans, not a worm */
+	a = mk(&cfg);
+	for (int s = 0; s < 4; s++)
+		for (int i = 0; i < 60; i++) {
+			snprintf(src, sizeof(src), "203.0.113.%d", 20 + s);
+			snprintf(dst, sizeof(dst), "198.51.100.%d", i + 1);
+			flow(a, src, dst, 40000, 23, 6, 0x02, 1, 44, T0 + (uint64_t)i,
+				T0 + (uint64_t)i);
+		}
+	assert_int_equal(find(a, FH_ALERT_SCAN_HORIZONTAL, NULL).type_n, 4);
+	assert_int_equal(find(a, FH_ALERT_WORM, NULL).type_n, 0);
+	fh_analytics_free(a);
+
+	/* nor are three inside hosts scanning a port two hours apart from each other */
+	a = mk(&cfg);
+	for (int s = 0; s < 3; s++)
+		for (int i = 0; i < 60; i++) {
+			snprintf(src, sizeof(src), "198.51.100.%d", 20 + s);
+			snprintf(dst, sizeof(dst), "203.0.113.%d", i + 1);
+			uint64_t t = T0 + (uint64_t)s * 7200000 + (uint64_t)i;
+			flow(a, src, dst, 40000, 445, 6, 0x02, 1, 44, t, t);
+		}
+	assert_int_equal(find(a, FH_ALERT_SCAN_HORIZONTAL, NULL).type_n, 3);
+	assert_int_equal(find(a, FH_ALERT_WORM, NULL).type_n, 0);
+	fh_analytics_free(a);
 }
 
 static void test_dns(void **state)
