@@ -184,19 +184,27 @@ static void test_vertical_and_slow(void **state)
 	fh_analytics_free(a);
 }
 
+/* Host `src` sends a SYN to port `port` of 60 hosts net.1 .. net.60, from t, one a ms. */
+static void syn_sweep(struct fh_analytics *a, const char *src, const char *net, uint16_t port,
+	uint64_t t)
+{
+	char dst[32];
+	for (int i = 0; i < 60; i++) {
+		snprintf(dst, sizeof(dst), "%s.%d", net, i + 1);
+		flow(a, src, dst, 40000, port, 6, 0x02, 1, 44, t + (uint64_t)i, t + (uint64_t)i);
+	}
+}
+
 static void test_worm(void **state)
 {
 	(void)state;
 	struct fh_analytics_cfg cfg;
 	struct fh_analytics *a = mk(&cfg);
-	char src[32], dst[32];
-	for (int s = 0; s < 3; s++)
-		for (int i = 0; i < 60; i++) {
-			snprintf(src, sizeof(src), "198.51.100.%d", 20 + s);
-			snprintf(dst, sizeof(dst), "203.0.113.%d", i + 1);
-			flow(a, src, dst, 40000, 445, 6, 0x02, 1, 44, T0 + (uint64_t)i,
-				T0 + (uint64_t)i);
-		}
+	char src[32];
+	for (int s = 0; s < 3; s++) {
+		snprintf(src, sizeof(src), "198.51.100.%d", 20 + s);
+		syn_sweep(a, src, "203.0.113", 445, T0);
+	}
 	struct found f = find(a, FH_ALERT_WORM, "0.0.0.0"); /* many sources */
 	assert_int_equal(f.type_n, 1);
 	assert_int_equal(f.last.port, 445);
@@ -207,26 +215,20 @@ static void test_worm(void **state)
 
 	/* the Internet's scanners sweeping the network (home_net) are scans, not a worm */
 	a = mk(&cfg);
-	for (int s = 0; s < 4; s++)
-		for (int i = 0; i < 60; i++) {
-			snprintf(src, sizeof(src), "203.0.113.%d", 20 + s);
-			snprintf(dst, sizeof(dst), "198.51.100.%d", i + 1);
-			flow(a, src, dst, 40000, 23, 6, 0x02, 1, 44, T0 + (uint64_t)i,
-				T0 + (uint64_t)i);
-		}
+	for (int s = 0; s < 4; s++) {
+		snprintf(src, sizeof(src), "203.0.113.%d", 20 + s);
+		syn_sweep(a, src, "198.51.100", 23, T0);
+	}
 	assert_int_equal(find(a, FH_ALERT_SCAN_HORIZONTAL, NULL).type_n, 4);
 	assert_int_equal(find(a, FH_ALERT_WORM, NULL).type_n, 0);
 	fh_analytics_free(a);
 
 	/* nor are three inside hosts scanning a port two hours apart from each other */
 	a = mk(&cfg);
-	for (int s = 0; s < 3; s++)
-		for (int i = 0; i < 60; i++) {
-			snprintf(src, sizeof(src), "198.51.100.%d", 20 + s);
-			snprintf(dst, sizeof(dst), "203.0.113.%d", i + 1);
-			uint64_t t = T0 + (uint64_t)s * 7200000 + (uint64_t)i;
-			flow(a, src, dst, 40000, 445, 6, 0x02, 1, 44, t, t);
-		}
+	for (int s = 0; s < 3; s++) {
+		snprintf(src, sizeof(src), "198.51.100.%d", 20 + s);
+		syn_sweep(a, src, "203.0.113", 445, T0 + (uint64_t)s * 7200000);
+	}
 	assert_int_equal(find(a, FH_ALERT_SCAN_HORIZONTAL, NULL).type_n, 3);
 	assert_int_equal(find(a, FH_ALERT_WORM, NULL).type_n, 0);
 	fh_analytics_free(a);
