@@ -2,7 +2,8 @@
 /*
  * The analytics engine (see engine.h) and its detectors.
  *
- * Sections: first contacts and the worm table (linear counting bitmaps, Whang et al. 1990);
+ * Sections: first contacts (linear counting bitmaps, Whang et al. 1990; the worm table,
+ * shared by the shards, is worm.c);
  * the host table (a fixed pool, chained hash, the idlest of the few hosts after a clock hand
  * evicted when full, an approximation of LRU as CLOCK is); per-host state over sliding
  * event-time windows of two panes (the distinct counts are the sets of sketch.h); the
@@ -29,6 +30,7 @@
 
 #include "analytics/engine.h"
 #include "analytics/sketch.h"
+#include "analytics/worm.h"
 
 /* ---- distinct counting ---------------------------------------------------------------- */
 
@@ -111,20 +113,6 @@ static inline void lc_reset(struct lc_pool *p, struct lc *l)
 		p->free_head = i;
 	}
 	l->ones = 0;
-}
-
-/* The worm table's sets: always a bitmap (64 of them per engine). */
-struct lc_dense {
-	uint8_t b[LC_BITS / 8];
-	uint16_t ones;
-};
-
-static inline void lcd_add(struct lc_dense *l, uint64_t h)
-{
-	unsigned i = (unsigned)(h % LC_BITS);
-	uint8_t bit = (uint8_t)(1u << (i % 8));
-	l->ones += !(l->b[i / 8] & bit);
-	l->b[i / 8] |= bit;
 }
 
 #define FNV_PRIME 0x100000001b3ull
@@ -462,15 +450,6 @@ static void host_traffic(const struct host *h, uint64_t *flows, uint64_t *bytes)
 	}
 }
 
-#define WORM_SHOWN 4
-struct worm_port {
-	uint16_t port;
-	uint8_t used, n_src;
-	uint64_t first, last; /* the first and the latest scanning flow */
-	struct lc_dense scanners;
-	struct fh_ip src[WORM_SHOWN]; /* its first scanning sources, for the evidence */
-};
-
 /* The alert being raised (raise_quick, raise_full), and the alerts raised in full lately. */
 struct pending {
 	uint8_t type, sev, proto;
@@ -577,7 +556,7 @@ struct fh_analytics {
 	uint64_t pane_ms, slow_pane_ms; /* half of window_ms, of scan_slow_window_ms */
 	struct lc_pool pool; /* first contacts */
 	struct fh_hs_pool hs; /* the windowed sets */
-	struct worm_port worm[64];
+	struct fh_worm_table *worms, *own_worms; /* shared by the shards (cfg.worms), or its own */
 	struct pop pop[FC_N];
 	struct hold *hold; /* HOLD_SLOTS */
 	struct fh_analytics_stats st;
@@ -1229,45 +1208,24 @@ static void worm_note(struct fh_analytics *a, uint64_t src_h, uint16_t port, uin
 	 * no worm of this network (three of them on port 23 at any hour of the day) */
 	if (!judged_inside(a, &a->cur_rec->src))
 		return;
-	struct worm_port *w = NULL;
-	for (int i = 0; i < 64; i++)
-		if (a->worm[i].used && a->worm[i].port == port) {
-			w = &a->worm[i];
-			break;
-		}
-	/* its scanners are counted while they follow each other by less than the slow scan's
-	 * window (an hour); after such a quiet spell the count starts again */
-	if (w && t > w->last + a->cfg.detect.scan_slow_window_ms)
-		w = NULL;
-	if (!w) {
-		w = &a->worm[port % 64];
-		memset(w, 0, sizeof(*w));
-		w->used = 1;
-		w->port = port;
-		w->first = t;
-	}
-	if (t > w->last)
-		w->last = t;
-	lcd_add(&w->scanners, src_h);
-	const struct fh_ip *s = &a->cur_rec->src;
-	unsigned k = 0;
-	while (k < w->n_src && !fh_ip_eq(&w->src[k], s))
-		k++;
-	if (k == w->n_src && k < WORM_SHOWN)
-		w->src[w->n_src++] = *s;
-	uint32_t n = lc_tab[w->scanners.ones];
+	/* its scanners over every shard (worm.h), in epochs of the slow scan's window (an
+	 * hour): this one and the one before; a quiet spell of two starts the count again */
+	struct fh_worm_seen w;
+	fh_worm_note(a->worms, port, proto, src_h, &a->cur_rec->src, t,
+		a->cfg.detect.scan_slow_window_ms, &w);
+	uint32_t n = lc_tab[w.ones];
 	if (n >= a->cfg.detect.worm_sources) {
 		struct fh_ip any = {{0}}; /* many sources: 0.0.0.0, or :: for IPv6 */
 		if (fh_ip_is_v4(&a->cur_rec->src))
 			any.a[10] = any.a[11] = 0xff;
 		if (!raise_quick(a, FH_ALERT_WORM, FH_SEV_CRITICAL, &any, NULL, port, proto,
-			    w->first, t, n, 0, 0, n, exporter, NULL)) {
-			char ev[320], srcs[WORM_SHOWN * (FH_IP_STRLEN + 3) + 3], *o = srcs;
+			    w.first, t, n, 0, 0, n, exporter, NULL)) {
+			char ev[320], srcs[FH_WORM_SHOWN * (FH_IP_STRLEN + 3) + 3], *o = srcs;
 			*o++ = '[';
-			for (unsigned i = 0; i < w->n_src; i++) {
+			for (unsigned i = 0; i < w.n_src; i++) {
 				char b[FH_IP_STRLEN];
 				o += sprintf(o, "%s\"%s\"", i ? "," : "",
-					fh_ip_fmt(&w->src[i], b, sizeof(b)));
+					fh_ip_fmt(&w.src[i], b, sizeof(b)));
 			}
 			*o++ = ']';
 			*o = 0;
@@ -1923,8 +1881,9 @@ struct fh_analytics *fh_analytics_new(
 	if (a->hold)
 		memset(a->hold, 0, HOLD_SLOTS * sizeof(*a->hold));
 	a->alerts = fh_alert_table_new(&a->cfg.alerts, sinks, n_sinks);
+	a->worms = cfg->worms ? cfg->worms : (a->own_worms = fh_worm_table_new());
 	if (!a->hosts || !a->pool.bm || !hs_ok || !a->buckets || !a->prev || !a->hold ||
-		!a->alerts) {
+		!a->alerts || !a->worms) {
 		fh_analytics_free(a);
 		return NULL;
 	}
@@ -1968,6 +1927,7 @@ void fh_analytics_free(struct fh_analytics *a)
 	if (!a)
 		return;
 	fh_alert_table_free(a->alerts);
+	fh_worm_table_free(a->own_worms);
 	free(a->hosts);
 	free(a->pool.bm);
 	fh_hs_pool_free(&a->hs);

@@ -18,6 +18,8 @@
 #include "config/config.h"
 #include "dataplane/flowtable.h"
 
+struct fh_worm_table;
+
 struct fh_analytics_cfg {
 	struct fh_detect_cfg detect;
 	const struct fh_cidr_list *home_net; /* not owned; may be empty */
@@ -28,6 +30,10 @@ struct fh_analytics_cfg {
 	const struct fh_detect_override *nets;
 	unsigned n_nets;
 	struct fh_alert_table_cfg alerts;
+	/* the ports inside hosts scan and their scanners, shared by the shards (worm.h), so that
+	 * a worm's first scanners count together wherever their addresses put them; NULL: the
+	 * engine's own. Set at fh_analytics_new; not owned */
+	struct fh_worm_table *worms;
 };
 
 struct fh_analytics;

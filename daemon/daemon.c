@@ -29,6 +29,7 @@
 #include "analytics/engine.h"
 #include "analytics/sink_memory.h"
 #include "analytics/sink_redis.h"
+#include "analytics/worm.h"
 #include "daemon/daemon.h"
 #include "daemon/setup.h"
 #include "dataplane/flowtable.h"
@@ -96,6 +97,7 @@ struct fh_daemon {
 	struct fh_config cfg; /* as started */
 	struct fh_config *live; /* RCU: what reload may change */
 	struct fh_blocklist_set *bl; /* RCU: the lists of live->blocklists (NULL: none) */
+	struct fh_worm_table *worms; /* shared by the shards (analytics/worm.h) */
 	char config_path[512];
 	char *sets[64];
 	unsigned n_sets;
@@ -919,6 +921,11 @@ struct fh_daemon *fh_daemon_start(const struct fh_config *cfg, const char *confi
 	struct fh_analytics_cfg acfg;
 	static struct fh_detect_override start_nets[FH_DETECT_MAX_NETS];
 	fh_setup_analytics(d->live, d->bl, start_nets, &acfg); /* each shard re-reads the live config */
+	acfg.worms = d->worms = fh_worm_table_new();
+	if (!d->worms) {
+		snprintf(err, errlen, "out of memory for the worm table");
+		goto err;
+	}
 	for (unsigned i = 0; i < d->ns; i++) {
 		d->s[i] = calloc(1, sizeof(*d->s[i]));
 		d->s[i]->id = i;
@@ -1070,6 +1077,7 @@ void fh_daemon_free(struct fh_daemon *d)
 		fh_dpdk_cleanup();
 	free(d->live);
 	fh_blocklist_set_free(d->bl);
+	fh_worm_table_free(d->worms);
 	pthread_mutex_destroy(&d->bl_mu);
 	free(d);
 }

@@ -10,11 +10,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
 #include "analytics/engine.h"
+#include "analytics/worm.h"
 
 #define T0 1764374400000ull
 
@@ -223,6 +225,29 @@ static void test_worm(void **state)
 	assert_int_equal(find(a, FH_ALERT_WORM, NULL).type_n, 0);
 	fh_analytics_free(a);
 
+	/* three scanners in two shards (hosts are spread over the shards by address): together,
+	 * through the worm table they share, a worm; each shard alone would not see one */
+	for (int shared = 0; shared < 2; shared++) {
+		struct fh_worm_table *wt = shared ? fh_worm_table_new() : NULL;
+		struct fh_analytics_cfg c2;
+		struct fh_analytics *s1 = mk(&cfg);
+		c2 = cfg;
+		c2.worms = wt;
+		struct fh_analytics *s2 = fh_analytics_new(&c2, NULL, 0);
+		if (shared) { /* s1 made before: take the table too */
+			fh_analytics_free(s1);
+			s1 = fh_analytics_new(&c2, NULL, 0);
+		}
+		syn_sweep(s1, "198.51.100.20", "203.0.113", 445, T0);
+		syn_sweep(s2, "198.51.100.21", "203.0.113", 445, T0 + 100);
+		syn_sweep(s2, "198.51.100.22", "203.0.113", 445, T0 + 200);
+		int n = find(s1, FH_ALERT_WORM, NULL).type_n + find(s2, FH_ALERT_WORM, NULL).type_n;
+		assert_int_equal(n, shared ? 1 : 0);
+		fh_analytics_free(s1);
+		fh_analytics_free(s2);
+		fh_worm_table_free(wt);
+	}
+
 	/* nor are three inside hosts scanning a port two hours apart from each other */
 	a = mk(&cfg);
 	for (int s = 0; s < 3; s++) {
@@ -232,6 +257,52 @@ static void test_worm(void **state)
 	assert_int_equal(find(a, FH_ALERT_SCAN_HORIZONTAL, NULL).type_n, 3);
 	assert_int_equal(find(a, FH_ALERT_WORM, NULL).type_n, 0);
 	fh_analytics_free(a);
+}
+
+/* Two threads note scanners of one port at once: the table ends as one thread noting them
+ * all would leave it (bits are set with atomic OR), and a second port is its own. */
+struct worm_args {
+	struct fh_worm_table *w;
+	int from;
+};
+static void *worm_thread(void *p)
+{
+	struct worm_args *wa = p;
+	struct fh_worm_seen seen;
+	for (int i = wa->from; i < 20000; i += 2) {
+		struct fh_ip ip = {{0}};
+		ip.a[12] = (uint8_t)(i >> 8);
+		ip.a[13] = (uint8_t)i;
+		uint64_t h = (uint64_t)i * 0x9e3779b97f4a7c15ull;
+		fh_worm_note(wa->w, 445, 6, h, &ip, T0 + (uint64_t)i / 10, 3600000, &seen);
+		fh_worm_note(wa->w, (uint16_t)(1000 + i % 7), 17, h, &ip, T0, 3600000, &seen);
+	}
+	return NULL;
+}
+
+static void test_worm_table_threads(void **state)
+{
+	(void)state;
+	struct fh_worm_table *w = fh_worm_table_new(), *one = fh_worm_table_new();
+	struct worm_args a0 = {w, 0}, a1 = {w, 1}, all = {one, 0};
+	pthread_t t0, t1;
+	assert_int_equal(pthread_create(&t0, NULL, worm_thread, &a0), 0);
+	assert_int_equal(pthread_create(&t1, NULL, worm_thread, &a1), 0);
+	pthread_join(t0, NULL);
+	pthread_join(t1, NULL);
+	worm_thread(&all); /* the even sources, one thread */
+	all.from = 1;
+	worm_thread(&all); /* and the odd */
+	struct fh_worm_seen x, y;
+	struct fh_ip z = {{0}};
+	fh_worm_note(w, 445, 6, 0, &z, T0 + 1999, 3600000, &x);
+	fh_worm_note(one, 445, 6, 0, &z, T0 + 1999, 3600000, &y);
+	assert_true(x.ones > 900); /* 10,000 sources fill most of 1,024 bits */
+	assert_int_equal(x.ones, y.ones);
+	assert_int_equal(x.first, T0);
+	assert_int_equal(x.n_src, FH_WORM_SHOWN);
+	fh_worm_table_free(w);
+	fh_worm_table_free(one);
 }
 
 static void test_dns(void **state)
@@ -995,6 +1066,7 @@ int main(void)
 		cmocka_unit_test(test_recursive_resolver_is_not_a_scan),
 		cmocka_unit_test(test_vertical_and_slow),
 		cmocka_unit_test(test_worm),
+		cmocka_unit_test(test_worm_table_threads),
 		cmocka_unit_test(test_dns),
 		cmocka_unit_test(test_tunnels_spam_p2p),
 		cmocka_unit_test(test_ephemeral_bt_port_is_not_p2p),

@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The worm table shared by the analytics shards (worm.h): lock-free, C11 atomics.
+ */
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analytics/worm.h"
+
+#define SLOTS 128 /* ports; inside hosts scan few */
+#define PROBE 16
+#define WORDS (FH_WORM_BITS / 64)
+#define CLEARING UINT64_MAX
+
+/* One epoch's scanners of a port (the epochs of one parity: e, e + 2, ...). */
+struct half {
+	_Atomic uint64_t epoch; /* 1 + the epoch it counts; 0: none yet; CLEARING */
+	_Atomic uint64_t first;
+	_Atomic uint64_t bits[WORDS];
+	_Atomic uint32_t n_src;
+	_Atomic uint64_t src_epoch[FH_WORM_SHOWN]; /* the epoch tag it was written in; 0: none */
+	_Atomic uint64_t src[FH_WORM_SHOWN][2]; /* the address's two words */
+};
+
+struct slot {
+	_Atomic uint32_t key; /* 1 + (port << 8 | proto); 0: free */
+	struct half h[2];
+};
+
+struct fh_worm_table {
+	struct slot s[SLOTS];
+};
+
+struct fh_worm_table *fh_worm_table_new(void)
+{
+	return calloc(1, sizeof(struct fh_worm_table)); /* all zero: no port, no epoch */
+}
+
+void fh_worm_table_free(struct fh_worm_table *w)
+{
+	free(w);
+}
+
+static struct slot *slot_of(struct fh_worm_table *w, uint32_t key)
+{
+	uint32_t i = (key * 2654435761u) >> 25; /* 7 bits: SLOTS */
+	for (unsigned k = 0; k < PROBE; k++, i = (i + 1) % SLOTS) {
+		uint32_t have = atomic_load_explicit(&w->s[i].key, memory_order_acquire);
+		if (!have && atomic_compare_exchange_strong(&w->s[i].key, &have, key))
+			return &w->s[i];
+		if (have == key) /* ours, or claimed for the same port by another shard first */
+			return &w->s[i];
+	}
+	return NULL;
+}
+
+/* The half that counts epoch e, made to count it if it counted an older one; NULL when it
+ * counts a newer one (t is late) or another thread is clearing it. */
+static struct half *half_for(struct slot *s, uint64_t e)
+{
+	struct half *hf = &s->h[e & 1];
+	uint64_t tag = atomic_load_explicit(&hf->epoch, memory_order_acquire);
+	if (tag == e + 1)
+		return hf;
+	if (tag == CLEARING || tag > e + 1)
+		return NULL;
+	if (!atomic_compare_exchange_strong(&hf->epoch, &tag, CLEARING))
+		return tag == e + 1 ? hf : NULL;
+	for (unsigned i = 0; i < WORDS; i++)
+		atomic_store_explicit(&hf->bits[i], 0, memory_order_relaxed);
+	for (unsigned i = 0; i < FH_WORM_SHOWN; i++)
+		atomic_store_explicit(&hf->src_epoch[i], 0, memory_order_relaxed);
+	atomic_store_explicit(&hf->n_src, 0, memory_order_relaxed);
+	atomic_store_explicit(&hf->first, UINT64_MAX, memory_order_relaxed);
+	atomic_store_explicit(&hf->epoch, e + 1, memory_order_release);
+	return hf;
+}
+
+static void put_src(struct half *hf, uint64_t tag, const struct fh_ip *src)
+{
+	uint64_t a[2];
+	memcpy(a, src->a, sizeof(a));
+	uint32_t n = atomic_load_explicit(&hf->n_src, memory_order_acquire);
+	for (uint32_t i = 0; i < n && i < FH_WORM_SHOWN; i++)
+		if (atomic_load_explicit(&hf->src_epoch[i], memory_order_acquire) == tag &&
+			atomic_load_explicit(&hf->src[i][0], memory_order_relaxed) == a[0] &&
+			atomic_load_explicit(&hf->src[i][1], memory_order_relaxed) == a[1])
+			return; /* known (two shards may still both add one: harmless) */
+	if (n >= FH_WORM_SHOWN)
+		return;
+	uint32_t i = atomic_fetch_add_explicit(&hf->n_src, 1, memory_order_relaxed);
+	if (i >= FH_WORM_SHOWN)
+		return;
+	atomic_store_explicit(&hf->src[i][0], a[0], memory_order_relaxed);
+	atomic_store_explicit(&hf->src[i][1], a[1], memory_order_relaxed);
+	atomic_store_explicit(&hf->src_epoch[i], tag, memory_order_release);
+}
+
+/* Add what half hf knows of epoch tag - 1 to *out (bits into acc). */
+static void read_half(struct half *hf, uint64_t tag, uint64_t *acc, struct fh_worm_seen *out)
+{
+	if (atomic_load_explicit(&hf->epoch, memory_order_acquire) != tag)
+		return;
+	for (unsigned i = 0; i < WORDS; i++)
+		acc[i] |= atomic_load_explicit(&hf->bits[i], memory_order_relaxed);
+	uint64_t f = atomic_load_explicit(&hf->first, memory_order_relaxed);
+	if (f < out->first)
+		out->first = f;
+	uint32_t n = atomic_load_explicit(&hf->n_src, memory_order_acquire);
+	for (uint32_t i = 0; i < n && i < FH_WORM_SHOWN && out->n_src < FH_WORM_SHOWN; i++) {
+		if (atomic_load_explicit(&hf->src_epoch[i], memory_order_acquire) != tag)
+			continue;
+		uint64_t a[2] = {atomic_load_explicit(&hf->src[i][0], memory_order_relaxed),
+			atomic_load_explicit(&hf->src[i][1], memory_order_relaxed)};
+		if (atomic_load_explicit(&hf->src_epoch[i], memory_order_acquire) != tag)
+			continue; /* rewritten meanwhile */
+		struct fh_ip ip;
+		memcpy(ip.a, a, sizeof(a));
+		unsigned k = 0;
+		while (k < out->n_src && !fh_ip_eq(&out->src[k], &ip))
+			k++;
+		if (k == out->n_src)
+			out->src[out->n_src++] = ip;
+	}
+}
+
+int fh_worm_note(struct fh_worm_table *w, uint16_t port, uint8_t proto, uint64_t h,
+	const struct fh_ip *src, uint64_t t, uint64_t gap_ms, struct fh_worm_seen *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->first = UINT64_MAX;
+	struct slot *s = slot_of(w, ((uint32_t)port << 8 | proto) + 1);
+	if (!s)
+		return -1;
+	uint64_t e = t / (gap_ms ? gap_ms : 1);
+	struct half *hf = half_for(s, e);
+	if (hf) {
+		unsigned b = (unsigned)(h % FH_WORM_BITS);
+		atomic_fetch_or_explicit(&hf->bits[b / 64], 1ull << (b % 64), memory_order_relaxed);
+		uint64_t f = atomic_load_explicit(&hf->first, memory_order_relaxed);
+		while (t < f && !atomic_compare_exchange_weak(&hf->first, &f, t))
+			;
+		put_src(hf, e + 1, src);
+	}
+	/* the epoch before (its tag: e), then this one */
+	uint64_t acc[WORDS] = {0};
+	if (e)
+		read_half(&s->h[(e - 1) & 1], e, acc, out);
+	read_half(&s->h[e & 1], e + 1, acc, out);
+	for (unsigned i = 0; i < WORDS; i++)
+		out->ones += (unsigned)__builtin_popcountll(acc[i]);
+	if (out->first == UINT64_MAX)
+		out->first = t;
+	return hf ? 0 : -1;
+}

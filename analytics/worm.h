@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The worm table: the ports that inside hosts are found scanning, and by whom, shared by all
+ * the analytics shards. Each shard judges its own hosts; a worm's first few scanners are
+ * spread over the shards by address, and only their union reaches worm_sources.
+ *
+ * Lock-free: a port's slot is claimed once (compare-and-swap) and never given back; its
+ * scanners are bits of a linear-counting bitmap (Whang et al. 1990), set with atomic OR;
+ * times are kept with atomic min. A run of scanning is counted in epochs of gap_ms: the
+ * scanners of the current epoch and the one before, so that a quiet spell of two epochs
+ * starts the count again. An epoch's half of a slot is cleared by the shard that first
+ * sees the new epoch; a note that meets the clearing is skipped (a scanner is noted at each
+ * of its scanning flows: its next one counts).
+ */
+#ifndef FH_ANALYTICS_WORM_H
+#define FH_ANALYTICS_WORM_H
+
+#include <stdint.h>
+
+#include "dataplane/flow.h"
+
+#define FH_WORM_BITS 1024 /* each half's bitmap */
+#define FH_WORM_SHOWN 4 /* the first scanners kept for the evidence */
+
+struct fh_worm_table;
+
+/* NULL when out of memory. */
+struct fh_worm_table *fh_worm_table_new(void);
+void fh_worm_table_free(struct fh_worm_table *w);
+
+/* What a port's scanning looks like now. */
+struct fh_worm_seen {
+	unsigned ones; /* bits set in the union of the two epochs' bitmaps (linear counting) */
+	uint64_t first; /* the earliest scanning flow noted in the two epochs */
+	unsigned n_src;
+	struct fh_ip src[FH_WORM_SHOWN]; /* its first scanners, in the order noted */
+};
+
+/*
+ * Note that src, whose hash is h, was found scanning port/proto at event time t, and fill
+ * *out. 0; -1 when the table has no slot left for the port (nothing noted), or when the
+ * port's half for t is being cleared by another shard (out holds what is known). Any thread.
+ */
+int fh_worm_note(struct fh_worm_table *w, uint16_t port, uint8_t proto, uint64_t h,
+	const struct fh_ip *src, uint64_t t, uint64_t gap_ms, struct fh_worm_seen *out);
+
+#endif
