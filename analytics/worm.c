@@ -42,15 +42,42 @@ void fh_worm_table_free(struct fh_worm_table *w)
 	free(w);
 }
 
-static struct slot *slot_of(struct fh_worm_table *w, uint32_t key)
+/* Whether a slot counts nothing in epoch e or the one before (both halves older). */
+static int stale(struct slot *s, uint64_t e)
+{
+	for (int i = 0; i < 2; i++) {
+		uint64_t tag = atomic_load_explicit(&s->h[i].epoch, memory_order_acquire);
+		if (tag == CLEARING || tag >= e)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * The port's slot: found, or a free one claimed, or else a stale one (no scanning of its
+ * port in two epochs) taken over, so that a long run does not fill the table. Taking over
+ * is a compare-and-swap of the key; a shard that found the old port a moment before may
+ * still set one bit in the new port's bitmap: one scanner too many, once, at worst.
+ */
+static struct slot *slot_of(struct fh_worm_table *w, uint32_t key, uint64_t e)
 {
 	uint32_t i = (key * 2654435761u) >> 25; /* 7 bits: SLOTS */
+	struct slot *old = NULL;
 	for (unsigned k = 0; k < PROBE; k++, i = (i + 1) % SLOTS) {
 		uint32_t have = atomic_load_explicit(&w->s[i].key, memory_order_acquire);
 		if (!have && atomic_compare_exchange_strong(&w->s[i].key, &have, key))
 			return &w->s[i];
 		if (have == key) /* ours, or claimed for the same port by another shard first */
 			return &w->s[i];
+		if (!old && stale(&w->s[i], e))
+			old = &w->s[i];
+	}
+	if (old) {
+		uint32_t have = atomic_load_explicit(&old->key, memory_order_acquire);
+		if (stale(old, e) && (have == key ||
+					     atomic_compare_exchange_strong(&old->key, &have, key) ||
+					     have == key))
+			return old;
 	}
 	return NULL;
 }
@@ -130,10 +157,10 @@ int fh_worm_note(struct fh_worm_table *w, uint16_t port, uint8_t proto, uint64_t
 {
 	memset(out, 0, sizeof(*out));
 	out->first = UINT64_MAX;
-	struct slot *s = slot_of(w, ((uint32_t)port << 8 | proto) + 1);
+	uint64_t e = t / (gap_ms ? gap_ms : 1);
+	struct slot *s = slot_of(w, ((uint32_t)port << 8 | proto) + 1, e);
 	if (!s)
 		return -1;
-	uint64_t e = t / (gap_ms ? gap_ms : 1);
 	struct half *hf = half_for(s, e);
 	if (hf) {
 		unsigned b = (unsigned)(h % FH_WORM_BITS);
