@@ -1211,8 +1211,9 @@ static void worm_note(struct fh_analytics *a, uint64_t src_h, uint16_t port, uin
 	/* its scanners over every shard (worm.h), in epochs of the slow scan's window (an
 	 * hour): this one and the one before; a quiet spell of two starts the count again */
 	struct fh_worm_seen w;
-	fh_worm_note(a->worms, port, proto, src_h, &a->cur_rec->src, t,
-		a->cfg.detect.scan_slow_window_ms, &w);
+	if (fh_worm_note(a->worms, port, proto, src_h, &a->cur_rec->src, t,
+		    a->cfg.detect.scan_slow_window_ms, &w) < 0)
+		a->st.worm_untracked++;
 	uint32_t n = lc_tab[w.ones];
 	if (n >= a->cfg.detect.worm_sources) {
 		struct fh_ip any = {{0}}; /* many sources: 0.0.0.0, or :: for IPv6 */

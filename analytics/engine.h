@@ -68,6 +68,9 @@ struct fh_analytics_stats {
 	/* a destination's first flood-kind record, held until its second (engine.c, struct
 	 * hold), whose place another destination's took first: not counted for its victim */
 	uint64_t flood_first_dropped;
+	/* scanning flows of inside hosts that the worm table had no slot for: more ports
+	 * scanned at once than its 1,024 (worm.h); not counted for a worm */
+	uint64_t worm_untracked;
 };
 void fh_analytics_get_stats(const struct fh_analytics *a, struct fh_analytics_stats *st);
 

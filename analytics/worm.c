@@ -8,7 +8,7 @@
 
 #include "analytics/worm.h"
 
-#define SLOTS 128 /* ports; inside hosts scan few */
+#define SLOTS 1024 /* ports; a worm scans one, an inside host sweeping every port many */
 #define PROBE 16
 #define WORDS (FH_WORM_BITS / 64)
 #define CLEARING UINT64_MAX
@@ -61,7 +61,7 @@ static int stale(struct slot *s, uint64_t e)
  */
 static struct slot *slot_of(struct fh_worm_table *w, uint32_t key, uint64_t e)
 {
-	uint32_t i = (key * 2654435761u) >> 25; /* 7 bits: SLOTS */
+	uint32_t i = (key * 2654435761u) >> 22; /* 10 bits: SLOTS */
 	struct slot *old = NULL;
 	for (unsigned k = 0; k < PROBE; k++, i = (i + 1) % SLOTS) {
 		uint32_t have = atomic_load_explicit(&w->s[i].key, memory_order_acquire);
@@ -179,5 +179,5 @@ int fh_worm_note(struct fh_worm_table *w, uint16_t port, uint8_t proto, uint64_t
 		out->ones += (unsigned)__builtin_popcountll(acc[i]);
 	if (out->first == UINT64_MAX)
 		out->first = t;
-	return hf ? 0 : -1;
+	return hf ? 0 : 1;
 }

@@ -38,8 +38,9 @@ struct fh_worm_seen {
 
 /*
  * Note that src, whose hash is h, was found scanning port/proto at event time t, and fill
- * *out. 0; -1 when the table has no slot left for the port (nothing noted), or when the
- * port's half for t is being cleared by another shard (out holds what is known). Any thread.
+ * *out. 0; -1 when the table has no slot left for the port (nothing noted); 1 when the
+ * port's half for t is being cleared by another shard, or counts a later epoch (nothing
+ * noted; out holds what is known). Any thread.
  */
 int fh_worm_note(struct fh_worm_table *w, uint16_t port, uint8_t proto, uint64_t h,
 	const struct fh_ip *src, uint64_t t, uint64_t gap_ms, struct fh_worm_seen *out);

@@ -90,7 +90,7 @@ struct shard_ctx {
 	_Atomic uint64_t events, flows, packets, bytes; /* scaled by sampling */
 	/* the engine's, published each second: host states, evictions, records too late for
 	 * the windows, the sets' memory */
-	_Atomic uint64_t hosts, evictions, late, sketch_bytes, flood_first_dropped;
+	_Atomic uint64_t hosts, evictions, late, sketch_bytes, flood_first_dropped, worm_untracked;
 };
 
 struct fh_daemon {
@@ -334,6 +334,7 @@ static void *shard_main(void *arg)
 			atomic_store(&s->evictions, as.evictions);
 			atomic_store(&s->late, as.late);
 			atomic_store(&s->flood_first_dropped, as.flood_first_dropped);
+			atomic_store(&s->worm_untracked, as.worm_untracked);
 			atomic_store(&s->sketch_bytes, as.sketch_bytes);
 			if (s->acc)
 				fh_series_acc_flush(s->acc);
@@ -445,12 +446,13 @@ static size_t stats_json(struct fh_daemon *d, char *out, size_t len)
 			"%s{\"id\":%u,\"events\":%" PRIu64 ",\"flows\":%" PRIu64
 			",\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"hosts\":%" PRIu64
 			",\"evictions\":%" PRIu64 ",\"late\":%" PRIu64 ",\"sketch_bytes\":%" PRIu64
-			",\"flood_first_dropped\":%" PRIu64 "}",
+			",\"flood_first_dropped\":%" PRIu64 ",\"worm_untracked\":%" PRIu64 "}",
 			i ? "," : "", i, atomic_load(&d->s[i]->events), atomic_load(&d->s[i]->flows),
 			atomic_load(&d->s[i]->packets), atomic_load(&d->s[i]->bytes),
 			atomic_load(&d->s[i]->hosts), atomic_load(&d->s[i]->evictions),
 			atomic_load(&d->s[i]->late), atomic_load(&d->s[i]->sketch_bytes),
-			atomic_load(&d->s[i]->flood_first_dropped));
+			atomic_load(&d->s[i]->flood_first_dropped),
+			atomic_load(&d->s[i]->worm_untracked));
 	char lists[64 * 96] = "";
 	size_t lo = 0;
 	pthread_mutex_lock(&d->bl_mu);
@@ -572,6 +574,10 @@ static size_t metrics_text(void *arg, char *out, size_t len)
 			"A destination's first flood-kind record, held until its second, whose place "
 			"another destination's took: not counted for its victim.",
 			offsetof(struct shard_ctx, flood_first_dropped)},
+		{"analytics_worm_untracked_total", "counter",
+			"Scanning flows of inside hosts that the shared worm table had no slot for (more "
+			"ports scanned at once than it holds): not counted for a worm.",
+			offsetof(struct shard_ctx, worm_untracked)},
 	};
 	for (size_t f = 0; f < sizeof(shf) / sizeof(shf[0]); f++) {
 		P("# HELP flowhound_%s %s\n# TYPE flowhound_%s %s\n", shf[f].name, shf[f].help,

@@ -307,10 +307,10 @@ static void test_worm_table_threads(void **state)
 	/* ports scanned long ago give their slots to new ones: a long run never fills it */
 	w = fh_worm_table_new();
 	int full = 0;
-	for (int p = 0; p < 300; p++)
+	for (int p = 0; p < 1500; p++)
 		full += fh_worm_note(w, (uint16_t)(2000 + p), 6, 1, &z, T0, 3600000, &x) < 0;
 	assert_true(full > 0); /* more ports than slots at once */
-	for (int p = 0; p < 100; p++)
+	for (int p = 0; p < 1000; p++)
 		assert_int_equal(fh_worm_note(w, (uint16_t)(5000 + p), 6, 1, &z, T0 + 3 * 3600000,
 					 3600000, &x),
 			0);
