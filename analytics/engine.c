@@ -275,7 +275,7 @@ static inline unsigned flow_class(const struct fh_flow_rec *r)
 	return c != FC_N ? c : r->proto == 6 ? FC_TCP : FC_UDP;
 }
 
-#define P2P_BT 1 /* a BitTorrent port in use as a listening port (p2p_listening) */
+#define P2P_BT 1 /* a BitTorrent port in use as BitTorrent uses it (src_view) */
 #define P2P_TCP 2
 #define P2P_UDP 4
 
@@ -1602,6 +1602,12 @@ static void flood_advance(struct host *h, uint32_t p)
 	h->vpane = p;
 }
 
+/* Whether a victim has its usual rate (FLOOD_WARM_PANES panes of it). */
+static inline int vbase_warm(const struct host *h)
+{
+	return h->vbase_panes >= FLOOD_WARM_PANES;
+}
+
 /*
  * A victim's usual rate: when its newest flood pane is over, each kind's packets/s in it
  * join the victim's baseline (vbase), unless they were a flood's (flood_vs_baseline times
@@ -1609,16 +1615,16 @@ static void flood_advance(struct host *h, uint32_t p)
  * traffic are not samples. Before there is a baseline, a pane at flood_pps in which most
  * flows came from a source not seen in the window (a spoofed flood's random sources; a busy
  * server's clients come back) is not one either: a flood under way when the victim is first
- * seen is not learnt as its usual rate. A flood is then also judged against the victim's own rate
- * (victim_view), so that a busy server's usual load (a campus resolver's thousands of
- * queries a second from as many clients) is not a flood, and a jump far above it is.
+ * seen is not learnt as its usual rate. A flood is then also judged against the victim's
+ * own rate (victim_view), so that a busy server's usual load (a campus resolver's thousands
+ * of queries a second from as many clients) is not a flood, and a jump far above it is.
  */
 static void flood_baseline(struct fh_analytics *a, struct host *h, const struct fh_detect_cfg *c)
 {
 	const struct flood_pane *fp = &h->fp[h->vpane % FLOOD_PANES];
 	if (!fp->flows)
 		return;
-	int warm = h->vbase_panes >= FLOOD_WARM_PANES;
+	int warm = vbase_warm(h);
 	const struct flood_pane *pp = &h->fp[(h->vpane - 1) % FLOOD_PANES];
 	uint32_t ns = fh_hs_count(&a->hs, &h->flood_srcs), flows = fp->flows + pp->flows;
 	int new_sources = ns >= 10 && ns * 2 >= flows;
@@ -1725,17 +1731,14 @@ static void dst_view(struct fh_analytics *a, const struct fh_flow_rec *r, uint64
 static void udp_answer(struct fh_analytics *a, struct host *h, const struct fh_flow_rec *r,
 	uint64_t t)
 {
-	uint32_t k = ((uint32_t)r->sport << 8 | 17) + 1;
-	for (int i = 0; i < SLOTS; i++) {
-		if (h->hkey[i] != k)
-			continue;
-		int cur = pane_at(h->pane, a->pane_ms, t), sc;
-		if (cur >= 0)
-			c32_take(&h->hp[i].failed, cur);
-		if ((sc = pane_at(h->spane, a->slow_pane_ms, t)) >= 0)
-			c32_take(&h->slow_failed, sc);
+	struct port_slot *ps = port_slot(&a->hs, h, r->sport, 17, 0); /* only an open one */
+	if (!ps)
 		return;
-	}
+	int cur = pane_at(h->pane, a->pane_ms, t), sc;
+	if (cur >= 0)
+		c32_take(&ps->failed, cur);
+	if ((sc = pane_at(h->spane, a->slow_pane_ms, t)) >= 0)
+		c32_take(&h->slow_failed, sc);
 }
 
 /* idx: the destination's host (host_find; NIL: none yet) */
@@ -1807,7 +1810,7 @@ static void victim_view(struct fh_analytics *a, const struct fh_flow_rec *r, uin
 	/* a fast scan from one host hits many ports; a flood hits few, or comes from many; one
 	 * heavy stream (a video, a download) is a single flow, a flood tool makes many; but a
 	 * stream of echo requests at that rate is a ping flood */
-	int usual = c->flood_vs_baseline > 0 && h->vbase_panes >= FLOOD_WARM_PANES &&
+	int usual = c->flood_vs_baseline > 0 && vbase_warm(h) &&
 		    (double)pps < c->flood_vs_baseline * h->vbase[kind];
 	if (n >= c->flood_pps && pps >= c->flood_pps && (flows >= 8 || ping_stream(r)) &&
 		(spoofed || fh_hs_count(&a->hs, &h->flood_ports) <= 16) && !usual) {
@@ -1823,7 +1826,7 @@ static void victim_view(struct fh_analytics *a, const struct fh_flow_rec *r, uin
 			    spoofed ? &any : &h->flood_src1, &r->dst, -1, r->proto, first, t, ns, n,
 			    0, 1, &r->exporter, NULL)) {
 			server_evidence(a, h, ports, sizeof(ports));
-			if (h->vbase_panes >= FLOOD_WARM_PANES)
+			if (vbase_warm(h))
 				fh_evidence_fmt(base, sizeof(base), "%.0f", (double)h->vbase[kind]);
 			fh_evidence_fmt(ev, sizeof(ev),
 				"{\"packets_per_s\":%llu,\"packets\":%llu,\"distinct_sources\":%u,"

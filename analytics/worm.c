@@ -72,11 +72,10 @@ static struct slot *slot_of(struct fh_worm_table *w, uint32_t key, uint64_t e)
 		if (!old && stale(&w->s[i], e))
 			old = &w->s[i];
 	}
-	if (old) {
+	if (old) { /* taken over, or just now for this port by another shard */
 		uint32_t have = atomic_load_explicit(&old->key, memory_order_acquire);
-		if (stale(old, e) && (have == key ||
-					     atomic_compare_exchange_strong(&old->key, &have, key) ||
-					     have == key))
+		if (stale(old, e) &&
+			(atomic_compare_exchange_strong(&old->key, &have, key) || have == key))
 			return old;
 	}
 	return NULL;

@@ -124,11 +124,10 @@ int fh_cidr_list_add(struct fh_cidr_list *l, const char *text, char *why, size_t
 	struct fh_cidr *c = &l->v[l->n++];
 	c->net = net;
 	c->plen128 = v4 ? plen + 96 : plen;
-	uint64_t m0 = c->plen128 >= 64 ? ~0ull : c->plen128 ? ~0ull << (64 - c->plen128) : 0;
-	uint64_t m1 = c->plen128 >= 128 ? ~0ull : c->plen128 > 64 ? ~0ull << (128 - c->plen128) : 0;
+	fh_prefix_mask(c->plen128, c->m);
 	memcpy(c->w, net.a, sizeof(c->w));
-	c->m[0] = htobe64(m0);
-	c->m[1] = htobe64(m1);
+	c->m[0] = htobe64(c->m[0]); /* as the address is stored: compared with no swap */
+	c->m[1] = htobe64(c->m[1]);
 	c->w[0] &= c->m[0];
 	c->w[1] &= c->m[1];
 	return 0;

@@ -142,18 +142,24 @@ int fh_ip_parse(const char *s, struct fh_ip *ip);
  * terms; the stored prefix length in mapped form is *plen + 96. Returns 0 or -EINVAL. */
 int fh_cidr_parse(const char *s, struct fh_ip *net, unsigned *plen, bool *v4);
 
+/* The mask of a prefix of plen128 bits as two 64-bit words, in host order. */
+static inline void fh_prefix_mask(unsigned plen128, uint64_t m[2])
+{
+	m[0] = plen128 >= 64 ? ~0ull : plen128 ? ~0ull << (64 - plen128) : 0;
+	m[1] = plen128 >= 128 ? ~0ull : plen128 > 64 ? ~0ull << (128 - plen128) : 0;
+}
+
 /* Whether ip is inside net/plen (plen in 128-bit terms, i.e. +96 for IPv4). In two 64-bit
  * words, masked, and inline: a byte-wise memcmp of a variable length and two calls cost more
  * than the rest of a home_net test, which the analytics make once or twice an event. */
 static inline bool fh_ip_in_prefix(const struct fh_ip *ip, const struct fh_ip *net,
 	unsigned plen128)
 {
-	uint64_t a[2], n[2];
+	uint64_t a[2], n[2], m[2];
 	memcpy(a, ip->a, sizeof(a));
 	memcpy(n, net->a, sizeof(n));
-	uint64_t m0 = plen128 >= 64 ? ~0ull : plen128 ? ~0ull << (64 - plen128) : 0;
-	uint64_t m1 = plen128 >= 128 ? ~0ull : plen128 > 64 ? ~0ull << (128 - plen128) : 0;
-	return !((be64toh(a[0] ^ n[0]) & m0) | (be64toh(a[1] ^ n[1]) & m1));
+	fh_prefix_mask(plen128, m);
+	return !((be64toh(a[0] ^ n[0]) & m[0]) | (be64toh(a[1] ^ n[1]) & m[1]));
 }
 
 /* ---- times ---------------------------------------------------------------------------- */
