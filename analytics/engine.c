@@ -1253,6 +1253,17 @@ static const struct fh_detect_cfg *detect_for(const struct fh_analytics *a, cons
 	return c;
 }
 
+/* A peer-to-peer host, as the p2p.bittorrent rule judges one (src_view): a BitTorrent port
+ * used as BitTorrent uses it, or high ports over TCP and UDP to ten times p2p_peers peers. */
+static int p2p_peer(const struct fh_analytics *a, const struct host *h,
+	const struct fh_detect_cfg *c)
+{
+	if (h->p2p_win & P2P_BT)
+		return 1;
+	return (h->p2p_win & (P2P_TCP | P2P_UDP)) == (P2P_TCP | P2P_UDP) &&
+	       fh_hs_count(&a->hs, &h->p2p_peers) >= 10 * c->p2p_peers;
+}
+
 static void src_view(
 	struct fh_analytics *a, const struct fh_flow_rec *r, uint64_t m, uint64_t sh, uint64_t dh)
 {
@@ -1263,6 +1274,13 @@ static void src_view(
 	a->cur_host = h;
 	uint64_t pk = r->packets * m, by = r->bytes * m;
 	int failed = is_failed(r);
+	/* A peer-to-peer host tries peers that have gone or sit behind NAT: a third to most of
+	 * its connections fail, high port to high port. Those failures are its P2P client's, no
+	 * scanner's: not first contacts for TRW, not slow-scan failures, and, to a BitTorrent
+	 * port, no horizontal scan's either. Its failures to low ports, and to one other high
+	 * port on many hosts (a sweep of 3389), still count. */
+	int p2p_fail = failed && r->sport >= 1024 && r->dport >= 1024 && p2p_peer(a, h, c);
+	int h_fail = failed && !(p2p_fail && (port_info[r->dport] & PORT_BT));
 	char ev[FH_ALERT_EVIDENCE];
 
 	/* first contacts: Threshold Random Walk (Jung et al. 2004) */
@@ -1270,7 +1288,7 @@ static void src_view(
 	int first_contact =
 		(r->proto == 6 || r->proto == 17) && lc_add(&a->pool, &h->contacted, dh);
 	h->dense |= (uint16_t)((h->contacted.ones > LC_SPARSE) << DENSE_LC);
-	if (first_contact) {
+	if (first_contact && !p2p_fail) {
 		if (r->proto == 6 && (failed || (r->tcp_flags & 0x10))) {
 			h->trw += failed ? LN4 : LNQ;
 			if (h->trw >= ETA1)
@@ -1303,12 +1321,12 @@ static void src_view(
 	c32_add_sat(&fc->dur, (uint32_t)((ms + 50) / 100), cur);
 	if ((r->proto == 6 || r->proto == 17) && !allow_scan) {
 		/* horizontal: one port, many hosts */
-		struct port_slot *ps = port_slot(p, h, r->dport, r->proto, failed);
+		struct port_slot *ps = port_slot(p, h, r->dport, r->proto, h_fail);
 		if (ps) {
 			c32_add(&ps->flows, 1, cur);
-			c32_add(&ps->failed, (uint32_t)failed, cur);
+			c32_add(&ps->failed, (uint32_t)h_fail, cur);
 			t64_note(&ps->first, t, cur);
-			if (failed)
+			if (h_fail)
 				host_set_add(p, h, (unsigned)(S_HP0 + (ps - h->hp)), dh, cur);
 			uint32_t nd = fh_hs_count(p, &ps->dsts);
 			if (ps->failed.win >= 5 &&
@@ -1359,7 +1377,7 @@ static void src_view(
 		}
 		/* slow: the same over a long window, far fewer targets a minute */
 		int sc;
-		if (failed && (sc = slow_pane(a, h, t)) >= 0) {
+		if (failed && !p2p_fail && (sc = slow_pane(a, h, t)) >= 0) {
 			host_set_add(p, h, S_SLOW, dh, sc);
 			c32_add(&h->slow_failed, 1, sc);
 			t64_note(&h->slow_first, t, sc);
@@ -1494,7 +1512,8 @@ static void src_view(
 			h->p2p_cur |= cur ? P2P_BT : 0;
 		}
 		uint32_t n = fh_hs_count(p, &h->p2p_peers);
-		int bt_port = h->p2p_win & P2P_BT, both = (h->p2p_win & 6) == 6;
+		int bt_port = h->p2p_win & P2P_BT,
+		    both = (h->p2p_win & (P2P_TCP | P2P_UDP)) == (P2P_TCP | P2P_UDP);
 		if ((bt_port && n >= c->p2p_peers) || (both && n >= 10 * c->p2p_peers)) {
 			if (!raise_quick(a, FH_ALERT_P2P_BITTORRENT, FH_SEV_LOW, &r->src, NULL, -1,
 				    0, h->p2p_first.win, t, n, pk, by, n, &r->exporter, NULL)) {

@@ -427,6 +427,107 @@ static void test_ephemeral_bt_port_is_not_p2p(void **state)
 	fh_analytics_free(a);
 }
 
+/* A BitTorrent client: 1,200 peers, one every gap_ms, a quarter of them on 51413 and
+ * a tenth on 6881 (BT_PORTS), the rest on random high ports; TCP, or uTP and a DHT query to
+ * each (BT_UDP). The peers that are gone, or behind NAT (failpct of them), answer nothing.
+ * Without both flags nothing says it is a peer-to-peer host. */
+enum { BT_PORTS = 1, BT_UDP = 2 };
+static void bt_client(struct fh_analytics *a, const char *host, int failpct, int how,
+	uint64_t gap_ms)
+{
+	int bt_ports = how & BT_PORTS;
+	uint64_t rs = 12345;
+	char peer[32];
+	uint16_t own = bt_ports ? 51413 : 40001;
+	for (int i = 0; i < 1200; i++) {
+		rs = rs * 6364136223846793005ull + 1442695040888963407ull;
+		uint32_t r = (uint32_t)(rs >> 33);
+		snprintf(peer, sizeof(peer), "%u.%u.%u.%d", 20 + r % 180, (r >> 8) & 255,
+			(r >> 16) & 255, 1 + i % 250);
+		uint16_t pport = (uint16_t)(10000 + (r >> 4) % 55000);
+		if (bt_ports && r % 100 < 35)
+			pport = r % 100 < 25 ? 51413 : 6881;
+		uint64_t t = T0 + (uint64_t)i * gap_ms;
+		uint16_t sport = (uint16_t)(40002 + i % 20000);
+		int dead = (int)((r >> 12) % 100) < failpct;
+		if ((how & BT_UDP) && r % 3 == 0) { /* uTP */
+			flow(a, host, peer, own, pport, 17, 0, dead ? 2 : 40, dead ? 120 : 30000, t,
+				t + 2000);
+			if (!dead)
+				flow(a, peer, host, pport, own, 17, 0, 40, 40000, t, t + 2000);
+		} else if (dead) {
+			flow(a, host, peer, sport, pport, 6, 0x02, 3, 180, t, t + 3000);
+		} else {
+			flow(a, host, peer, sport, pport, 6, 0x1b, 40, 4000, t, t + 2000);
+			flow(a, peer, host, pport, sport, 6, 0x1b, 50, 60000, t, t + 2000);
+		}
+		if (!(how & BT_UDP))
+			continue;
+		flow(a, host, peer, own, pport, 17, 0, 1, 100, t + 100, t + 100); /* DHT */
+		if (!dead)
+			flow(a, peer, host, pport, own, 17, 0, 1, 300, t + 150, t + 150);
+	}
+}
+
+/* A BitTorrent client's failed connections are no scan (Jung et al. note that P2P trips TRW):
+ * a third to most of a client's peers do not answer. The same client's sweep of a low port,
+ * or of one high port over many hosts, is still a scan; and the same failures from a host
+ * that shows no BitTorrent are still a slow scan. */
+static void test_bittorrent_failures_are_not_a_scan(void **state)
+{
+	(void)state;
+	static const int types[] = {FH_ALERT_SCAN_HORIZONTAL, FH_ALERT_SCAN_VERTICAL,
+		FH_ALERT_SCAN_SLOW, FH_ALERT_WORM};
+	struct fh_analytics_cfg cfg;
+	/* a client at ease (a peer every 500 ms, 30 % of them dead) and a busy one (every 100 ms,
+	 * 80 % dead: 50 failures a minute on 51413 alone) */
+	for (int busy = 0; busy < 2; busy++) {
+		int failpct = busy ? 80 : 30;
+		uint64_t gap = busy ? 100 : 500;
+		struct fh_analytics *a = mk(&cfg);
+		bt_client(a, "198.51.100.9", failpct, BT_PORTS | BT_UDP, gap);
+		assert_int_equal(find(a, FH_ALERT_P2P_BITTORRENT, "198.51.100.9").type_n, 1);
+		for (size_t k = 0; k < sizeof(types) / sizeof(types[0]); k++)
+			assert_int_equal(find(a, types[k], NULL).type_n, 0);
+		/* then it sweeps 445 and 3389 over 60 hosts each */
+		char dst[32];
+		for (int i = 0; i < 120; i++) {
+			uint64_t t = T0 + 1200 * gap + (uint64_t)i * 200;
+			snprintf(dst, sizeof(dst), "203.0.113.%d", 1 + i % 60);
+			flow(a, "198.51.100.9", dst, (uint16_t)(50000 + i), i < 60 ? 445 : 3389, 6,
+				0x02, 1, 60, t, t);
+		}
+		struct found f = find(a, FH_ALERT_SCAN_HORIZONTAL, "198.51.100.9");
+		assert_int_equal(f.type_n, 2);
+		fh_analytics_free(a);
+		/* its failures left TRW where it was: 5 of 8 web sites failing (a firewall's drops)
+		 * are no scan for a host TRW has not judged a scanner */
+		a = mk(&cfg);
+		bt_client(a, "198.51.100.9", failpct, BT_PORTS | BT_UDP, gap);
+		for (int i = 0; i < 8; i++) {
+			uint64_t t = T0 + 1200 * gap + (uint64_t)i * 200;
+			snprintf(dst, sizeof(dst), "203.0.113.%d", 100 + i);
+			int ok = i == 1 || i == 4 || i == 7; /* F S F F S F F S: TRW stays below */
+			flow(a, "198.51.100.9", dst, (uint16_t)(50000 + i), 443, 6, ok ? 0x1b : 0x02,
+				ok ? 10 : 1, ok ? 5000 : 60, t, t + 100);
+		}
+		assert_int_equal(find(a, FH_ALERT_SCAN_HORIZONTAL, NULL).type_n, 0);
+		fh_analytics_free(a);
+	}
+	/* P2P over TCP and UDP without a BitTorrent port is P2P too; over TCP alone, nothing
+	 * says these failures are a P2P client's */
+	struct fh_analytics *a = mk(&cfg);
+	bt_client(a, "198.51.100.9", 50, BT_UDP, 500);
+	assert_int_equal(find(a, FH_ALERT_P2P_BITTORRENT, "198.51.100.9").type_n, 1);
+	assert_int_equal(find(a, FH_ALERT_SCAN_SLOW, "198.51.100.9").type_n, 0);
+	fh_analytics_free(a);
+	a = mk(&cfg);
+	bt_client(a, "198.51.100.9", 50, 0, 500);
+	assert_int_equal(find(a, FH_ALERT_P2P_BITTORRENT, "198.51.100.9").type_n, 0);
+	assert_int_equal(find(a, FH_ALERT_SCAN_SLOW, "198.51.100.9").type_n, 1);
+	fh_analytics_free(a);
+}
+
 static void test_mail_server_allowlisted(void **state)
 {
 	(void)state;
@@ -1083,6 +1184,7 @@ int main(void)
 		cmocka_unit_test(test_dns),
 		cmocka_unit_test(test_tunnels_spam_p2p),
 		cmocka_unit_test(test_ephemeral_bt_port_is_not_p2p),
+		cmocka_unit_test(test_bittorrent_failures_are_not_a_scan),
 		cmocka_unit_test(test_mail_server_allowlisted),
 		cmocka_unit_test(test_floods),
 		cmocka_unit_test(test_flood_against_victims_baseline),
