@@ -24,7 +24,8 @@ struct fh_detect_cfg {
 	uint32_t worm_sources; /* distinct scanning sources on one port */
 	uint64_t flood_pps; /* per victim, scaled packets per second */
 	uint32_t flood_sources; /* distinct sources for a spoofed flood */
-	double flood_vs_baseline; /* and this many times the victim's own usual rate (0: off) */
+	double flood_vs_baseline; /* and this many times the victim's own usual rate; before it has
+				   * one, UDP it answers (half or more) is none (0: both off) */
 	uint32_t resolver_clients; /* distinct outside clients of an inside resolver */
 	uint32_t dns_tunnel_queries; /* queries in the window */
 	uint32_t dns_tunnel_avg_bytes; /* average query size (IP bytes) */

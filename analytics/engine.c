@@ -305,7 +305,7 @@ struct flood_pane {
 	uint16_t flows;
 	uint16_t first, last; /* 1 + ms from the pane's start: the earliest first, the latest
 			       * last (0: none) */
-	uint16_t pad;
+	uint16_t ans; /* UDP packets (scaled, saturating) the victim sent: its answers */
 };
 
 /*
@@ -1253,6 +1253,17 @@ static const struct fh_detect_cfg *detect_for(const struct fh_analytics *a, cons
 	return c;
 }
 
+/* A victim's UDP sent in one of its flood panes (struct flood_pane): what it answers. A
+ * pane not begun yet (an answer's record before its query's) is not counted. */
+static inline void udp_sent(struct host *h, const struct fh_flow_rec *r, uint64_t pk)
+{
+	uint32_t p = (uint32_t)(r->last_ms / FLOOD_PANE_MS) + 1;
+	if (p > h->vpane || h->vpane - p >= FLOOD_PANES)
+		return;
+	struct flood_pane *fp = &h->fp[p % FLOOD_PANES];
+	fp->ans = fp->ans + pk > UINT16_MAX ? UINT16_MAX : (uint16_t)(fp->ans + pk);
+}
+
 /* A peer-to-peer host, as the p2p.bittorrent rule judges one (src_view): a BitTorrent port
  * used as BitTorrent uses it, or high ports over TCP and UDP to ten times p2p_peers peers. */
 static int p2p_peer(const struct fh_analytics *a, const struct host *h,
@@ -1279,8 +1290,12 @@ static void src_view(
 	 * scanner's: not first contacts for TRW, not slow-scan failures, and, to a BitTorrent
 	 * port, no horizontal scan's either. Its failures to low ports, and to one other high
 	 * port on many hosts (a sweep of 3389), still count. */
-	int p2p_fail = failed && r->sport >= 1024 && r->dport >= 1024 && p2p_peer(a, h, c);
-	int h_fail = failed && !(p2p_fail && (port_info[r->dport] & PORT_BT));
+	int p2p_fail = 0, h_fail = failed;
+	if (__builtin_expect(failed, 0) && r->sport >= 1024 && r->dport >= 1024 &&
+		p2p_peer(a, h, c)) {
+		p2p_fail = 1;
+		h_fail = !(port_info[r->dport] & PORT_BT);
+	}
 	char ev[FH_ALERT_EVIDENCE];
 
 	/* first contacts: Threshold Random Walk (Jung et al. 2004) */
@@ -1308,6 +1323,8 @@ static void src_view(
 			c32_add(&v->refused, 1, sc);
 	}
 
+	if (r->proto == 17 && h->vpane)
+		udp_sent(h, r, pk);
 	int allow_scan = allowed(a->cfg.allow_scanners, &r->src);
 	if (cur < 0)
 		goto unwindowed;
@@ -1831,6 +1848,11 @@ static void victim_view(struct fh_analytics *a, const struct fh_flow_rec *r, uin
 	 * stream of echo requests at that rate is a ping flood */
 	int usual = c->flood_vs_baseline > 0 && vbase_warm(h) &&
 		    (double)pps < c->flood_vs_baseline * h->vbase[kind];
+	/* before it has a usual rate: a UDP server that answers half of what it receives or
+	 * more is serving, not drowning (a campus resolver when flowhound starts); a flood's
+	 * victim answers little of it, or nothing (a reflection's answers to no query) */
+	if (c->flood_vs_baseline > 0 && !vbase_warm(h) && kind == FK_UDP)
+		usual = 2 * ((uint64_t)fp->ans + (pp && pp->flows ? pp->ans : 0)) >= n;
 	if (n >= c->flood_pps && pps >= c->flood_pps && (flows >= 8 || ping_stream(r)) &&
 		(spoofed || fh_hs_count(&a->hs, &h->flood_ports) <= 16) && !usual) {
 		static const char *const kinds[] = {"syn", "syn-ack reflection", "udp", "icmp"};
