@@ -854,6 +854,23 @@ static void evidence_with_host(const struct fh_analytics *a, const struct pendin
 	*o = 0;
 }
 
+/* With home_net set, which way the flow that raised an alert went: "outbound" (an inside
+ * host to the outside), "inbound", "internal" (inside to inside: a scan or worm moving
+ * sideways) or "external" (neither end inside: transit). Appended to the evidence. */
+static void evidence_direction(const struct fh_analytics *a, const struct fh_alert_flow *f,
+	char *ev, size_t len)
+{
+	if (!a->cfg.home_net || !a->cfg.home_net->n)
+		return;
+	int s = inside(a, &f->src), d = inside(a, &f->dst);
+	const char *dir = s ? (d ? "internal" : "outbound") : (d ? "inbound" : "external");
+	size_t n = strlen(ev);
+	if (n < 2 || ev[n - 1] != '}' || n + 32 >= len)
+		return;
+	char *o = put_s(ev + n - 1, n > 2 ? ",\"direction\":\"" : "\"direction\":\"");
+	*put_s(put_s(o, dir), "\"}") = 0;
+}
+
 static void raise_full(struct fh_analytics *a, const char *evidence)
 {
 	const struct pending *p = &a->pend;
@@ -883,6 +900,7 @@ static void raise_full(struct fh_analytics *a, const char *evidence)
 		fh_alert_add_exporter(&al, p->exporter);
 	fh_alert_note_flow(&al, &p->flow);
 	evidence_with_host(a, p, evidence, al.evidence, sizeof(al.evidence));
+	evidence_direction(a, &p->flow, al.evidence, sizeof(al.evidence));
 	struct recent *rc = &a->recent[p->key % RECENT];
 	if (rc->key == p->key && rc->id[0]) /* raised before: the same alert, the same id */
 		memcpy(al.id, rc->id, sizeof(al.id));
@@ -1350,8 +1368,9 @@ static void src_view(
 				ps->failed.win >= c->scan_fail_ratio * ps->flows.win &&
 				(nd >= c->scan_h_targets || (h->trw_scanner && nd >= 5))) {
 				if (!raise_quick(a, FH_ALERT_SCAN_HORIZONTAL,
-					    nd >= 10 * c->scan_h_targets ? FH_SEV_HIGH
-									 : FH_SEV_MEDIUM,
+					    !judged_inside(a, &r->src)	  ? FH_SEV_LOW
+					    : nd >= 10 * c->scan_h_targets ? FH_SEV_HIGH
+									   : FH_SEV_MEDIUM,
 					    &r->src, NULL, ps->port, ps->proto, ps->first.win, t,
 					    ps->flows.win, pk, by, nd, &r->exporter, NULL)) {
 					fh_evidence_fmt(ev, sizeof(ev),
@@ -1401,7 +1420,8 @@ static void src_view(
 			uint32_t ns = fh_hs_count(p, &h->slow_dsts);
 			if (ns >= c->scan_slow_targets && h->slow_failed.win >= ns / 2 &&
 				t - h->slow_first.win > c->window_ms && !h->fast_scanner) {
-				if (!raise_quick(a, FH_ALERT_SCAN_SLOW, FH_SEV_MEDIUM, &r->src,
+				if (!raise_quick(a, FH_ALERT_SCAN_SLOW,
+					    judged_inside(a, &r->src) ? FH_SEV_MEDIUM : FH_SEV_LOW, &r->src,
 					    NULL, -1, r->proto, h->slow_first.win, t,
 					    h->slow_failed.win, 0, 0, ns, &r->exporter, NULL)) {
 					fh_evidence_fmt(ev, sizeof(ev),

@@ -108,7 +108,58 @@ static void test_horizontal_scan_trw(void **state)
 	assert_int_equal(f.last.port, 22);
 	assert_int_equal(f.last.detected_at, T0 + 400);
 	assert_non_null(strstr(f.last.evidence, "\"trw_scanner\":true"));
+	assert_int_equal(f.last.severity, FH_SEV_MEDIUM);
+	assert_non_null(strstr(f.last.evidence, "\"direction\":\"outbound\""));
 	fh_analytics_free(a);
+}
+
+/* The Internet's scanners sweeping the network are background radiation: their scans are
+ * low; an inside host's scan, outward or sideways, keeps its severity. The evidence says
+ * which way (with home_net set; without it there is no inside, and no direction). */
+static void test_scan_direction_and_severity(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *src, *net, *dir;
+		int sev;
+	} c[] = {
+		{"203.0.113.66", "198.51.100", "inbound", FH_SEV_LOW},
+		{"198.51.100.66", "198.51.100", "internal", FH_SEV_MEDIUM},
+		{"198.51.100.66", "192.0.2", "outbound", FH_SEV_MEDIUM},
+	};
+	char dst[32];
+	for (int with_home = 1; with_home >= 0; with_home--)
+		for (size_t k = 0; k < sizeof(c) / sizeof(c[0]); k++) {
+			struct fh_analytics_cfg cfg;
+			struct fh_analytics *a = mk(&cfg);
+			if (!with_home) {
+				cfg.home_net = NULL;
+				fh_analytics_reconfigure(a, &cfg);
+			}
+			/* a sweep of 60 hosts (fast), then two hours later 100 more, one each 40 s
+			 * on a port of its own (slow) */
+			for (int i = 0; i < 60; i++) {
+				snprintf(dst, sizeof(dst), "%s.%d", c[k].net, i + 100);
+				uint64_t t = T0 + (uint64_t)i * 100;
+				flow(a, c[k].src, dst, 40000, 445, 6, 0x02, 1, 44, t, t);
+			}
+			for (int i = 0; i < 100; i++) {
+				snprintf(dst, sizeof(dst), "%s.%d", c[k].net, i + 1);
+				uint64_t t = T0 + 7200000 + (uint64_t)i * 40000;
+				flow(a, c[k].src, dst, 40000, (uint16_t)(1000 + i), 6, 0x02, 1, 44, t, t);
+			}
+			struct found h = find(a, FH_ALERT_SCAN_HORIZONTAL, c[k].src);
+			struct found sl = find(a, FH_ALERT_SCAN_SLOW, c[k].src);
+			assert_int_equal(h.type_n, 1);
+			assert_int_equal(sl.type_n, 1);
+			assert_int_equal(h.last.severity, with_home ? c[k].sev : FH_SEV_MEDIUM);
+			assert_int_equal(sl.last.severity, with_home ? c[k].sev : FH_SEV_MEDIUM);
+			char want[64];
+			snprintf(want, sizeof(want), "\"direction\":\"%s\"", c[k].dir);
+			assert_true(!strstr(h.last.evidence, want) == !with_home);
+			assert_true(!strstr(sl.last.evidence, "\"direction\"") == !with_home);
+			fh_analytics_free(a);
+		}
 }
 
 static void test_busy_web_server_is_not_a_scan(void **state)
@@ -1207,6 +1258,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_horizontal_scan_trw),
+		cmocka_unit_test(test_scan_direction_and_severity),
 		cmocka_unit_test(test_busy_web_server_is_not_a_scan),
 		cmocka_unit_test(test_recursive_resolver_is_not_a_scan),
 		cmocka_unit_test(test_vertical_and_slow),
