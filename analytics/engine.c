@@ -143,6 +143,7 @@ static inline uint64_t ip_h(const struct fh_ip *ip)
 /* ---- types ---------------------------------------------------------------------------- */
 
 #define NIL UINT32_MAX
+#define WORM_RAISED 8 /* worm alerts a shard carries on at once (more: the oldest resolves) */
 #define EVICT_GROUP 8 /* hosts looked at for an eviction */
 #define SLOTS 2
 
@@ -557,6 +558,13 @@ struct fh_analytics {
 	struct lc_pool pool; /* first contacts */
 	struct fh_hs_pool hs; /* the windowed sets */
 	struct fh_worm_table *worms, *own_worms; /* shared by the shards (cfg.worms), or its own */
+	unsigned worm_me; /* its number in the worm table (fh_worm_raiser) */
+	struct worm_raised { /* the worm alerts it raises, carried on at each tick */
+		uint16_t port;
+		uint8_t proto, used;
+		uint64_t t; /* the latest scanning flow it carried */
+		char id[FH_ALERT_ID_LEN];
+	} raised[WORM_RAISED];
 	struct pop pop[FC_N];
 	struct hold *hold; /* HOLD_SLOTS */
 	struct fh_analytics_stats st;
@@ -1219,6 +1227,36 @@ static struct dst_slot *dst_slot(struct fh_hs_pool *p, struct host *h, const str
 	return victim;
 }
 
+/* How long a shard keeps the right to raise a port's worm alert without raising it: twice
+ * the alert's resolve time, so that another shard takes it only once its alert resolved. */
+static uint64_t worm_hold(const struct fh_analytics *a)
+{
+	uint64_t r = a->cfg.alerts.resolve_after_ms ? a->cfg.alerts.resolve_after_ms : 300000;
+	return 2 * r;
+}
+
+/* Note a worm alert this shard raised, to carry it on at each tick (worm_carry). */
+static void worm_raised(struct fh_analytics *a, uint16_t port, uint8_t proto, uint64_t t,
+	const char *id)
+{
+	struct worm_raised *w = NULL;
+	for (unsigned i = 0; i < WORM_RAISED; i++) {
+		struct worm_raised *r = &a->raised[i];
+		if (r->used && r->port == port && r->proto == proto) {
+			w = r;
+			break;
+		}
+		if (!w || (w->used && (!r->used || r->t < w->t)))
+			w = r; /* a free one, or else the oldest */
+	}
+	if (!w->used || w->port != port || w->proto != proto || strcmp(w->id, id)) {
+		*w = (struct worm_raised){.port = port, .proto = proto, .used = 1, .t = t};
+		snprintf(w->id, sizeof(w->id), "%s", id);
+	} else if (t > w->t) {
+		w->t = t;
+	}
+}
+
 static void worm_note(struct fh_analytics *a, uint64_t src_h, uint16_t port, uint8_t proto,
 	uint64_t t, const struct fh_ip *exporter)
 {
@@ -1233,7 +1271,10 @@ static void worm_note(struct fh_analytics *a, uint64_t src_h, uint16_t port, uin
 		    a->cfg.detect.scan_slow_window_ms, &w) < 0)
 		a->st.worm_untracked++;
 	uint32_t n = lc_tab[w.ones];
-	if (n >= a->cfg.detect.worm_sources) {
+	/* one shard raises it (worm.h): the others' scanners reach it at its ticks */
+	if (n >= a->cfg.detect.worm_sources &&
+		!(a->cfg.detect.suppress & (1u << FH_ALERT_WORM)) &&
+		fh_worm_raiser(a->worms, port, proto, a->worm_me, t, worm_hold(a))) {
 		struct fh_ip any = {{0}}; /* many sources: 0.0.0.0, or :: for IPv6 */
 		if (fh_ip_is_v4(&a->cur_rec->src))
 			any.a[10] = any.a[11] = 0xff;
@@ -1253,6 +1294,52 @@ static void worm_note(struct fh_analytics *a, uint64_t src_h, uint16_t port, uin
 				srcs);
 			raise_full(a, ev);
 		}
+		worm_raised(a, port, proto, t, a->recent[a->pend.key % RECENT].id);
+	}
+}
+
+/*
+ * At a tick: carry on the worm alerts this shard raises with the other shards' scanners
+ * (their latest scanning flow and the count, from the worm table); the evidence stays as
+ * this shard last made it. A worm alert that has resolved (let go of in the table), or that
+ * another shard took over, is no longer carried.
+ */
+static void worm_carry(struct fh_analytics *a, uint64_t watermark_ms)
+{
+	for (unsigned i = 0; i < WORM_RAISED; i++) {
+		struct worm_raised *r = &a->raised[i];
+		if (!r->used)
+			continue;
+		const struct fh_alert *o = fh_alert_table_find(a->alerts, r->id);
+		struct fh_worm_seen w;
+		if (!o || o->status != FH_ALERT_ACTIVE) { /* resolved: the next raises anew */
+			fh_worm_release(a->worms, r->port, r->proto, a->worm_me);
+			r->used = 0;
+			continue;
+		}
+		if (fh_worm_look(a->worms, r->port, r->proto, watermark_ms,
+			    a->cfg.detect.scan_slow_window_ms, &w) < 0) {
+			r->used = 0;
+			continue;
+		}
+		uint32_t n = lc_tab[w.ones];
+		if (w.last <= r->t || n < a->cfg.detect.worm_sources)
+			continue;
+		if (!fh_worm_raiser(a->worms, r->port, r->proto, a->worm_me, w.last, worm_hold(a))) {
+			r->used = 0;
+			continue;
+		}
+		struct fh_alert al;
+		memset(&al, 0, offsetof(struct fh_alert, evidence));
+		al.evidence[0] = 0; /* the evidence it has */
+		memcpy(al.id, r->id, sizeof(al.id));
+		al.type = FH_ALERT_WORM;
+		al.severity = FH_SEV_CRITICAL;
+		al.first_seen = w.first;
+		al.last_seen = w.last;
+		al.flows = al.targets = n;
+		fh_alert_raise(a->alerts, &al);
+		r->t = w.last;
 	}
 }
 
@@ -1947,6 +2034,8 @@ struct fh_analytics *fh_analytics_new(
 		memset(a->hold, 0, HOLD_SLOTS * sizeof(*a->hold));
 	a->alerts = fh_alert_table_new(&a->cfg.alerts, sinks, n_sinks);
 	a->worms = cfg->worms ? cfg->worms : (a->own_worms = fh_worm_table_new());
+	if (a->worms)
+		a->worm_me = fh_worm_join(a->worms);
 	if (!a->hosts || !a->pool.bm || !hs_ok || !a->buckets || !a->prev || !a->hold ||
 		!a->alerts || !a->worms) {
 		fh_analytics_free(a);
@@ -2089,6 +2178,7 @@ void fh_analytics_events(struct fh_analytics *a, const struct fh_flow_event *ev,
 
 void fh_analytics_tick(struct fh_analytics *a, uint64_t watermark_ms)
 {
+	worm_carry(a, watermark_ms);
 	fh_alert_table_tick(a->alerts, watermark_ms);
 }
 

@@ -16,7 +16,7 @@
 /* One epoch's scanners of a port (the epochs of one parity: e, e + 2, ...). */
 struct half {
 	_Atomic uint64_t epoch; /* 1 + the epoch it counts; 0: none yet; CLEARING */
-	_Atomic uint64_t first;
+	_Atomic uint64_t first, last;
 	_Atomic uint64_t bits[WORDS];
 	_Atomic uint32_t n_src;
 	_Atomic uint64_t src_epoch[FH_WORM_SHOWN]; /* the epoch tag it was written in; 0: none */
@@ -25,11 +25,13 @@ struct half {
 
 struct slot {
 	_Atomic uint32_t key; /* 1 + (port << 8 | proto); 0: free */
+	_Atomic uint64_t raiser; /* the shard raising its alert | the time it last did << 8 */
 	struct half h[2];
 };
 
 struct fh_worm_table {
 	struct slot s[SLOTS];
+	_Atomic uint32_t members;
 };
 
 struct fh_worm_table *fh_worm_table_new(void)
@@ -74,10 +76,23 @@ static struct slot *slot_of(struct fh_worm_table *w, uint32_t key, uint64_t e)
 	}
 	if (old) { /* taken over, or just now for this port by another shard */
 		uint32_t have = atomic_load_explicit(&old->key, memory_order_acquire);
-		if (stale(old, e) &&
-			(atomic_compare_exchange_strong(&old->key, &have, key) || have == key))
+		if (stale(old, e) && atomic_compare_exchange_strong(&old->key, &have, key)) {
+			atomic_store_explicit(&old->raiser, 0, memory_order_relaxed);
+			return old;
+		}
+		if (have == key)
 			return old;
 	}
+	return NULL;
+}
+
+/* The port's slot if it has one (nothing claimed). */
+static struct slot *slot_find(struct fh_worm_table *w, uint32_t key)
+{
+	uint32_t i = (key * 2654435761u) >> 22;
+	for (unsigned k = 0; k < PROBE; k++, i = (i + 1) % SLOTS)
+		if (atomic_load_explicit(&w->s[i].key, memory_order_acquire) == key)
+			return &w->s[i];
 	return NULL;
 }
 
@@ -99,6 +114,7 @@ static struct half *half_for(struct slot *s, uint64_t e)
 		atomic_store_explicit(&hf->src_epoch[i], 0, memory_order_relaxed);
 	atomic_store_explicit(&hf->n_src, 0, memory_order_relaxed);
 	atomic_store_explicit(&hf->first, UINT64_MAX, memory_order_relaxed);
+	atomic_store_explicit(&hf->last, 0, memory_order_relaxed);
 	atomic_store_explicit(&hf->epoch, e + 1, memory_order_release);
 	return hf;
 }
@@ -133,6 +149,9 @@ static void read_half(struct half *hf, uint64_t tag, uint64_t *acc, struct fh_wo
 	uint64_t f = atomic_load_explicit(&hf->first, memory_order_relaxed);
 	if (f < out->first)
 		out->first = f;
+	uint64_t l = atomic_load_explicit(&hf->last, memory_order_relaxed);
+	if (l > out->last)
+		out->last = l;
 	uint32_t n = atomic_load_explicit(&hf->n_src, memory_order_acquire);
 	for (uint32_t i = 0; i < n && i < FH_WORM_SHOWN && out->n_src < FH_WORM_SHOWN; i++) {
 		if (atomic_load_explicit(&hf->src_epoch[i], memory_order_acquire) != tag)
@@ -151,6 +170,20 @@ static void read_half(struct half *hf, uint64_t tag, uint64_t *acc, struct fh_wo
 	}
 }
 
+/* The epoch e and the one before, as of t (out zeroed, first UINT64_MAX). */
+static void read_slot(struct slot *s, uint64_t e, uint64_t t, struct fh_worm_seen *out)
+{
+	/* the epoch before (its tag: e), then this one */
+	uint64_t acc[WORDS] = {0};
+	if (e)
+		read_half(&s->h[(e - 1) & 1], e, acc, out);
+	read_half(&s->h[e & 1], e + 1, acc, out);
+	for (unsigned i = 0; i < WORDS; i++)
+		out->ones += (unsigned)__builtin_popcountll(acc[i]);
+	if (out->first == UINT64_MAX)
+		out->first = t;
+}
+
 int fh_worm_note(struct fh_worm_table *w, uint16_t port, uint8_t proto, uint64_t h,
 	const struct fh_ip *src, uint64_t t, uint64_t gap_ms, struct fh_worm_seen *out)
 {
@@ -167,16 +200,56 @@ int fh_worm_note(struct fh_worm_table *w, uint16_t port, uint8_t proto, uint64_t
 		uint64_t f = atomic_load_explicit(&hf->first, memory_order_relaxed);
 		while (t < f && !atomic_compare_exchange_weak(&hf->first, &f, t))
 			;
+		uint64_t l = atomic_load_explicit(&hf->last, memory_order_relaxed);
+		while (t > l && !atomic_compare_exchange_weak(&hf->last, &l, t))
+			;
 		put_src(hf, e + 1, src);
 	}
-	/* the epoch before (its tag: e), then this one */
-	uint64_t acc[WORDS] = {0};
-	if (e)
-		read_half(&s->h[(e - 1) & 1], e, acc, out);
-	read_half(&s->h[e & 1], e + 1, acc, out);
-	for (unsigned i = 0; i < WORDS; i++)
-		out->ones += (unsigned)__builtin_popcountll(acc[i]);
-	if (out->first == UINT64_MAX)
-		out->first = t;
+	read_slot(s, e, t, out);
 	return hf ? 0 : 1;
+}
+
+int fh_worm_look(struct fh_worm_table *w, uint16_t port, uint8_t proto, uint64_t t,
+	uint64_t gap_ms, struct fh_worm_seen *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->first = UINT64_MAX;
+	struct slot *s = slot_find(w, ((uint32_t)port << 8 | proto) + 1);
+	if (!s)
+		return -1;
+	read_slot(s, t / (gap_ms ? gap_ms : 1), t, out);
+	return 0;
+}
+
+unsigned fh_worm_join(struct fh_worm_table *w)
+{
+	return atomic_fetch_add_explicit(&w->members, 1, memory_order_relaxed) % 255 + 1;
+}
+
+void fh_worm_release(struct fh_worm_table *w, uint16_t port, uint8_t proto, unsigned me)
+{
+	struct slot *s = slot_find(w, ((uint32_t)port << 8 | proto) + 1);
+	if (!s)
+		return;
+	uint64_t r = atomic_load_explicit(&s->raiser, memory_order_acquire);
+	while ((r & 255) == me && !atomic_compare_exchange_weak(&s->raiser, &r, 0))
+		;
+}
+
+int fh_worm_raiser(struct fh_worm_table *w, uint16_t port, uint8_t proto, unsigned me,
+	uint64_t t, uint64_t hold_ms)
+{
+	struct slot *s = slot_find(w, ((uint32_t)port << 8 | proto) + 1);
+	if (!s)
+		return 0;
+	uint64_t r = atomic_load_explicit(&s->raiser, memory_order_acquire);
+	for (;;) {
+		unsigned who = (unsigned)(r & 255);
+		uint64_t at = r >> 8;
+		if (who && who != me && t <= at + hold_ms)
+			return 0;
+		uint64_t nr = (who == me && at > t ? at : t) << 8 | me;
+		if (nr == r || atomic_compare_exchange_weak(&s->raiser, &r, nr))
+			return 1;
+	}
 }

@@ -11,6 +11,14 @@
  * starts the count again. An epoch's half of a slot is cleared by the shard that first
  * sees the new epoch; a note that meets the clearing is skipped (a scanner is noted at each
  * of its scanning flows: its next one counts).
+ *
+ * One shard raises a port's worm alert (fh_worm_raiser): the first to see the count reach
+ * worm_sources. The others' scanners reach that alert through the table: the raising shard
+ * reads the port's latest scanning flow at each tick (fh_worm_look) and carries the alert on.
+ * When its alert resolves the shard lets go of it (fh_worm_release); a shard that has not
+ * raised it for hold_ms loses it too.
+ * So the sinks hear of one alert, not one a shard (two "new" events, and a Redis alert
+ * resolved by one shard while another still raised it).
  */
 #ifndef FH_ANALYTICS_WORM_H
 #define FH_ANALYTICS_WORM_H
@@ -32,6 +40,7 @@ void fh_worm_table_free(struct fh_worm_table *w);
 struct fh_worm_seen {
 	unsigned ones; /* bits set in the union of the two epochs' bitmaps (linear counting) */
 	uint64_t first; /* the earliest scanning flow noted in the two epochs */
+	uint64_t last; /* and the latest */
 	unsigned n_src;
 	struct fh_ip src[FH_WORM_SHOWN]; /* its first scanners, in the order noted */
 };
@@ -44,5 +53,24 @@ struct fh_worm_seen {
  */
 int fh_worm_note(struct fh_worm_table *w, uint16_t port, uint8_t proto, uint64_t h,
 	const struct fh_ip *src, uint64_t t, uint64_t gap_ms, struct fh_worm_seen *out);
+
+/* What fh_worm_note would say of the port at t, without noting anything. -1: no slot. */
+int fh_worm_look(struct fh_worm_table *w, uint16_t port, uint8_t proto, uint64_t t,
+	uint64_t gap_ms, struct fh_worm_seen *out);
+
+/* A shard's number in the table (1, 2, ...): who raises a port's alert. */
+unsigned fh_worm_join(struct fh_worm_table *w);
+
+/*
+ * Whether shard `me` is to raise the port's worm alert for a flow at t: 1 when it raised it
+ * last, or when no shard has for hold_ms (then it takes it over), and it is noted as raising
+ * it at t; 0 when another shard does.
+ */
+int fh_worm_raiser(struct fh_worm_table *w, uint16_t port, uint8_t proto, unsigned me,
+	uint64_t t, uint64_t hold_ms);
+
+/* Shard `me` no longer raises the port's alert (it resolved): the next to see the count
+ * reach worm_sources raises a new one at once. */
+void fh_worm_release(struct fh_worm_table *w, uint16_t port, uint8_t proto, unsigned me);
 
 #endif

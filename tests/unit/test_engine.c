@@ -248,6 +248,32 @@ static void syn_sweep(struct fh_analytics *a, const char *src, const char *net, 
 	}
 }
 
+/* s2 raised a worm alert of port 445 with s1 (three scanners, the third in s2). One shard
+ * raises it: a fourth scanner in s1 reaches it through s2's tick, not as an alert of s1's
+ * own; when it resolves, the next scanner, in s1, raises it anew there. */
+static void worm_one_raiser(struct fh_analytics *s1, struct fh_analytics *s2)
+{
+	syn_sweep(s1, "198.51.100.23", "203.0.113", 445, T0 + 1000);
+	assert_int_equal(find(s1, FH_ALERT_WORM, NULL).type_n, 0);
+	fh_analytics_tick(s1, T0 + 2000);
+	fh_analytics_tick(s2, T0 + 2000);
+	struct found f = find(s2, FH_ALERT_WORM, NULL);
+	assert_int_equal(f.type_n, 1);
+	assert_int_equal(f.last.last_seen, T0 + 1000 + 59); /* s1's scanner's last flow */
+	assert_int_equal(f.last.targets, 4);
+	assert_int_equal(f.last.status, FH_ALERT_ACTIVE);
+	/* quiet for 5 minutes: resolved, and let go of at s2's next tick (before the hold of
+	 * 10 minutes would have passed) */
+	fh_analytics_tick(s1, T0 + 310000);
+	fh_analytics_tick(s2, T0 + 310000);
+	fh_analytics_tick(s2, T0 + 311000);
+	assert_int_equal(find(s2, FH_ALERT_WORM, NULL).last.status, FH_ALERT_RESOLVED);
+	syn_sweep(s1, "198.51.100.24", "203.0.113", 445, T0 + 320000);
+	f = find(s1, FH_ALERT_WORM, NULL);
+	assert_int_equal(f.type_n, 1);
+	assert_int_equal(f.last.status, FH_ALERT_ACTIVE);
+}
+
 static void test_worm(void **state)
 {
 	(void)state;
@@ -294,6 +320,8 @@ static void test_worm(void **state)
 		syn_sweep(s2, "198.51.100.22", "203.0.113", 445, T0 + 200);
 		int n = find(s1, FH_ALERT_WORM, NULL).type_n + find(s2, FH_ALERT_WORM, NULL).type_n;
 		assert_int_equal(n, shared ? 1 : 0);
+		if (shared)
+			worm_one_raiser(s1, s2);
 		fh_analytics_free(s1);
 		fh_analytics_free(s2);
 		fh_worm_table_free(wt);
@@ -311,16 +339,21 @@ static void test_worm(void **state)
 }
 
 /* Two threads note scanners of one port at once: the table ends as one thread noting them
- * all would leave it (bits are set with atomic OR), and a second port is its own. */
+ * all would leave it (bits are set with atomic OR), and a second port is its own; and they
+ * ask at once which raises the port's alert: one does, every time. */
 struct worm_args {
 	struct fh_worm_table *w;
 	int from;
+	unsigned me, raised; /* its shard number; how often fh_worm_raiser said it raises */
 };
 static void *worm_thread(void *p)
 {
 	struct worm_args *wa = p;
 	struct fh_worm_seen seen;
 	for (int i = wa->from; i < 20000; i += 2) {
+		if (wa->me)
+			wa->raised += (unsigned)fh_worm_raiser(wa->w, 445, 6, wa->me,
+				T0 + (uint64_t)i / 10, 600000);
 		struct fh_ip ip = {{0}};
 		ip.a[12] = (uint8_t)(i >> 8);
 		ip.a[13] = (uint8_t)i;
@@ -335,7 +368,11 @@ static void test_worm_table_threads(void **state)
 {
 	(void)state;
 	struct fh_worm_table *w = fh_worm_table_new(), *one = fh_worm_table_new();
-	struct worm_args a0 = {w, 0}, a1 = {w, 1}, all = {one, 0};
+	struct fh_worm_seen x, y;
+	struct fh_ip z = {{0}};
+	fh_worm_note(w, 445, 6, 0, &z, T0, 3600000, &x); /* the port has its slot */
+	struct worm_args a0 = {w, 0, fh_worm_join(w), 0}, a1 = {w, 1, fh_worm_join(w), 0},
+			 all = {one, 0, 0, 0};
 	pthread_t t0, t1;
 	assert_int_equal(pthread_create(&t0, NULL, worm_thread, &a0), 0);
 	assert_int_equal(pthread_create(&t1, NULL, worm_thread, &a1), 0);
@@ -344,8 +381,9 @@ static void test_worm_table_threads(void **state)
 	worm_thread(&all); /* the even sources, one thread */
 	all.from = 1;
 	worm_thread(&all); /* and the odd */
-	struct fh_worm_seen x, y;
-	struct fh_ip z = {{0}};
+	/* one of the two threads raises the port's alert, every time; the other never */
+	assert_int_equal(a0.raised + a1.raised, 10000);
+	assert_true(a0.raised == 0 || a1.raised == 0);
 	fh_worm_note(w, 445, 6, 0, &z, T0 + 1999, 3600000, &x);
 	fh_worm_note(one, 445, 6, 0, &z, T0 + 1999, 3600000, &y);
 	assert_true(x.ones > 900); /* 10,000 sources fill most of 1,024 bits */
