@@ -28,6 +28,7 @@ void fh_detect_defaults(struct fh_detect_cfg *c)
 		.dns_tunnel_vs_hosts = 20,
 		.tunnel_http_ms = 3600000,
 		.tunnel_http_bps = 100,
+		.tunnel_http_popular = 5,
 		.tunnel_ssh_ms = 1800000,
 		.tunnel_ssh_bytes = 100u << 20,
 		.spam_targets = 20,
@@ -48,7 +49,7 @@ static const struct {
 	K(scan_slow_targets, 4), K(scan_slow_window_ms, 8), K(worm_sources, 4), K(flood_pps, 8),
 	K(flood_sources, 4), K(flood_vs_baseline, 0), K(resolver_clients, 4), K(dns_tunnel_queries, 4),
 	K(dns_tunnel_avg_bytes, 4), K(dns_tunnel_vs_hosts, 0), K(tunnel_http_ms, 8),
-	K(tunnel_http_bps, 4), K(tunnel_ssh_ms, 8), K(tunnel_ssh_bytes, 8), K(spam_targets, 4),
+	K(tunnel_http_bps, 4), K(tunnel_http_popular, 4), K(tunnel_ssh_ms, 8), K(tunnel_ssh_bytes, 8), K(spam_targets, 4),
 	K(mail_jump, 0), K(mail_warmup, 4), K(p2p_peers, 4),
 	K(hosts, 4),
 #undef K

@@ -32,6 +32,8 @@ struct fh_detect_cfg {
 	double dns_tunnel_vs_hosts; /* or DNS bytes this many times the hosts' 99th percentile */
 	uint64_t tunnel_http_ms; /* duration of a long web flow */
 	uint32_t tunnel_http_bps; /* at most this many bytes per second */
+	uint32_t tunnel_http_popular; /* unless this many hosts hold such a flow to its network
+				       * (a service's push channels; 0: off) */
 	uint64_t tunnel_ssh_ms;
 	uint64_t tunnel_ssh_bytes;
 	uint32_t spam_targets; /* distinct outside SMTP servers */

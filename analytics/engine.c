@@ -1267,14 +1267,15 @@ static void worm_note(struct fh_analytics *a, uint64_t src_h, uint16_t port, uin
 	/* its scanners over every shard (worm.h), in epochs of the slow scan's window (an
 	 * hour): this one and the one before; a quiet spell of two starts the count again */
 	struct fh_worm_seen w;
-	if (fh_worm_note(a->worms, port, proto, src_h, &a->cur_rec->src, t,
+	if (fh_worm_note(a->worms, fh_worm_port_key(port, proto), src_h, &a->cur_rec->src, t,
 		    a->cfg.detect.scan_slow_window_ms, &w) < 0)
 		a->st.worm_untracked++;
 	uint32_t n = lc_tab[w.ones];
 	/* one shard raises it (worm.h): the others' scanners reach it at its ticks */
 	if (n >= a->cfg.detect.worm_sources &&
 		!(a->cfg.detect.suppress & (1u << FH_ALERT_WORM)) &&
-		fh_worm_raiser(a->worms, port, proto, a->worm_me, t, worm_hold(a))) {
+		fh_worm_raiser(a->worms, fh_worm_port_key(port, proto), a->worm_me, t,
+			worm_hold(a))) {
 		struct fh_ip any = {{0}}; /* many sources: 0.0.0.0, or :: for IPv6 */
 		if (fh_ip_is_v4(&a->cur_rec->src))
 			any.a[10] = any.a[11] = 0xff;
@@ -1313,11 +1314,11 @@ static void worm_carry(struct fh_analytics *a, uint64_t watermark_ms)
 		const struct fh_alert *o = fh_alert_table_find(a->alerts, r->id);
 		struct fh_worm_seen w;
 		if (!o || o->status != FH_ALERT_ACTIVE) { /* resolved: the next raises anew */
-			fh_worm_release(a->worms, r->port, r->proto, a->worm_me);
+			fh_worm_release(a->worms, fh_worm_port_key(r->port, r->proto), a->worm_me);
 			r->used = 0;
 			continue;
 		}
-		if (fh_worm_look(a->worms, r->port, r->proto, watermark_ms,
+		if (fh_worm_look(a->worms, fh_worm_port_key(r->port, r->proto), watermark_ms,
 			    a->cfg.detect.scan_slow_window_ms, &w) < 0) {
 			r->used = 0;
 			continue;
@@ -1325,7 +1326,8 @@ static void worm_carry(struct fh_analytics *a, uint64_t watermark_ms)
 		uint32_t n = lc_tab[w.ones];
 		if (w.last <= r->t || n < a->cfg.detect.worm_sources)
 			continue;
-		if (!fh_worm_raiser(a->worms, r->port, r->proto, a->worm_me, w.last, worm_hold(a))) {
+		if (!fh_worm_raiser(a->worms, fh_worm_port_key(r->port, r->proto), a->worm_me, w.last,
+			    worm_hold(a))) {
 			r->used = 0;
 			continue;
 		}
@@ -1367,6 +1369,24 @@ static inline void udp_sent(struct host *h, const struct fh_flow_rec *r, uint64_
 		return;
 	struct flood_pane *fp = &h->fp[p % FLOOD_PANES];
 	fp->ans = fp->ans + pk > UINT16_MAX ? UINT16_MAX : (uint16_t)(fp->ans + pk);
+}
+
+/*
+ * How many hosts hold a long thin web flow to the network (/24, /48) of this host's long
+ * flow, itself included: it is noted in the worm table (shared by the shards) at each report
+ * of its flow once that is a sixth of tunnel_http_ms long, and counted over epochs of
+ * tunnel_http_ms (this one and the one before). Phones' and desktops' push channels, chat
+ * websockets and a service's long polls go to a few networks from many hosts; a tunnel goes
+ * to its own server.
+ */
+static uint32_t lf_popular(struct fh_analytics *a, struct host *h, uint64_t sh, uint64_t t)
+{
+	struct fh_worm_seen w;
+	if (fh_worm_note(a->worms, fh_worm_net_key(&h->lf.dst), sh, &h->ip, t,
+		    a->cfg.detect.tunnel_http_ms, &w) < 0)
+		return 1; /* no slot: itself */
+	uint32_t n = lc_tab[w.ones];
+	return n ? n : 1;
 }
 
 /* A peer-to-peer host, as the p2p.bittorrent rule judges one (src_view): a BitTorrent port
@@ -1674,17 +1694,21 @@ unwindowed:
 			h->lf.pkts = h->lf.pkts + pk > UINT32_MAX ? UINT32_MAX
 								  : (uint32_t)(h->lf.pkts + pk);
 			uint64_t dur = h->lf.last - h->lf.first;
-			if (r->dport != 22 && dur >= c->tunnel_http_ms &&
-				h->lf.bytes * 1000 <= (uint64_t)c->tunnel_http_bps * dur) {
+			int thin = h->lf.bytes * 1000 <= (uint64_t)c->tunnel_http_bps * dur;
+			uint32_t users = 1;
+			if (r->dport != 22 && thin && dur >= c->tunnel_http_ms / 6)
+				users = lf_popular(a, h, sh, t);
+			if (r->dport != 22 && thin && dur >= c->tunnel_http_ms &&
+				(!c->tunnel_http_popular || users < c->tunnel_http_popular)) {
 				if (!raise_quick(a, FH_ALERT_TUNNEL_HTTP, FH_SEV_MEDIUM, &r->src,
 					    &h->lf.dst, h->lf.port, 6, h->lf.first, t, 1,
 					    h->lf.pkts, h->lf.bytes, 1, &r->exporter, NULL)) {
 					fh_evidence_fmt(ev, sizeof(ev),
 						"{\"duration_s\":%llu,\"bytes\":%llu,\"bytes_per_"
-						"s\":%.1f}",
+						"s\":%.1f,\"hosts_to_net\":%u}",
 						(unsigned long long)(dur / 1000),
 						(unsigned long long)h->lf.bytes,
-						h->lf.bytes * 1000.0 / dur);
+						h->lf.bytes * 1000.0 / dur, users);
 					raise_full(a, ev);
 				}
 			}

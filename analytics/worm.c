@@ -8,7 +8,8 @@
 
 #include "analytics/worm.h"
 
-#define SLOTS 1024 /* ports; a worm scans one, an inside host sweeping every port many */
+#define SLOTS FH_WORM_SLOTS /* a worm scans one port, an inside host sweeping every port
+			     * many; and the networks of long web flows */
 #define PROBE 16
 #define WORDS (FH_WORM_BITS / 64)
 #define CLEARING UINT64_MAX
@@ -24,7 +25,7 @@ struct half {
 };
 
 struct slot {
-	_Atomic uint32_t key; /* 1 + (port << 8 | proto); 0: free */
+	_Atomic uint64_t key; /* fh_worm_port_key, fh_worm_net_key; 0: free */
 	_Atomic uint64_t raiser; /* the shard raising its alert | the time it last did << 8 */
 	struct half h[2];
 };
@@ -61,12 +62,17 @@ static int stale(struct slot *s, uint64_t e)
  * is a compare-and-swap of the key; a shard that found the old port a moment before may
  * still set one bit in the new port's bitmap: one scanner too many, once, at worst.
  */
-static struct slot *slot_of(struct fh_worm_table *w, uint32_t key, uint64_t e)
+static uint32_t slot_home(uint64_t key)
 {
-	uint32_t i = (key * 2654435761u) >> 22; /* 10 bits: SLOTS */
+	return (uint32_t)((key * 0x9e3779b97f4a7c15ull) >> 40) % SLOTS;
+}
+
+static struct slot *slot_of(struct fh_worm_table *w, uint64_t key, uint64_t e)
+{
+	uint32_t i = slot_home(key);
 	struct slot *old = NULL;
 	for (unsigned k = 0; k < PROBE; k++, i = (i + 1) % SLOTS) {
-		uint32_t have = atomic_load_explicit(&w->s[i].key, memory_order_acquire);
+		uint64_t have = atomic_load_explicit(&w->s[i].key, memory_order_acquire);
 		if (!have && atomic_compare_exchange_strong(&w->s[i].key, &have, key))
 			return &w->s[i];
 		if (have == key) /* ours, or claimed for the same port by another shard first */
@@ -75,7 +81,7 @@ static struct slot *slot_of(struct fh_worm_table *w, uint32_t key, uint64_t e)
 			old = &w->s[i];
 	}
 	if (old) { /* taken over, or just now for this port by another shard */
-		uint32_t have = atomic_load_explicit(&old->key, memory_order_acquire);
+		uint64_t have = atomic_load_explicit(&old->key, memory_order_acquire);
 		if (stale(old, e) && atomic_compare_exchange_strong(&old->key, &have, key)) {
 			atomic_store_explicit(&old->raiser, 0, memory_order_relaxed);
 			return old;
@@ -87,9 +93,9 @@ static struct slot *slot_of(struct fh_worm_table *w, uint32_t key, uint64_t e)
 }
 
 /* The port's slot if it has one (nothing claimed). */
-static struct slot *slot_find(struct fh_worm_table *w, uint32_t key)
+static struct slot *slot_find(struct fh_worm_table *w, uint64_t key)
 {
-	uint32_t i = (key * 2654435761u) >> 22;
+	uint32_t i = slot_home(key);
 	for (unsigned k = 0; k < PROBE; k++, i = (i + 1) % SLOTS)
 		if (atomic_load_explicit(&w->s[i].key, memory_order_acquire) == key)
 			return &w->s[i];
@@ -184,13 +190,25 @@ static void read_slot(struct slot *s, uint64_t e, uint64_t t, struct fh_worm_see
 		out->first = t;
 }
 
-int fh_worm_note(struct fh_worm_table *w, uint16_t port, uint8_t proto, uint64_t h,
-	const struct fh_ip *src, uint64_t t, uint64_t gap_ms, struct fh_worm_seen *out)
+uint64_t fh_worm_net_key(const struct fh_ip *dst)
+{
+	uint64_t a[2];
+	memcpy(a, dst->a, sizeof(a));
+	if (fh_ip_is_v4(dst))
+		a[1] &= ~(0xffull << 56); /* the /24: the last byte of the address */
+	else
+		a[0] &= 0xffffffffffffull, a[1] = 0; /* the /48: the first 6 bytes */
+	uint64_t k = (a[0] * 0x9e3779b97f4a7c15ull ^ a[1]) * 0xff51afd7ed558ccdull;
+	return (k ^ k >> 29) | 1ull << 63; /* never a port's key */
+}
+
+int fh_worm_note(struct fh_worm_table *w, uint64_t key, uint64_t h, const struct fh_ip *src,
+	uint64_t t, uint64_t gap_ms, struct fh_worm_seen *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->first = UINT64_MAX;
 	uint64_t e = t / (gap_ms ? gap_ms : 1);
-	struct slot *s = slot_of(w, ((uint32_t)port << 8 | proto) + 1, e);
+	struct slot *s = slot_of(w, key, e);
 	if (!s)
 		return -1;
 	struct half *hf = half_for(s, e);
@@ -209,12 +227,12 @@ int fh_worm_note(struct fh_worm_table *w, uint16_t port, uint8_t proto, uint64_t
 	return hf ? 0 : 1;
 }
 
-int fh_worm_look(struct fh_worm_table *w, uint16_t port, uint8_t proto, uint64_t t,
-	uint64_t gap_ms, struct fh_worm_seen *out)
+int fh_worm_look(struct fh_worm_table *w, uint64_t key, uint64_t t, uint64_t gap_ms,
+	struct fh_worm_seen *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->first = UINT64_MAX;
-	struct slot *s = slot_find(w, ((uint32_t)port << 8 | proto) + 1);
+	struct slot *s = slot_find(w, key);
 	if (!s)
 		return -1;
 	read_slot(s, t / (gap_ms ? gap_ms : 1), t, out);
@@ -226,9 +244,9 @@ unsigned fh_worm_join(struct fh_worm_table *w)
 	return atomic_fetch_add_explicit(&w->members, 1, memory_order_relaxed) % 255 + 1;
 }
 
-void fh_worm_release(struct fh_worm_table *w, uint16_t port, uint8_t proto, unsigned me)
+void fh_worm_release(struct fh_worm_table *w, uint64_t key, unsigned me)
 {
-	struct slot *s = slot_find(w, ((uint32_t)port << 8 | proto) + 1);
+	struct slot *s = slot_find(w, key);
 	if (!s)
 		return;
 	uint64_t r = atomic_load_explicit(&s->raiser, memory_order_acquire);
@@ -236,10 +254,10 @@ void fh_worm_release(struct fh_worm_table *w, uint16_t port, uint8_t proto, unsi
 		;
 }
 
-int fh_worm_raiser(struct fh_worm_table *w, uint16_t port, uint8_t proto, unsigned me,
-	uint64_t t, uint64_t hold_ms)
+int fh_worm_raiser(struct fh_worm_table *w, uint64_t key, unsigned me, uint64_t t,
+	uint64_t hold_ms)
 {
-	struct slot *s = slot_find(w, ((uint32_t)port << 8 | proto) + 1);
+	struct slot *s = slot_find(w, key);
 	if (!s)
 		return 0;
 	uint64_t r = atomic_load_explicit(&s->raiser, memory_order_acquire);

@@ -2,7 +2,10 @@
 /*
  * The worm table: the ports that inside hosts are found scanning, and by whom, shared by all
  * the analytics shards. Each shard judges its own hosts; a worm's first few scanners are
- * spread over the shards by address, and only their union reaches worm_sources.
+ * spread over the shards by address, and only their union reaches worm_sources. The same
+ * table counts the hosts holding a long thin web flow to one destination network
+ * (tunnel.http: a service many hosts keep a channel to is no tunnel): a key is a port
+ * (fh_worm_port_key) or a network (fh_worm_net_key).
  *
  * Lock-free: a port's slot is claimed once (compare-and-swap) and never given back; its
  * scanners are bits of a linear-counting bitmap (Whang et al. 1990), set with atomic OR;
@@ -28,6 +31,7 @@
 #include "dataplane/flow.h"
 
 #define FH_WORM_BITS 1024 /* each half's bitmap */
+#define FH_WORM_SLOTS 4096 /* keys at once (about 2 MiB) */
 #define FH_WORM_SHOWN 4 /* the first scanners kept for the evidence */
 
 struct fh_worm_table;
@@ -36,7 +40,14 @@ struct fh_worm_table;
 struct fh_worm_table *fh_worm_table_new(void);
 void fh_worm_table_free(struct fh_worm_table *w);
 
-/* What a port's scanning looks like now. */
+/* The key of a port's scanners, and of a destination network's (its /24, or /48 for IPv6). */
+static inline uint64_t fh_worm_port_key(uint16_t port, uint8_t proto)
+{
+	return ((uint64_t)port << 8 | proto) + 1;
+}
+uint64_t fh_worm_net_key(const struct fh_ip *dst);
+
+/* What a key's sources look like now. */
 struct fh_worm_seen {
 	unsigned ones; /* bits set in the union of the two epochs' bitmaps (linear counting) */
 	uint64_t first; /* the earliest scanning flow noted in the two epochs */
@@ -46,17 +57,17 @@ struct fh_worm_seen {
 };
 
 /*
- * Note that src, whose hash is h, was found scanning port/proto at event time t, and fill
- * *out. 0; -1 when the table has no slot left for the port (nothing noted); 1 when the
- * port's half for t is being cleared by another shard, or counts a later epoch (nothing
- * noted; out holds what is known). Any thread.
+ * Note that src, whose hash is h, was found scanning the port (or holding a flow to the
+ * network) of key at event time t, and fill *out. 0; -1 when the table has no slot left for
+ * the key (nothing noted); 1 when the key's half for t is being cleared by another shard, or
+ * counts a later epoch (nothing noted; out holds what is known). Any thread.
  */
-int fh_worm_note(struct fh_worm_table *w, uint16_t port, uint8_t proto, uint64_t h,
-	const struct fh_ip *src, uint64_t t, uint64_t gap_ms, struct fh_worm_seen *out);
+int fh_worm_note(struct fh_worm_table *w, uint64_t key, uint64_t h, const struct fh_ip *src,
+	uint64_t t, uint64_t gap_ms, struct fh_worm_seen *out);
 
-/* What fh_worm_note would say of the port at t, without noting anything. -1: no slot. */
-int fh_worm_look(struct fh_worm_table *w, uint16_t port, uint8_t proto, uint64_t t,
-	uint64_t gap_ms, struct fh_worm_seen *out);
+/* What fh_worm_note would say of the key at t, without noting anything. -1: no slot. */
+int fh_worm_look(struct fh_worm_table *w, uint64_t key, uint64_t t, uint64_t gap_ms,
+	struct fh_worm_seen *out);
 
 /* A shard's number in the table (1, 2, ...): who raises a port's alert. */
 unsigned fh_worm_join(struct fh_worm_table *w);
@@ -66,11 +77,11 @@ unsigned fh_worm_join(struct fh_worm_table *w);
  * last, or when no shard has for hold_ms (then it takes it over), and it is noted as raising
  * it at t; 0 when another shard does.
  */
-int fh_worm_raiser(struct fh_worm_table *w, uint16_t port, uint8_t proto, unsigned me,
-	uint64_t t, uint64_t hold_ms);
+int fh_worm_raiser(struct fh_worm_table *w, uint64_t key, unsigned me, uint64_t t,
+	uint64_t hold_ms);
 
 /* Shard `me` no longer raises the port's alert (it resolved): the next to see the count
  * reach worm_sources raises a new one at once. */
-void fh_worm_release(struct fh_worm_table *w, uint16_t port, uint8_t proto, unsigned me);
+void fh_worm_release(struct fh_worm_table *w, uint64_t key, unsigned me);
 
 #endif

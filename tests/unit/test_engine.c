@@ -352,14 +352,16 @@ static void *worm_thread(void *p)
 	struct fh_worm_seen seen;
 	for (int i = wa->from; i < 20000; i += 2) {
 		if (wa->me)
-			wa->raised += (unsigned)fh_worm_raiser(wa->w, 445, 6, wa->me,
-				T0 + (uint64_t)i / 10, 600000);
+			wa->raised += (unsigned)fh_worm_raiser(wa->w, fh_worm_port_key(445, 6),
+				wa->me, T0 + (uint64_t)i / 10, 600000);
 		struct fh_ip ip = {{0}};
 		ip.a[12] = (uint8_t)(i >> 8);
 		ip.a[13] = (uint8_t)i;
 		uint64_t h = (uint64_t)i * 0x9e3779b97f4a7c15ull;
-		fh_worm_note(wa->w, 445, 6, h, &ip, T0 + (uint64_t)i / 10, 3600000, &seen);
-		fh_worm_note(wa->w, (uint16_t)(1000 + i % 7), 17, h, &ip, T0, 3600000, &seen);
+		fh_worm_note(wa->w, fh_worm_port_key(445, 6), h, &ip, T0 + (uint64_t)i / 10, 3600000,
+			&seen);
+		fh_worm_note(wa->w, fh_worm_port_key((uint16_t)(1000 + i % 7), 17), h, &ip, T0,
+			3600000, &seen);
 	}
 	return NULL;
 }
@@ -370,7 +372,7 @@ static void test_worm_table_threads(void **state)
 	struct fh_worm_table *w = fh_worm_table_new(), *one = fh_worm_table_new();
 	struct fh_worm_seen x, y;
 	struct fh_ip z = {{0}};
-	fh_worm_note(w, 445, 6, 0, &z, T0, 3600000, &x); /* the port has its slot */
+	fh_worm_note(w, fh_worm_port_key(445, 6), 0, &z, T0, 3600000, &x); /* the port's slot */
 	struct worm_args a0 = {w, 0, fh_worm_join(w), 0}, a1 = {w, 1, fh_worm_join(w), 0},
 			 all = {one, 0, 0, 0};
 	pthread_t t0, t1;
@@ -384,8 +386,8 @@ static void test_worm_table_threads(void **state)
 	/* one of the two threads raises the port's alert, every time; the other never */
 	assert_int_equal(a0.raised + a1.raised, 10000);
 	assert_true(a0.raised == 0 || a1.raised == 0);
-	fh_worm_note(w, 445, 6, 0, &z, T0 + 1999, 3600000, &x);
-	fh_worm_note(one, 445, 6, 0, &z, T0 + 1999, 3600000, &y);
+	fh_worm_note(w, fh_worm_port_key(445, 6), 0, &z, T0 + 1999, 3600000, &x);
+	fh_worm_note(one, fh_worm_port_key(445, 6), 0, &z, T0 + 1999, 3600000, &y);
 	assert_true(x.ones > 900); /* 10,000 sources fill most of 1,024 bits */
 	assert_int_equal(x.ones, y.ones);
 	assert_int_equal(x.first, T0);
@@ -396,12 +398,13 @@ static void test_worm_table_threads(void **state)
 	/* ports scanned long ago give their slots to new ones: a long run never fills it */
 	w = fh_worm_table_new();
 	int full = 0;
-	for (int p = 0; p < 1500; p++)
-		full += fh_worm_note(w, (uint16_t)(2000 + p), 6, 1, &z, T0, 3600000, &x) < 0;
+	for (int p = 0; p < FH_WORM_SLOTS * 3 / 2; p++)
+		full += fh_worm_note(w, fh_worm_port_key((uint16_t)(2000 + p), 6), 1, &z, T0,
+				3600000, &x) < 0;
 	assert_true(full > 0); /* more ports than slots at once */
-	for (int p = 0; p < 1000; p++)
-		assert_int_equal(fh_worm_note(w, (uint16_t)(5000 + p), 6, 1, &z, T0 + 3 * 3600000,
-					 3600000, &x),
+	for (int p = 0; p < FH_WORM_SLOTS * 9 / 10; p++)
+		assert_int_equal(fh_worm_note(w, fh_worm_port_key((uint16_t)(2000 + p), 17), 1, &z,
+					 T0 + 3 * 3600000, 3600000, &x),
 			0);
 	assert_int_equal(x.ones, 1); /* its own, not the old port's */
 	fh_worm_table_free(w);
@@ -494,6 +497,69 @@ static void test_tunnels_spam_p2p(void **state)
 	}
 	assert_int_equal(find(a, FH_ALERT_P2P_BITTORRENT, "198.51.100.9").type_n, 1);
 	fh_analytics_free(a);
+}
+
+/* n hosts of an engine (from 198.51.100.FIRST) hold a thin TLS flow each for two hours,
+ * reported every 30 minutes, to the addresses of one network (NET.1 - NET.8) */
+static void push_channels(struct fh_analytics *a, int first, int n, const char *net)
+{
+	char src[32], dst[32];
+	for (int k = 0; k < 4; k++)
+		for (int i = 0; i < n; i++) {
+			snprintf(src, sizeof(src), "198.51.100.%d", first + i);
+			snprintf(dst, sizeof(dst), "%s.%d", net, 1 + i % 8);
+			flow(a, src, dst, (uint16_t)(50000 + i), 443, 6, 0x18, 60, 6000,
+				T0 + (uint64_t)k * 1800000, T0 + (uint64_t)(k + 1) * 1800000);
+		}
+}
+
+/* Phones' and desktops' push channels are the shape of an HTTPS tunnel: one TLS connection
+ * held for hours with a keepalive now and then. But many hosts hold them to the same few
+ * networks, and a tunnel goes to its own server: a long thin flow to a network that
+ * tunnel_http_popular hosts hold one to is no tunnel, also when those hosts are in other
+ * shards (the worm table counts them for all). */
+static void test_push_channels_are_not_tunnels(void **state)
+{
+	(void)state;
+	struct fh_analytics_cfg cfg;
+	struct fh_analytics *a = mk(&cfg);
+	push_channels(a, 100, 20, "203.0.113");
+	push_channels(a, 5, 1, "192.0.2");
+	assert_int_equal(find(a, FH_ALERT_TUNNEL_HTTP, NULL).type_n, 1);
+	struct found f = find(a, FH_ALERT_TUNNEL_HTTP, "198.51.100.5");
+	assert_int_equal(f.type_n, 1);
+	assert_non_null(strstr(f.last.evidence, "\"hosts_to_net\":1"));
+	fh_analytics_free(a);
+	/* detect.tunnel_http_popular = 0: every one */
+	a = mk(&cfg);
+	cfg.detect.tunnel_http_popular = 0;
+	fh_analytics_reconfigure(a, &cfg);
+	push_channels(a, 100, 20, "203.0.113");
+	assert_int_equal(find(a, FH_ALERT_TUNNEL_HTTP, NULL).type_n, 20);
+	fh_analytics_free(a);
+	/* three hosts in each of two shards: six together, three alone */
+	for (int shared = 0; shared < 2; shared++) {
+		struct fh_worm_table *wt = shared ? fh_worm_table_new() : NULL;
+		struct fh_analytics_cfg c2;
+		fh_analytics_free(mk_hosts(&c2, 0)); /* c2: mk's settings */
+		c2.worms = wt;
+		struct fh_analytics *s1 = fh_analytics_new(&c2, NULL, 0);
+		struct fh_analytics *s2 = fh_analytics_new(&c2, NULL, 0);
+		char src[32], dst[32];
+		for (int k = 0; k < 4; k++)
+			for (int i = 0; i < 6; i++) {
+				snprintf(src, sizeof(src), "198.51.100.%d", 100 + i);
+				snprintf(dst, sizeof(dst), "203.0.113.%d", 1 + i);
+				flow(i % 2 ? s2 : s1, src, dst, (uint16_t)(50000 + i), 443, 6, 0x18, 60,
+					6000, T0 + (uint64_t)k * 1800000, T0 + (uint64_t)(k + 1) * 1800000);
+			}
+		int n = find(s1, FH_ALERT_TUNNEL_HTTP, NULL).type_n +
+			find(s2, FH_ALERT_TUNNEL_HTTP, NULL).type_n;
+		assert_int_equal(n, shared ? 0 : 6);
+		fh_analytics_free(s1);
+		fh_analytics_free(s2);
+		fh_worm_table_free(wt);
+	}
 }
 
 /* A client's own ephemeral ports run through the BitTorrent ones: Windows takes them in turn
@@ -1304,6 +1370,7 @@ int main(void)
 		cmocka_unit_test(test_worm_table_threads),
 		cmocka_unit_test(test_dns),
 		cmocka_unit_test(test_tunnels_spam_p2p),
+		cmocka_unit_test(test_push_channels_are_not_tunnels),
 		cmocka_unit_test(test_ephemeral_bt_port_is_not_p2p),
 		cmocka_unit_test(test_bittorrent_failures_are_not_a_scan),
 		cmocka_unit_test(test_mail_server_allowlisted),
