@@ -1389,6 +1389,13 @@ static uint32_t lf_popular(struct fh_analytics *a, struct host *h, uint64_t sh, 
 	return n ? n : 1;
 }
 
+/* Whether port is one of the host's served TCP ports (server_view's busiest two). */
+static int served(struct fh_analytics *a, struct host *h, uint16_t port, uint64_t t)
+{
+	int sc;
+	return h->vpane && h->svpane && svc_slot(a, h, port, t, 0, &sc);
+}
+
 /* A peer-to-peer host, as the p2p.bittorrent rule judges one (src_view): a BitTorrent port
  * used as BitTorrent uses it, or high ports over TCP and UDP to ten times p2p_peers peers. */
 static int p2p_peer(const struct fh_analytics *a, const struct host *h,
@@ -1641,7 +1648,9 @@ static void src_view(
 	if (r->sport >= 1024 && r->dport >= 1024 && (r->proto == 6 || r->proto == 17)) {
 		t64_note(&h->p2p_first, r->first_ms, cur);
 		host_set_add(p, h, S_P2P, dh, cur);
-		uint8_t f = r->proto == 6 ? P2P_TCP : P2P_UDP;
+		/* a TCP reply from a port the host serves (its fan-in: a video bridge's TCP 4443
+		 * beside its UDP 10000) is a server's, not a P2P client's own connections */
+		uint8_t f = r->proto == 17 ? P2P_UDP : served(a, h, r->sport, t) ? 0 : P2P_TCP;
 		h->p2p_win |= f;
 		h->p2p_cur |= cur ? f : 0;
 		c32_add(&h->p2p_flows, 1, cur);

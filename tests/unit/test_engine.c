@@ -562,6 +562,39 @@ static void test_push_channels_are_not_tunnels(void **state)
 	}
 }
 
+/* A campus video bridge (Jitsi: media on UDP 10000, TCP 4443 where UDP is blocked) talks to
+ * its participants on high ports over TCP and UDP, the shape of a P2P client without a
+ * BitTorrent port. But its TCP flows are replies from the port it serves; a P2P client
+ * connects out. */
+static void test_video_bridge_is_not_p2p(void **state)
+{
+	(void)state;
+	struct fh_analytics_cfg cfg;
+	struct fh_analytics *a = mk(&cfg);
+	char cli[32];
+	for (int i = 0; i < 60; i++) {
+		snprintf(cli, sizeof(cli), "203.0.113.%d", 1 + i);
+		uint64_t t = T0 + (uint64_t)i * 500;
+		uint16_t cp = (uint16_t)(40000 + i * 7);
+		flow(a, cli, "198.51.100.10", cp, 10000, 17, 0, 500, 300000, t, t + 20000);
+		flow(a, "198.51.100.10", cli, 10000, cp, 17, 0, 900, 700000, t, t + 20000);
+		flow(a, cli, "198.51.100.10", (uint16_t)(cp + 1), 4443, 6, 0x1b, 50, 9000, t,
+			t + 20000);
+		flow(a, "198.51.100.10", cli, 4443, (uint16_t)(cp + 1), 6, 0x1b, 60, 60000, t,
+			t + 20000);
+	}
+	assert_int_equal(find(a, -1, NULL).n, 0);
+	/* a client of it connecting out to 40 peers over TCP and UDP is still one */
+	for (int i = 0; i < 40; i++) {
+		snprintf(cli, sizeof(cli), "192.0.2.%d", 1 + i);
+		uint64_t t = T0 + 30000 + (uint64_t)i * 100;
+		flow(a, "198.51.100.10", cli, (uint16_t)(50000 + i), (uint16_t)(20000 + i), 6, 0x1b,
+			20, 9000, t, t + 1000);
+	}
+	assert_int_equal(find(a, FH_ALERT_P2P_BITTORRENT, "198.51.100.10").type_n, 1);
+	fh_analytics_free(a);
+}
+
 /* A client's own ephemeral ports run through the BitTorrent ones: Windows takes them in turn
  * from 49152, and 51413 comes round every 16,384 connections. A client of services on high
  * ports (8443, an RDP gateway on 3389) that takes 51413 once is no BitTorrent peer. */
@@ -1371,6 +1404,7 @@ int main(void)
 		cmocka_unit_test(test_dns),
 		cmocka_unit_test(test_tunnels_spam_p2p),
 		cmocka_unit_test(test_push_channels_are_not_tunnels),
+		cmocka_unit_test(test_video_bridge_is_not_p2p),
 		cmocka_unit_test(test_ephemeral_bt_port_is_not_p2p),
 		cmocka_unit_test(test_bittorrent_failures_are_not_a_scan),
 		cmocka_unit_test(test_mail_server_allowlisted),
