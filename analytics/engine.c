@@ -1396,6 +1396,20 @@ static int served(struct fh_analytics *a, struct host *h, uint16_t port, uint64_
 	return h->vpane && h->svpane && svc_slot(a, h, port, t, 0, &sc);
 }
 
+#define MX_SENDERS 5 /* SMTP clients in a window that make a host an MX (mx_host) */
+
+/* A mail exchanger: other mail servers deliver to it (SMTP fan-in, server_view, from
+ * MX_SENDERS sources in the window). Its own deliveries are a mail server's, judged against
+ * its baseline as allow.mail's are, without being listed there. */
+static int mx_host(struct fh_analytics *a, struct host *h, uint64_t t)
+{
+	int sc;
+	if (!h->vpane || !h->svpane)
+		return 0;
+	struct svc_slot *v = svc_slot(a, h, 25, t, 0, &sc);
+	return v && fh_hs_count(&a->hs, &v->srcs) >= MX_SENDERS;
+}
+
 /* A peer-to-peer host, as the p2p.bittorrent rule judges one (src_view): a BitTorrent port
  * used as BitTorrent uses it, or high ports over TCP and UDP to ten times p2p_peers peers. */
 static int p2p_peer(const struct fh_analytics *a, const struct host *h,
@@ -1622,6 +1636,8 @@ static void src_view(
 		host_set_add(p, h, S_SMTP, dh, cur);
 		uint32_t n = fh_hs_count(p, &h->smtp_dsts);
 		double base = h->smtp_ewma;
+		if (!mail && n >= c->spam_targets)
+			mail = mx_host(a, h, t);
 		if (!mail && n >= c->spam_targets) {
 			if (!raise_quick(a, FH_ALERT_SPAM_SMTP, FH_SEV_HIGH, &r->src, NULL, 25, 6,
 				    h->smtp_first.win, t, n, pk, by, n, &r->exporter, NULL)) {

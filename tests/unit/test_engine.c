@@ -716,6 +716,38 @@ static void test_bittorrent_failures_are_not_a_scan(void **state)
 	fh_analytics_free(a);
 }
 
+/* A campus MX not listed in allow.mail: outside mail servers deliver to it, and it delivers
+ * to theirs, 30 a window. It is a mail server, judged against its own baseline: no alert
+ * on its ordinary days, spam.smtp when its fan-out jumps. A host that receives no mail and
+ * sends to 25 servers is a spammer (test_tunnels_spam_p2p). */
+static void test_mx_is_a_mail_server(void **state)
+{
+	(void)state;
+	struct fh_analytics_cfg cfg;
+	struct fh_analytics *a = mk(&cfg);
+	char peer[32];
+	for (int w = 0; w <= 10; w++) {
+		int out = w < 10 ? 30 : 400;
+		for (int i = 0; i < out; i++) {
+			uint64_t t = T0 + (uint64_t)w * 120000 + (uint64_t)i * 50;
+			if (i < 30) { /* 30 deliveries to it, from 30 outside servers */
+				snprintf(peer, sizeof(peer), "192.0.2.%d", (w * 11 + i) % 250);
+				flow(a, peer, "198.51.100.26", (uint16_t)(40000 + i), 25, 6, 0x1b, 20,
+					20000, t, t + 1000);
+			}
+			snprintf(peer, sizeof(peer), "203.0.%d.%d", 1 + i / 250, (w * 7 + i) % 250);
+			flow(a, "198.51.100.26", peer, (uint16_t)(50000 + i), 25, 6, 0x1b, 20, 20000,
+				t + 10, t + 1010);
+		}
+		if (w == 9)
+			assert_int_equal(find(a, -1, NULL).n, 0);
+	}
+	struct found f = find(a, FH_ALERT_SPAM_SMTP, "198.51.100.26");
+	assert_int_equal(f.type_n, 1);
+	assert_non_null(strstr(f.last.evidence, "\"mail_server\":true"));
+	fh_analytics_free(a);
+}
+
 static void test_mail_server_allowlisted(void **state)
 {
 	(void)state;
@@ -1408,6 +1440,7 @@ int main(void)
 		cmocka_unit_test(test_ephemeral_bt_port_is_not_p2p),
 		cmocka_unit_test(test_bittorrent_failures_are_not_a_scan),
 		cmocka_unit_test(test_mail_server_allowlisted),
+		cmocka_unit_test(test_mx_is_a_mail_server),
 		cmocka_unit_test(test_floods),
 		cmocka_unit_test(test_flood_against_victims_baseline),
 		cmocka_unit_test(test_sets_sparse_dense),
