@@ -1550,7 +1550,7 @@ static void src_view(
 				t - h->slow_first.win > c->window_ms && !h->fast_scanner) {
 				if (!raise_quick(a, FH_ALERT_SCAN_SLOW,
 					    judged_inside(a, &r->src) ? FH_SEV_MEDIUM : FH_SEV_LOW, &r->src,
-					    NULL, -1, r->proto, h->slow_first.win, t,
+					    NULL, -1, 0, h->slow_first.win, t, /* one set: any proto */
 					    h->slow_failed.win, 0, 0, ns, &r->exporter, NULL)) {
 					fh_evidence_fmt(ev, sizeof(ev),
 						"{\"distinct_targets\":%u,\"failed_flows\":%u,"

@@ -234,6 +234,14 @@ static void test_vertical_and_slow(void **state)
 	/* never enough targets in one window for a (fast) horizontal scan */
 	assert_int_equal(find(a, FH_ALERT_SCAN_HORIZONTAL, "203.0.113.51").type_n, 0);
 	assert_int_equal(find(a, FH_ALERT_SCAN_SLOW, "203.0.113.51").type_n, 1);
+	/* the same over TCP and UDP at once: one activity (one set of targets), one alert */
+	for (int i = 0; i < 60; i++) {
+		snprintf(dst, sizeof(dst), "198.51.100.%d", 100 + i);
+		uint64_t t = T0 + (uint64_t)i * 50000;
+		flow(a, "203.0.113.52", dst, 50000, 3389, 6, 0x02, 1, 44, t, t);
+		flow(a, "203.0.113.52", dst, 50000, 161, 17, 0, 1, 60, t + 1, t + 1);
+	}
+	assert_int_equal(find(a, FH_ALERT_SCAN_SLOW, "203.0.113.52").type_n, 1);
 	fh_analytics_free(a);
 }
 
