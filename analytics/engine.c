@@ -560,8 +560,7 @@ struct fh_analytics {
 	struct fh_worm_table *worms, *own_worms; /* shared by the shards (cfg.worms), or its own */
 	unsigned worm_me; /* its number in the worm table (fh_worm_raiser) */
 	struct worm_raised { /* the worm alerts it raises, carried on at each tick */
-		uint16_t port;
-		uint8_t proto, used;
+		uint64_t key; /* fh_worm_port_key; 0: none */
 		uint64_t t; /* the latest scanning flow it carried */
 		char id[FH_ALERT_ID_LEN];
 	} raised[WORM_RAISED];
@@ -1236,25 +1235,21 @@ static uint64_t worm_hold(const struct fh_analytics *a)
 }
 
 /* Note a worm alert this shard raised, to carry it on at each tick (worm_carry). */
-static void worm_raised(struct fh_analytics *a, uint16_t port, uint8_t proto, uint64_t t,
-	const char *id)
+static void worm_raised(struct fh_analytics *a, uint64_t key, uint64_t t, const char *id)
 {
 	struct worm_raised *w = NULL;
 	for (unsigned i = 0; i < WORM_RAISED; i++) {
 		struct worm_raised *r = &a->raised[i];
-		if (r->used && r->port == port && r->proto == proto) {
-			w = r;
-			break;
+		if (r->key == key) {
+			if (t > r->t)
+				r->t = t;
+			return;
 		}
-		if (!w || (w->used && (!r->used || r->t < w->t)))
+		if (!w || (w->key && (!r->key || r->t < w->t)))
 			w = r; /* a free one, or else the oldest */
 	}
-	if (!w->used || w->port != port || w->proto != proto || strcmp(w->id, id)) {
-		*w = (struct worm_raised){.port = port, .proto = proto, .used = 1, .t = t};
-		snprintf(w->id, sizeof(w->id), "%s", id);
-	} else if (t > w->t) {
-		w->t = t;
-	}
+	*w = (struct worm_raised){.key = key, .t = t};
+	snprintf(w->id, sizeof(w->id), "%s", id);
 }
 
 static void worm_note(struct fh_analytics *a, uint64_t src_h, uint16_t port, uint8_t proto,
@@ -1267,15 +1262,15 @@ static void worm_note(struct fh_analytics *a, uint64_t src_h, uint16_t port, uin
 	/* its scanners over every shard (worm.h), in epochs of the slow scan's window (an
 	 * hour): this one and the one before; a quiet spell of two starts the count again */
 	struct fh_worm_seen w;
-	if (fh_worm_note(a->worms, fh_worm_port_key(port, proto), src_h, &a->cur_rec->src, t,
+	uint64_t key = fh_worm_port_key(port, proto);
+	if (fh_worm_note(a->worms, key, src_h, &a->cur_rec->src, t,
 		    a->cfg.detect.scan_slow_window_ms, &w) < 0)
 		a->st.worm_untracked++;
 	uint32_t n = lc_tab[w.ones];
 	/* one shard raises it (worm.h): the others' scanners reach it at its ticks */
 	if (n >= a->cfg.detect.worm_sources &&
 		!(a->cfg.detect.suppress & (1u << FH_ALERT_WORM)) &&
-		fh_worm_raiser(a->worms, fh_worm_port_key(port, proto), a->worm_me, t,
-			worm_hold(a))) {
+		fh_worm_raiser(a->worms, key, a->worm_me, t, worm_hold(a))) {
 		struct fh_ip any = {{0}}; /* many sources: 0.0.0.0, or :: for IPv6 */
 		if (fh_ip_is_v4(&a->cur_rec->src))
 			any.a[10] = any.a[11] = 0xff;
@@ -1295,7 +1290,7 @@ static void worm_note(struct fh_analytics *a, uint64_t src_h, uint16_t port, uin
 				srcs);
 			raise_full(a, ev);
 		}
-		worm_raised(a, port, proto, t, a->recent[a->pend.key % RECENT].id);
+		worm_raised(a, key, t, a->recent[a->pend.key % RECENT].id);
 	}
 }
 
@@ -1309,26 +1304,25 @@ static void worm_carry(struct fh_analytics *a, uint64_t watermark_ms)
 {
 	for (unsigned i = 0; i < WORM_RAISED; i++) {
 		struct worm_raised *r = &a->raised[i];
-		if (!r->used)
+		if (!r->key)
 			continue;
 		const struct fh_alert *o = fh_alert_table_find(a->alerts, r->id);
 		struct fh_worm_seen w;
 		if (!o || o->status != FH_ALERT_ACTIVE) { /* resolved: the next raises anew */
-			fh_worm_release(a->worms, fh_worm_port_key(r->port, r->proto), a->worm_me);
-			r->used = 0;
+			fh_worm_release(a->worms, r->key, a->worm_me);
+			r->key = 0;
 			continue;
 		}
-		if (fh_worm_look(a->worms, fh_worm_port_key(r->port, r->proto), watermark_ms,
-			    a->cfg.detect.scan_slow_window_ms, &w) < 0) {
-			r->used = 0;
+		if (fh_worm_look(a->worms, r->key, watermark_ms, a->cfg.detect.scan_slow_window_ms,
+			    &w) < 0) {
+			r->key = 0;
 			continue;
 		}
 		uint32_t n = lc_tab[w.ones];
 		if (w.last <= r->t || n < a->cfg.detect.worm_sources)
 			continue;
-		if (!fh_worm_raiser(a->worms, fh_worm_port_key(r->port, r->proto), a->worm_me, w.last,
-			    worm_hold(a))) {
-			r->used = 0;
+		if (!fh_worm_raiser(a->worms, r->key, a->worm_me, w.last, worm_hold(a))) {
+			r->key = 0; /* another shard's now */
 			continue;
 		}
 		struct fh_alert al;
@@ -1389,24 +1383,23 @@ static uint32_t lf_popular(struct fh_analytics *a, struct host *h, uint64_t sh, 
 	return n ? n : 1;
 }
 
-/* Whether port is one of the host's served TCP ports (server_view's busiest two). */
-static int served(struct fh_analytics *a, struct host *h, uint16_t port, uint64_t t)
+/* The fan-in (server_view) of a port the host serves, one of its busiest two; NULL when it
+ * serves none such. *sc: the pane of t, as svc_slot says. */
+static struct svc_slot *served(struct fh_analytics *a, struct host *h, uint16_t port,
+	uint64_t t, int *sc)
 {
-	int sc;
-	return h->vpane && h->svpane && svc_slot(a, h, port, t, 0, &sc);
+	return h->vpane && h->svpane ? svc_slot(a, h, port, t, 0, sc) : NULL;
 }
 
 #define MX_SENDERS 5 /* SMTP clients in a window that make a host an MX (mx_host) */
 
-/* A mail exchanger: other mail servers deliver to it (SMTP fan-in, server_view, from
- * MX_SENDERS sources in the window). Its own deliveries are a mail server's, judged against
- * its baseline as allow.mail's are, without being listed there. */
+/* A mail exchanger: other mail servers deliver to it (SMTP fan-in from MX_SENDERS sources
+ * in the window). Its own deliveries are a mail server's, judged against its baseline as
+ * allow.mail's are, without being listed there. */
 static int mx_host(struct fh_analytics *a, struct host *h, uint64_t t)
 {
 	int sc;
-	if (!h->vpane || !h->svpane)
-		return 0;
-	struct svc_slot *v = svc_slot(a, h, 25, t, 0, &sc);
+	struct svc_slot *v = served(a, h, 25, t, &sc);
 	return v && fh_hs_count(&a->hs, &v->srcs) >= MX_SENDERS;
 }
 
@@ -1462,9 +1455,9 @@ static void src_view(
 	/* a server refusing a connection (RST from its port, no SYN, a packet or two): its
 	 * fan-in (server_view) counts it */
 	if (r->proto == 6 && (r->tcp_flags & 0x04) && !(r->tcp_flags & 0x02) && r->packets <= 2 &&
-		r->sport < r->dport && h->vpane && h->svpane) {
+		r->sport < r->dport) {
 		int sc;
-		struct svc_slot *v = svc_slot(a, h, r->sport, t, 0, &sc);
+		struct svc_slot *v = served(a, h, r->sport, t, &sc);
 		if (v)
 			c32_add(&v->refused, 1, sc);
 	}
@@ -1666,7 +1659,8 @@ static void src_view(
 		host_set_add(p, h, S_P2P, dh, cur);
 		/* a TCP reply from a port the host serves (its fan-in: a video bridge's TCP 4443
 		 * beside its UDP 10000) is a server's, not a P2P client's own connections */
-		uint8_t f = r->proto == 17 ? P2P_UDP : served(a, h, r->sport, t) ? 0 : P2P_TCP;
+		int sc;
+		uint8_t f = r->proto == 17 ? P2P_UDP : served(a, h, r->sport, t, &sc) ? 0 : P2P_TCP;
 		h->p2p_win |= f;
 		h->p2p_cur |= cur ? f : 0;
 		c32_add(&h->p2p_flows, 1, cur);
@@ -1719,15 +1713,16 @@ unwindowed:
 			h->lf.pkts = h->lf.pkts + pk > UINT32_MAX ? UINT32_MAX
 								  : (uint32_t)(h->lf.pkts + pk);
 			uint64_t dur = h->lf.last - h->lf.first;
-			int thin = h->lf.bytes * 1000 <= (uint64_t)c->tunnel_http_bps * dur;
-			uint32_t users = 1;
-			if (r->dport != 22 && thin && dur >= c->tunnel_http_ms / 6)
-				users = lf_popular(a, h, sh, t);
-			if (r->dport != 22 && thin && dur >= c->tunnel_http_ms &&
-				(!c->tunnel_http_popular || users < c->tunnel_http_popular)) {
-				if (!raise_quick(a, FH_ALERT_TUNNEL_HTTP, FH_SEV_MEDIUM, &r->src,
-					    &h->lf.dst, h->lf.port, 6, h->lf.first, t, 1,
-					    h->lf.pkts, h->lf.bytes, 1, &r->exporter, NULL)) {
+			/* thin from a sixth of tunnel_http_ms on: counted with the hosts holding
+			 * such flows to its network (lf_popular); a tunnel at tunnel_http_ms */
+			if (r->dport != 22 && dur >= c->tunnel_http_ms / 6 &&
+				h->lf.bytes * 1000 <= (uint64_t)c->tunnel_http_bps * dur) {
+				uint32_t users = lf_popular(a, h, sh, t);
+				if (dur >= c->tunnel_http_ms &&
+					(!c->tunnel_http_popular || users < c->tunnel_http_popular) &&
+					!raise_quick(a, FH_ALERT_TUNNEL_HTTP, FH_SEV_MEDIUM, &r->src,
+						&h->lf.dst, h->lf.port, 6, h->lf.first, t, 1, h->lf.pkts,
+						h->lf.bytes, 1, &r->exporter, NULL)) {
 					fh_evidence_fmt(ev, sizeof(ev),
 						"{\"duration_s\":%llu,\"bytes\":%llu,\"bytes_per_"
 						"s\":%.1f,\"hosts_to_net\":%u}",

@@ -195,7 +195,7 @@ uint64_t fh_worm_net_key(const struct fh_ip *dst)
 	uint64_t a[2];
 	memcpy(a, dst->a, sizeof(a));
 	if (fh_ip_is_v4(dst))
-		a[1] &= ~(0xffull << 56); /* the /24: the last byte of the address */
+		a[1] &= ~(0xffull << 56); /* the /24: without the address's last byte */
 	else
 		a[0] &= 0xffffffffffffull, a[1] = 0; /* the /48: the first 6 bytes */
 	uint64_t k = (a[0] * 0x9e3779b97f4a7c15ull ^ a[1]) * 0xff51afd7ed558ccdull;
