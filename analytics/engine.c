@@ -383,6 +383,9 @@ struct host {
 	/* its usual rate (flood_baseline): packets/s a flood pane, by FK_*, over the panes with
 	 * traffic that were not floods; the first FLOOD_WARM_PANES panes are its mean */
 	float vbase[4];
+	/* the TCP packets (scaled) it sent in established connections (tcp_sent) in its newest
+	 * flood pane and the one before: what a server answers its SYNs with */
+	uint32_t tans[2];
 	uint16_t vbase_panes;
 	/* as a server (an inside host that is connected to): its two busiest ports over the
 	 * window, in panes of its own */
@@ -1365,6 +1368,23 @@ static inline void udp_sent(struct host *h, const struct fh_flow_rec *r, uint64_
 	fp->ans = fp->ans + pk > UINT16_MAX ? UINT16_MAX : (uint16_t)(fp->ans + pk);
 }
 
+/* A victim's TCP sent in established connections, in its newest flood pane or the one
+ * before (h->tans): packets without SYN, or with data, and without a RST unless with data. A
+ * server's connections send it several for each SYN it receives; a SYN flood's victim answers
+ * with SYN-ACKs or RSTs, which are not counted. Under packet sampling (sFlow) a connection's
+ * sampled SYN is a bare SYN record of its own, and these tell the server from a victim. */
+static inline void tcp_sent(struct host *h, const struct fh_flow_rec *r, uint64_t pk)
+{
+	uint8_t f = r->tcp_flags;
+	if (!(f & 0x10) || ((f & 0x02) && !(f & 0x08)) || ((f & 0x04) && !(f & 0x08)))
+		return;
+	uint32_t p = (uint32_t)(r->last_ms / FLOOD_PANE_MS) + 1;
+	if (p > h->vpane || h->vpane - p > 1)
+		return;
+	uint32_t *c = &h->tans[h->vpane - p];
+	*c = *c + pk > UINT32_MAX ? UINT32_MAX : (uint32_t)(*c + pk);
+}
+
 /*
  * How many hosts hold a long thin web flow to the network (/24, /48) of this host's long
  * flow, itself included: it is noted in the worm table (shared by the shards) at each report
@@ -1464,6 +1484,8 @@ static void src_view(
 
 	if (r->proto == 17 && h->vpane)
 		udp_sent(h, r, pk);
+	else if (r->proto == 6 && h->vpane)
+		tcp_sent(h, r, pk);
 	int allow_scan = allowed(a->cfg.allow_scanners, &r->src);
 	if (cur < 0)
 		goto unwindowed;
@@ -1786,6 +1808,8 @@ static void flood_advance(struct host *h, uint32_t p)
 	uint32_t n = p - h->vpane < FLOOD_PANES ? p - h->vpane : FLOOD_PANES;
 	for (uint32_t k = 1; k <= n; k++)
 		memset(&h->fp[(h->vpane + k) % FLOOD_PANES], 0, sizeof(h->fp[0]));
+	h->tans[1] = n == 1 ? h->tans[0] : 0;
+	h->tans[0] = 0;
 	h->vpane = p;
 }
 
@@ -1819,8 +1843,13 @@ static void flood_baseline(struct fh_analytics *a, struct host *h, const struct 
 						    : 1.0f / FLOOD_BASE_PANES;
 	for (unsigned k = 0; k < 4; k++) {
 		float pps = (float)fp->pk[k] * (1000.0f / FLOOD_PANE_MS);
-		if (pps >= (float)c->flood_pps &&
-			(warm ? pps >= c->flood_vs_baseline * h->vbase[k] : new_sources))
+		/* what it answered is its load, from new sources or not (a sampled exporter's
+		 * records come from a new source each, a server's clients as a flood's) */
+		int answered = k == FK_UDP   ? 2 * (uint64_t)fp->ans >= fp->pk[k]
+			       : k == FK_SYN ? h->tans[0] >= fp->pk[k]
+					     : 0;
+		if (pps >= (float)c->flood_pps && (warm ? pps >= c->flood_vs_baseline * h->vbase[k]
+							: new_sources && !answered))
 			continue; /* a flood's pane is not the victim's usual */
 		h->vbase[k] += w * (pps - h->vbase[k]);
 	}
@@ -1994,6 +2023,10 @@ static void victim_view(struct fh_analytics *a, const struct fh_flow_rec *r, uin
 	uint32_t ns = fh_hs_count(&a->hs, &h->flood_srcs);
 	/* many sources, or (early in a window) a new source for most flows */
 	int spoofed = ns >= c->flood_sources || (ns >= 10 && ns * 2 >= flows);
+	/* fewer than 10 flows, each from a new source: spoofed or not is told at the 10th (a
+	 * sampled exporter shows a spoofed flood a few records a second; judged at its 8th, it
+	 * was first an alert from one of its random sources, then a second, spoofed one) */
+	int undecided = ns >= flows && flows < 10 && !ping_stream(r);
 	/* a fast scan from one host hits many ports; a flood hits few, or comes from many; one
 	 * heavy stream (a video, a download) is a single flow, a flood tool makes many; but a
 	 * stream of echo requests at that rate is a ping flood */
@@ -2004,8 +2037,12 @@ static void victim_view(struct fh_analytics *a, const struct fh_flow_rec *r, uin
 	 * victim answers little of it, or nothing (a reflection's answers to no query) */
 	if (c->flood_vs_baseline > 0 && !vbase_warm(h) && kind == FK_UDP)
 		usual = 2 * ((uint64_t)fp->ans + (pp && pp->flows ? pp->ans : 0)) >= n;
+	/* and a TCP server that sends as many packets in its connections as it receives SYNs
+	 * (a busy server under sFlow sampling, whose clients' SYNs are sampled alone) */
+	if (c->flood_vs_baseline > 0 && !vbase_warm(h) && kind == FK_SYN)
+		usual = (uint64_t)h->tans[0] + h->tans[1] >= n;
 	if (n >= c->flood_pps && pps >= c->flood_pps && (flows >= 8 || ping_stream(r)) &&
-		(spoofed || fh_hs_count(&a->hs, &h->flood_ports) <= 16) && !usual) {
+		!undecided && (spoofed || fh_hs_count(&a->hs, &h->flood_ports) <= 16) && !usual) {
 		static const char *const kinds[] = {"syn", "syn-ack reflection", "udp", "icmp"};
 		static const uint8_t types[] = {FH_ALERT_FLOOD_SYN, FH_ALERT_FLOOD_SYN,
 			FH_ALERT_FLOOD_UDP, FH_ALERT_FLOOD_ICMP};

@@ -42,9 +42,10 @@ static struct fh_analytics *mk(struct fh_analytics_cfg *cfg)
 
 static uint8_t flow_roles = FH_ROLE_SRC | FH_ROLE_DST;
 
-static void flow(struct fh_analytics *a, const char *src, const char *dst, uint16_t sport,
+/* a flow from an exporter sampling 1:sampling (its counts as exported: not scaled) */
+static void flow_s(struct fh_analytics *a, const char *src, const char *dst, uint16_t sport,
 	uint16_t dport, uint8_t proto, uint8_t flags, uint64_t pkts, uint64_t bytes,
-	uint64_t first, uint64_t last)
+	uint64_t first, uint64_t last, uint32_t sampling)
 {
 	struct fh_flow_event ev;
 	memset(&ev, 0, sizeof(ev));
@@ -58,10 +59,17 @@ static void flow(struct fh_analytics *a, const char *src, const char *dst, uint1
 	ev.rec.bytes = bytes;
 	ev.rec.first_ms = first;
 	ev.rec.last_ms = last;
-	ev.rec.sampling = 1;
+	ev.rec.sampling = sampling;
 	ev.rec.version = FH_VER_NF9;
 	ev.roles = flow_roles;
 	fh_analytics_event(a, &ev);
+}
+
+static void flow(struct fh_analytics *a, const char *src, const char *dst, uint16_t sport,
+	uint16_t dport, uint8_t proto, uint8_t flags, uint64_t pkts, uint64_t bytes, uint64_t first,
+	uint64_t last)
+{
+	flow_s(a, src, dst, sport, dport, proto, flags, pkts, bytes, first, last, 1);
 }
 
 struct found {
@@ -890,6 +898,83 @@ static int cold_flood(int secs, uint64_t pkts, int answer_every, double vs)
 	return n;
 }
 
+/* flood.syn alerts of a campus web server seen through sFlow at 1:1000 for `secs` seconds
+ * from its first record: 3,000 connections a second from 400 clients. A sampled packet is a
+ * record of its own, so each sampled SYN is a bare SYN record (3 a second, scaled to 3,000
+ * SYNs/s: three times flood_pps), and the server sends `answers` packets in each connection
+ * (a multiple of 10; sampled: as many records with TCP flags `flags`, and as many ACKs from
+ * the clients). From
+ * `flood_from` s on (< 0: never), 30,000 spoofed SYNs a second come in as well.
+ * detect.flood_vs_baseline = vs. */
+static int sampled_web(int secs, int answers, uint8_t flags, int flood_from, double vs)
+{
+	struct fh_analytics_cfg cfg;
+	struct fh_analytics *a = mk(&cfg);
+	cfg.detect.flood_vs_baseline = vs;
+	fh_analytics_reconfigure(a, &cfg);
+	const char *srv = "198.51.100.80";
+	char cl[32];
+	unsigned c = 0;
+	for (int s = 0; s < secs; s++) {
+		for (int i = 0; i < 30; i++) { /* a thirtieth of a second each */
+			uint64_t at = T0 + (uint64_t)s * 1000 + (uint64_t)i * 33;
+			c = (c * 1103515245u + 12345u) & 0x7fffffff;
+			snprintf(cl, sizeof(cl), "203.0.%u.%u", 113 + c % 400 / 200, 1 + c % 200);
+			uint16_t port = (uint16_t)(20000 + c % 40000);
+			if (i % 10 == 0)
+				flow_s(a, cl, srv, port, 443, 6, 0x02, 1, 60, at, at, 1000);
+			for (int k = 0; k < answers; k += 10) { /* 3 * answers a second */
+				flow_s(a, srv, cl, 443, port, 6, flags, 1, 1400, at, at, 1000);
+				flow_s(a, cl, srv, port, 443, 6, 0x10, 1, 52, at, at, 1000);
+			}
+			if (flood_from >= 0 && s >= flood_from) {
+				snprintf(cl, sizeof(cl), "198.18.%u.%u", c >> 8 & 255, c & 255);
+				flow_s(a, cl, srv, port, 443, 6, 0x02, 1, 60, at, at, 1000);
+			}
+		}
+	}
+	int n = find(a, FH_ALERT_FLOOD_SYN, NULL).type_n;
+	fh_analytics_free(a);
+	return n;
+}
+
+/* A busy TCP server under packet sampling is no SYN flood, at start-up or after: it sends
+ * packets in its connections for the SYNs it receives; a SYN flood's victim does not. */
+static void test_sampled_server_is_not_a_syn_flood(void **state)
+{
+	(void)state;
+	/* 10 packets a connection: serving, for two minutes (its baseline is learnt) */
+	assert_int_equal(sampled_web(120, 10, 0x18, -1, 4), 0);
+	/* no packets of its own: the threshold alone decides until it has a baseline */
+	assert_int_equal(sampled_web(20, 0, 0, -1, 4), 1);
+	/* nor are SYN-ACKs (half-open connections, resent) or RSTs (a closed port) answers */
+	assert_int_equal(sampled_web(20, 10, 0x12, -1, 4), 1);
+	assert_int_equal(sampled_web(20, 10, 0x14, -1, 4), 1);
+	/* with flood_vs_baseline = 0, answers or not */
+	assert_int_equal(sampled_web(20, 10, 0x18, -1, 0), 1);
+	/* ten times its connections in spoofed SYNs, at start-up and once it has a baseline */
+	assert_int_equal(sampled_web(20, 10, 0x18, 0, 4), 1);
+	assert_int_equal(sampled_web(120, 10, 0x18, 60, 4), 1);
+
+	/* a resolver seen through sFlow at 1:100: 2,000 queries a second from 400 clients,
+	 * each sampled query a record from a client new to the window, as a spoofed flood's;
+	 * it answers them all. Its panes are its usual rate, so no alert once it has one */
+	struct fh_analytics_cfg cfg;
+	struct fh_analytics *a = mk(&cfg);
+	char cl[32];
+	unsigned c = 0;
+	for (int i = 0; i < 120 * 20; i++) {
+		uint64_t at = T0 + (uint64_t)i * 50;
+		c = (c * 1103515245u + 12345u) & 0x7fffffff;
+		snprintf(cl, sizeof(cl), "203.0.%u.%u", 113 + c % 400 / 200, 1 + c % 200);
+		uint16_t port = (uint16_t)(20000 + c % 40000);
+		flow_s(a, cl, "198.51.100.53", port, 53, 17, 0, 1, 70, at, at, 100);
+		flow_s(a, "198.51.100.53", cl, 53, port, 17, 0, 1, 150, at, at, 100);
+	}
+	assert_int_equal(find(a, FH_ALERT_FLOOD_UDP, NULL).type_n, 0);
+	fh_analytics_free(a);
+}
+
 /* A server's own rate is its baseline: a busy resolver's steady 2,000 queries a second (twice
  * flood_pps, from hundreds of sources: a "spoofed" flood by the fixed threshold alone) is
  * not a flood once the victim has a baseline; the same server hit at ten times its usual
@@ -1451,6 +1536,7 @@ int main(void)
 		cmocka_unit_test(test_mx_is_a_mail_server),
 		cmocka_unit_test(test_floods),
 		cmocka_unit_test(test_flood_against_victims_baseline),
+		cmocka_unit_test(test_sampled_server_is_not_a_syn_flood),
 		cmocka_unit_test(test_sets_sparse_dense),
 		cmocka_unit_test(test_sliding_window),
 		cmocka_unit_test(test_host_baseline_in_evidence),
