@@ -299,6 +299,7 @@ struct svc_slot {
 #define FLOOD_PANE_MS 5000
 #define FLOOD_PANES 8
 #define FLOOD_WARM_PANES 6 /* panes of a victim's rate before it is judged against it */
+#define UDP_TALKS 16 /* UDP that a victim sends a sixteenth of (udp_sent) is its own talk */
 #define FLOOD_BASE_PANES 60 /* then an EWMA, alpha 1/60: about five minutes of panes */
 enum { FK_SYN, FK_SYNACK, FK_UDP, FK_ICMP };
 struct flood_pane {
@@ -1845,7 +1846,7 @@ static void flood_baseline(struct fh_analytics *a, struct host *h, const struct 
 		float pps = (float)fp->pk[k] * (1000.0f / FLOOD_PANE_MS);
 		/* what it answered is its load, from new sources or not (a sampled exporter's
 		 * records come from a new source each, a server's clients as a flood's) */
-		int answered = k == FK_UDP   ? 2 * (uint64_t)fp->ans >= fp->pk[k]
+		int answered = k == FK_UDP   ? UDP_TALKS * (uint64_t)fp->ans >= fp->pk[k]
 			       : k == FK_SYN ? h->tans[0] >= fp->pk[k]
 					     : 0;
 		if (pps >= (float)c->flood_pps && (warm ? pps >= c->flood_vs_baseline * h->vbase[k]
@@ -2032,11 +2033,13 @@ static void victim_view(struct fh_analytics *a, const struct fh_flow_rec *r, uin
 	 * stream of echo requests at that rate is a ping flood */
 	int usual = c->flood_vs_baseline > 0 && vbase_warm(h) &&
 		    (double)pps < c->flood_vs_baseline * h->vbase[kind];
-	/* before it has a usual rate: a UDP server that answers half of what it receives or
-	 * more is serving, not drowning (a campus resolver when flowhound starts); a flood's
-	 * victim answers little of it, or nothing (a reflection's answers to no query) */
+	/* before it has a usual rate: a host that sends a sixteenth of the UDP it receives or
+	 * more is talking, not drowning: a campus resolver answering its clients when flowhound
+	 * starts, a QUIC client (or a NAT of many) acknowledging its downloads every 2 to 10
+	 * packets; a flood's victim answers little of it, or nothing (a reflection's answers to
+	 * no query) */
 	if (c->flood_vs_baseline > 0 && !vbase_warm(h) && kind == FK_UDP)
-		usual = 2 * ((uint64_t)fp->ans + (pp && pp->flows ? pp->ans : 0)) >= n;
+		usual = UDP_TALKS * ((uint64_t)fp->ans + (pp && pp->flows ? pp->ans : 0)) >= n;
 	/* and a TCP server that sends as many packets in its connections as it receives SYNs
 	 * (a busy server under sFlow sampling, whose clients' SYNs are sampled alone) */
 	if (c->flood_vs_baseline > 0 && !vbase_warm(h) && kind == FK_SYN)
