@@ -573,7 +573,9 @@ static bool evict_resolved(struct fh_alert_table *t)
 	return true;
 }
 
-/* An active alert raised again: times widen, counts and severity never go down. */
+/* An active alert raised again: times widen, counts and severity never go down. The
+ * detectors raise with the activity's counts so far (a window's), except the blocklists',
+ * which raise once for each flow with its own counts: those add up. */
 static void merge_counts(struct fh_alert *o, const struct fh_alert_counts *c)
 {
 	if (c->last_seen > o->last_seen)
@@ -581,9 +583,15 @@ static void merge_counts(struct fh_alert *o, const struct fh_alert_counts *c)
 	if (c->first_seen && c->first_seen < o->first_seen)
 		o->first_seen = c->first_seen;
 #define KEEP_MAX(f) if (c->f > o->f) o->f = c->f
-	KEEP_MAX(flows);
-	KEEP_MAX(packets);
-	KEEP_MAX(bytes);
+	if (o->type == FH_ALERT_BLOCKLIST) {
+		o->flows += c->flows;
+		o->packets += c->packets;
+		o->bytes += c->bytes;
+	} else {
+		KEEP_MAX(flows);
+		KEEP_MAX(packets);
+		KEEP_MAX(bytes);
+	}
 	KEEP_MAX(targets);
 	KEEP_MAX(severity);
 #undef KEEP_MAX

@@ -1773,7 +1773,10 @@ unwindowed:
 		}
 	}
 
-	/* blocklists: either side listed; the other side is the alert's source */
+	/* blocklists: either side listed; the other side is the alert's source. But an inside
+	 * address (home_net) on a list talking to outside hosts is the finding itself: one alert
+	 * for it (src the listed host, no dst), whoever its peers are (a campus Tor relay's
+	 * clients, a compromised host's targets: its top_peers), not one for each of them */
 	struct fh_blocklist_match bm;
 	if (a->cfg.blocklists) {
 		const struct fh_ip *listed = NULL, *other = NULL;
@@ -1787,14 +1790,18 @@ unwindowed:
 		if (listed) {
 			char net[FH_IP_STRLEN];
 			int v4 = fh_ip_is_v4(&bm.net) && bm.plen128 >= 96;
-			if (!raise_quick(a, FH_ALERT_BLOCKLIST, FH_SEV_HIGH, other, listed, -1, 0,
-				    r->first_ms, t, 1, pk, by, 1, &r->exporter, bm.list)) {
+			int own = a->cfg.home_net && a->cfg.home_net->n && inside(a, listed) &&
+				  !inside(a, other);
+			if (!raise_quick(a, FH_ALERT_BLOCKLIST, FH_SEV_HIGH, own ? listed : other,
+				    own ? NULL : listed, -1, 0, r->first_ms, t, 1, pk, by, 1,
+				    &r->exporter, bm.list)) {
 				fh_evidence_fmt(ev, sizeof(ev),
 					"{\"list\":\"%s\",\"entry\":\"%s/"
-					"%u\",\"note\":\"%s\",\"port\":%u}",
+					"%u\",\"note\":\"%s\",\"port\":%u%s}",
 					bm.list, fh_ip_fmt(&bm.net, net, sizeof(net)),
 					v4 ? bm.plen128 - 96 : bm.plen128, bm.note,
-					listed == &r->dst ? r->dport : r->sport);
+					listed == &r->dst ? r->dport : r->sport,
+					own ? ",\"listed_inside\":true" : "");
 				raise_full(a, ev);
 			}
 		}

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "analytics/blocklist.h"
 #include "analytics/engine.h"
 #include "analytics/worm.h"
 
@@ -991,6 +992,64 @@ static void test_quic_client_is_not_a_udp_flood(void **state)
 	assert_int_equal(quic_client(100000, 0, NULL), 1);
 }
 
+/* blocklist alerts with a Tor list that holds a campus relay (198.51.100.7) and an outside
+ * one (203.0.113.66): the campus relay is connected to by 40 outside clients and connects out
+ * to 10 relays; three inside hosts use the outside relay. With home_net or without. */
+static struct found listed_hosts(int inside, const char *src)
+{
+	struct fh_analytics_cfg cfg;
+	struct fh_analytics *a = mk(&cfg);
+	struct fh_blocklist_set *bl = fh_blocklist_set_new();
+	struct fh_ip ip;
+	fh_ip_parse("198.51.100.7", &ip);
+	assert_int_equal(fh_blocklist_add(bl, "tor", &ip, 128, "relay"), 0);
+	fh_ip_parse("203.0.113.66", &ip);
+	assert_int_equal(fh_blocklist_add(bl, "tor", &ip, 128, "relay"), 0);
+	cfg.blocklists = bl;
+	if (!inside)
+		cfg.home_net = NULL;
+	fh_analytics_reconfigure(a, &cfg);
+	char peer[32];
+	for (int i = 0; i < 50; i++) {
+		uint64_t at = T0 + (uint64_t)i * 1000;
+		snprintf(peer, sizeof(peer), "192.0.2.%d", 1 + i);
+		if (i < 40)
+			flow(a, peer, "198.51.100.7", 40000, 9001, 6, 0x1b, 20, 9000, at, at + 500);
+		else
+			flow(a, "198.51.100.7", peer, 40000, 9001, 6, 0x1b, 20, 9000, at, at + 500);
+	}
+	for (int i = 0; i < 3; i++) {
+		snprintf(peer, sizeof(peer), "198.51.100.%d", 30 + i);
+		flow(a, peer, "203.0.113.66", 40000, 443, 6, 0x1b, 20, 9000, T0, T0 + 500);
+	}
+	struct found f = find(a, FH_ALERT_BLOCKLIST, src);
+	fh_analytics_free(a);
+	fh_blocklist_set_free(bl);
+	return f;
+}
+
+/* An inside host on a list is one alert, the host, not one for each outside peer it talks
+ * to; inside hosts that contact a listed outside host are one alert each. */
+static void test_listed_inside_host_is_one_alert(void **state)
+{
+	(void)state;
+	struct found f = listed_hosts(1, "198.51.100.7");
+	assert_int_equal(f.type_n, 1);
+	assert_false(f.last.has_dst);
+	assert_string_equal(f.last.list, "tor");
+	assert_int_equal(f.last.flows, 50); /* all its flows: they add up */
+	assert_int_equal(f.last.packets, 1000);
+	assert_non_null(strstr(f.last.evidence, "\"listed_inside\":true"));
+	assert_int_equal(listed_hosts(1, NULL).type_n, 4); /* and the three users of the other */
+	f = listed_hosts(1, "198.51.100.31");
+	assert_int_equal(f.type_n, 1);
+	char b[FH_IP_STRLEN];
+	assert_string_equal(fh_ip_fmt(&f.last.dst, b, sizeof(b)), "203.0.113.66");
+	assert_null(strstr(f.last.evidence, "listed_inside"));
+	/* without home_net there is no inside: each pair is an alert */
+	assert_int_equal(listed_hosts(0, NULL).type_n, 53);
+}
+
 /* A busy TCP server under packet sampling is no SYN flood, at start-up or after: it sends
  * packets in its connections for the SYNs it receives; a SYN flood's victim does not. */
 static void test_sampled_server_is_not_a_syn_flood(void **state)
@@ -1594,6 +1653,7 @@ int main(void)
 		cmocka_unit_test(test_flood_against_victims_baseline),
 		cmocka_unit_test(test_sampled_server_is_not_a_syn_flood),
 		cmocka_unit_test(test_quic_client_is_not_a_udp_flood),
+		cmocka_unit_test(test_listed_inside_host_is_one_alert),
 		cmocka_unit_test(test_sets_sparse_dense),
 		cmocka_unit_test(test_sliding_window),
 		cmocka_unit_test(test_host_baseline_in_evidence),
