@@ -326,12 +326,13 @@ struct host {
 	uint8_t trw_scanner;
 	uint8_t fast_scanner; /* a horizontal scan fired in the slow window: bit 0 the window,
 			       * bit 1 the current slow pane (the slow detector stays quiet) */
-	uint16_t dense; /* bit i: set i (host_sets) may hold a block; bit 15: first contacts */
+	uint16_t dense; /* bit i: set i (host_sets) may hold a block; bit 14: inside home_net
+			 * (HOST_INSIDE); bit 15: first contacts */
 	/* the keys of the scan slots, 0 when free: most flows do not fail and only look here */
 	uint32_t hkey[SLOTS]; /* 1 + (port << 8 | proto) */
 	uint32_t vkey[SLOTS]; /* the destination's hash | 1 */
 	float trw; /* log likelihood ratio, first contacts */
-	uint64_t last_seen;
+	uint64_t last_seen; /* for evict_pick: its latest record's time (+ INSIDE_KEEP_MS inside) */
 	/* (64 bytes) a source's first contacts; its windows start here, cleared at its first
 	 * record as a source (src_pane): its packets and web flows in this line, its longest
 	 * web/ssh flow in the next, its other classes' flows in the three after */
@@ -418,6 +419,12 @@ static inline struct fclass *host_fc(const struct host *h, unsigned c)
 
 #define HOST_SETS 12 /* windowed sets in a host */
 #define DENSE_LC 15 /* h->dense: the first contacts have a bitmap */
+#define HOST_INSIDE 14 /* h->dense: inside home_net (when it is set) */
+/* An inside host is evicted as if seen that much later: a spoofed flood's sources, each a host
+ * state, fill the pool, and the idlest host of a group is evicted; without it every inside
+ * host idle for a moment went, and with it its slow scan's hour (outside hosts are the
+ * Internet's: their state serves inbound scans and floods at them, mostly low or brief) */
+#define INSIDE_KEEP_MS 600000
 #define SRC_SECTION offsetof(struct host, tpkts)
 #define VIC_SECTION offsetof(struct host, fp)
 
@@ -681,14 +688,21 @@ static uint32_t evict_pick(struct fh_analytics *a)
 	return idx;
 }
 
+/* In home_net (never when none is set). */
+static inline int inside(const struct fh_analytics *a, const struct fh_ip *ip)
+{
+	return a->cfg.home_net && a->cfg.home_net->n && fh_cidr_match(a->cfg.home_net, ip);
+}
+
 /* The host at idx, found by host_find (NIL: none yet, it is made; the pool may evict). */
 static struct host *host_at(struct fh_analytics *a, uint32_t idx, const struct fh_ip *ip,
 	uint64_t hash, uint64_t t)
 {
 	if (idx != NIL) {
 		struct host *h = &a->hosts[idx];
-		if (t > h->last_seen)
-			h->last_seen = t;
+		uint64_t keep = t + (h->dense >> HOST_INSIDE & 1 ? INSIDE_KEEP_MS : 0);
+		if (keep > h->last_seen)
+			h->last_seen = keep;
 		return h;
 	}
 	int fresh = a->n_hosts < a->cap;
@@ -714,6 +728,10 @@ static struct host *host_at(struct fh_analytics *a, uint32_t idx, const struct f
 	memset(h, 0, fresh ? sizeof(*h) : SRC_SECTION);
 	h->ip = *ip;
 	h->last_seen = t;
+	if (inside(a, ip)) {
+		h->dense = 1u << HOST_INSIDE;
+		h->last_seen = t + INSIDE_KEEP_MS;
+	}
 	uint32_t b = (uint32_t)hash & a->bmask;
 	h->next = a->buckets[b];
 	if (h->next != NIL)
@@ -731,11 +749,6 @@ static struct host *host_get(struct fh_analytics *a, const struct fh_ip *ip, uin
 }
 
 /* ---- alerts --------------------------------------------------------------------------- */
-
-static inline int inside(const struct fh_analytics *a, const struct fh_ip *ip)
-{
-	return a->cfg.home_net && a->cfg.home_net->n && fh_cidr_match(a->cfg.home_net, ip);
-}
 
 /* Inside home_net, or any host when none is set: whose traffic is judged as a campus
  * host's (the shard's population, a server's fan-in, spam from a non-mail server). */

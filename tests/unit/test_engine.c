@@ -1185,9 +1185,11 @@ static void test_sets_sparse_dense(void **state)
 
 	/* four host states, sources only (the one set that takes a block is the scan's): the
 	 * first scanner is evicted and the second gets its block, which must not remember
-	 * ports 1-90 */
+	 * ports 1-90 (no home_net: inside hosts are not kept longer than the others) */
 	a = mk_hosts(&cfg, 4);
 	assert_non_null(a);
+	cfg.home_net = NULL;
+	fh_analytics_reconfigure(a, &cfg);
 	flow_roles = FH_ROLE_SRC;
 	vscan(a, "203.0.113.62", "198.51.100.12", 1, 90, T0);
 	char s[32], d[32];
@@ -1563,6 +1565,47 @@ static void test_flood_first_record_held(void **state)
 	fh_analytics_free(a);
 }
 
+/* scan.slow alerts of an inside host that probes port 3389 of a new outside host every 50 s
+ * for 50 minutes, while a SYN flood from `spoofed` random sources (2,000 a second) comes in at
+ * another inside host from minute 10, in a shard of 4,096 host states */
+static int slow_scan_through_flood(unsigned spoofed)
+{
+	struct fh_analytics_cfg cfg;
+	struct fh_analytics *a = mk_hosts(&cfg, 4096);
+	char dst[32];
+	uint32_t rs = 12345;
+	for (int i = 0; i < 60; i++) {
+		snprintf(dst, sizeof(dst), "203.0.113.%d", 100 + i);
+		uint64_t t = T0 + (uint64_t)i * 50000;
+		flow(a, "198.51.100.66", dst, 50000, 3389, 6, 0x02, 1, 44, t, t);
+		for (unsigned k = 0; (i == 12 || i == 13) && k < spoofed / 2; k++) {
+			rs = rs * 1103515245u + 12345u;
+			snprintf(dst, sizeof(dst), "%u.%u.%u.%u", 1 + (rs >> 24) % 200, rs >> 16 & 255,
+				rs >> 8 & 255, rs & 255);
+			uint64_t at = t + 1 + k * 49000ull / (spoofed / 2);
+			flow(a, dst, "198.51.100.80", (uint16_t)(1024 + rs % 60000), 80, 6, 0x02, 1, 40,
+				at, at);
+		}
+	}
+	struct fh_analytics_stats st;
+	fh_analytics_get_stats(a, &st);
+	int n = find(a, FH_ALERT_SCAN_SLOW, "198.51.100.66").type_n;
+	assert_int_equal(find(a, FH_ALERT_FLOOD_SYN, NULL).type_n, spoofed > 0);
+	assert_true(spoofed == 0 || st.evictions > spoofed / 2);
+	fh_analytics_free(a);
+	return n;
+}
+
+/* An attacker's spoofed sources each take a host state, and fill the pool: they, not the
+ * inside hosts the operator watches, are evicted (an inside host is kept as if seen ten
+ * minutes later), so a flood does not wipe out a slow scanner's hour. */
+static void test_flood_does_not_evict_inside_hosts(void **state)
+{
+	(void)state;
+	assert_int_equal(slow_scan_through_flood(0), 1);
+	assert_int_equal(slow_scan_through_flood(200000), 1);
+}
+
 /*
  * Eviction (a full pool of 16 host states, sources only): the host evicted is the idlest of
  * the next 8 after the clock hand, chosen one eviction ahead, but not if it has been used
@@ -1662,6 +1705,7 @@ int main(void)
 		cmocka_unit_test(test_server_fan_in),
 		cmocka_unit_test(test_flood_first_record_held),
 		cmocka_unit_test(test_eviction_spares_a_host_used_since),
+		cmocka_unit_test(test_flood_does_not_evict_inside_hosts),
 		cmocka_unit_test(test_detect_cfg_set),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
