@@ -79,7 +79,8 @@ void fh_alert_make_id(struct fh_alert *a)
 	h = fnv(h, &t, 1);
 	if (a->type == FH_ALERT_BLOCKLIST)
 		h = fnv(h, a->list, strnlen(a->list, sizeof(a->list)));
-	h = fnv(h, a->src.a, 16);
+	if (fh_alert_src_in_key(a->type))
+		h = fnv(h, a->src.a, 16);
 	h = fnv(h, &flags, 1);
 	if (a->has_dst)
 		h = fnv(h, a->dst.a, 16);
@@ -634,6 +635,8 @@ int fh_alert_raise(struct fh_alert_table *t, const struct fh_alert *a)
 			.flows = a->flows, .packets = a->packets, .bytes = a->bytes,
 			.targets = a->targets, .severity = a->severity};
 		merge_counts(o, &c);
+		if (!fh_alert_src_in_key(o->type))
+			o->src = a->src;
 		if (a->evidence[0]) { /* its text, not the whole buffer */
 			size_t n = strnlen(a->evidence, sizeof(o->evidence) - 1);
 			memcpy(o->evidence, a->evidence, n);

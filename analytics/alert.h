@@ -119,6 +119,15 @@ const char *fh_alert_event_name(uint8_t ev);
  * proto). Call after filling those fields. */
 void fh_alert_make_id(struct fh_alert *a);
 
+/* Whether src is part of an alert type's key: not a flood's, which is its victim's (its
+ * sources come and go: pulses, a spoofed flood judged so once its sources are counted); such
+ * an alert's src is its latest raise's. */
+static inline bool fh_alert_src_in_key(uint8_t type)
+{
+	return type != FH_ALERT_FLOOD_SYN && type != FH_ALERT_FLOOD_UDP &&
+	       type != FH_ALERT_FLOOD_ICMP;
+}
+
 /*
  * snprintf for evidence, which the detectors format often (an active alert's every second):
  * the same output as snprintf for any format, without printf's machinery for the

@@ -775,7 +775,8 @@ static inline int allowed(const struct fh_cidr_list *l, const struct fh_ip *ip)
 static uint64_t alert_key(uint8_t type, const struct fh_ip *src, const struct fh_ip *dst,
 	int port, uint8_t proto, const char *list)
 {
-	uint64_t k = ip_h(src) ^ (dst ? ip_h(dst) * 3 : 0) ^ (uint64_t)type << 56 ^
+	uint64_t k = (fh_alert_src_in_key(type) ? ip_h(src) : 0) ^ (dst ? ip_h(dst) * 3 : 0) ^
+		     (uint64_t)type << 56 ^
 		     (uint64_t)(port + 1) << 32 ^ proto;
 	for (const char *c = list; c && *c; c++)
 		k = (k ^ (uint8_t)*c) * FNV_PRIME;
@@ -1841,6 +1842,19 @@ static inline int vbase_warm(const struct host *h)
 }
 
 /*
+ * Whether a victim talks back to the `n` packets of flood kind k it received, with `ans` UDP
+ * and `tans` TCP (tcp_sent) packets sent meanwhile: a sixteenth of UDP (a resolver's answers,
+ * a QUIC client's acknowledgements), as many TCP packets in connections as SYNs or SYN-ACKs (a
+ * server's replies, a client's requests, seen alone under packet sampling). A flood's victim
+ * answers little of it or nothing; a reflection's answers come to no query. ICMP: a ping
+ * flood's victim replies as a busy host does, so never.
+ */
+static inline int flood_answered(unsigned k, uint64_t n, uint64_t ans, uint64_t tans)
+{
+	return k == FK_UDP ? UDP_TALKS * ans >= n : k == FK_SYN || k == FK_SYNACK ? tans >= n : 0;
+}
+
+/*
  * A victim's usual rate: when its newest flood pane is over, each kind's packets/s in it
  * join the victim's baseline (vbase), unless they were a flood's (flood_vs_baseline times
  * the baseline and flood_pps): the mean of its first panes, then an EWMA. Panes without
@@ -1851,26 +1865,19 @@ static inline int vbase_warm(const struct host *h)
  * own rate (victim_view), so that a busy server's usual load (a campus resolver's thousands
  * of queries a second from as many clients) is not a flood, and a jump far above it is.
  */
-static void flood_baseline(struct fh_analytics *a, struct host *h, const struct fh_detect_cfg *c)
+static void flood_baseline(struct host *h, const struct fh_detect_cfg *c)
 {
 	const struct flood_pane *fp = &h->fp[h->vpane % FLOOD_PANES];
 	if (!fp->flows)
 		return;
 	int warm = vbase_warm(h);
-	const struct flood_pane *pp = &h->fp[(h->vpane - 1) % FLOOD_PANES];
-	uint32_t ns = fh_hs_count(&a->hs, &h->flood_srcs), flows = fp->flows + pp->flows;
-	int new_sources = ns >= 10 && ns * 2 >= flows;
 	float w = h->vbase_panes < FLOOD_BASE_PANES ? 1.0f / (h->vbase_panes + 1)
 						    : 1.0f / FLOOD_BASE_PANES;
 	for (unsigned k = 0; k < 4; k++) {
 		float pps = (float)fp->pk[k] * (1000.0f / FLOOD_PANE_MS);
-		/* what it answered is its load, from new sources or not (a sampled exporter's
-		 * records come from a new source each, a server's clients as a flood's) */
-		int answered = k == FK_UDP   ? UDP_TALKS * (uint64_t)fp->ans >= fp->pk[k]
-			       : k == FK_SYN ? h->tans[0] >= fp->pk[k]
-					     : 0;
-		if (pps >= (float)c->flood_pps && (warm ? pps >= c->flood_vs_baseline * h->vbase[k]
-							: new_sources && !answered))
+		if (pps >= (float)c->flood_pps &&
+			(warm ? pps >= c->flood_vs_baseline * h->vbase[k]
+			      : !flood_answered(k, fp->pk[k], fp->ans, h->tans[0])))
 			continue; /* a flood's pane is not the victim's usual */
 		h->vbase[k] += w * (pps - h->vbase[k]);
 	}
@@ -1997,7 +2004,7 @@ static void victim_view(struct fh_analytics *a, const struct fh_flow_rec *r, uin
 	/* the record's own pane in the ring; a later one moves the ring on */
 	uint32_t p = (uint32_t)(t / FLOOD_PANE_MS) + 1; /* 0 is "none yet" */
 	if (p > h->vpane) {
-		flood_baseline(a, h, c);
+		flood_baseline(h, c);
 		/* the sets follow the newest pane, two panes wide; late records join them */
 		unsigned panes = p - h->vpane > 1 ? 2 : 1;
 		fh_hs_roll(&a->hs, &h->flood_srcs, panes);
@@ -2058,12 +2065,10 @@ static void victim_view(struct fh_analytics *a, const struct fh_flow_rec *r, uin
 	 * starts, a QUIC client (or a NAT of many) acknowledging its downloads every 2 to 10
 	 * packets; a flood's victim answers little of it, or nothing (a reflection's answers to
 	 * no query) */
-	if (c->flood_vs_baseline > 0 && !vbase_warm(h) && kind == FK_UDP)
-		usual = UDP_TALKS * ((uint64_t)fp->ans + (pp && pp->flows ? pp->ans : 0)) >= n;
-	/* and a TCP server that sends as many packets in its connections as it receives SYNs
-	 * (a busy server under sFlow sampling, whose clients' SYNs are sampled alone) */
-	if (c->flood_vs_baseline > 0 && !vbase_warm(h) && kind == FK_SYN)
-		usual = (uint64_t)h->tans[0] + h->tans[1] >= n;
+	if (c->flood_vs_baseline > 0 && !vbase_warm(h))
+		usual = flood_answered((unsigned)kind, n,
+			(uint64_t)fp->ans + (pp && pp->flows ? pp->ans : 0),
+			(uint64_t)h->tans[0] + h->tans[1]);
 	if (n >= c->flood_pps && pps >= c->flood_pps && (flows >= 8 || ping_stream(r)) &&
 		!undecided && (spoofed || fh_hs_count(&a->hs, &h->flood_ports) <= 16) && !usual) {
 		static const char *const kinds[] = {"syn", "syn-ack reflection", "udp", "icmp"};

@@ -1050,6 +1050,51 @@ static void test_listed_inside_host_is_one_alert(void **state)
 	assert_int_equal(listed_hosts(0, NULL).type_n, 53);
 }
 
+/* A flood is alerted for as long as it lasts, when its victim was quiet before: a DNS
+ * reflection by 50 open resolvers (each a flow a second, 2,000 packets a second in all) in
+ * three pulses of a minute, 30 s apart, and a SYN flood from one host for three minutes. Their
+ * sources come back, as a busy server's clients do; before the victim had a rate of its own
+ * those panes were learnt as it, and after 30 s the flood was the victim's usual load (no
+ * more raises, resolved while it went on). Now a pane is learnt then only when the victim
+ * talks back (flood_answered): a flood's victim does not. One alert for the three pulses:
+ * the key of a flood is its victim, its src the latest raise's. */
+static void test_flood_lasts_as_long_as_it_does(void **state)
+{
+	(void)state;
+	struct fh_analytics_cfg cfg;
+	struct fh_analytics *a = mk(&cfg);
+	char src[32];
+	for (int p = 0; p < 3; p++)
+		for (int s = 0; s < 60; s++)
+			for (int k = 0; k < 50; k++) {
+				snprintf(src, sizeof(src), "192.0.2.%d", 1 + (k + p * 17) % 50);
+				uint64_t at = T0 + (uint64_t)p * 90000 + (uint64_t)s * 1000 +
+					      (uint64_t)k * 20;
+				flow(a, src, "198.51.100.80", 53, 40000, 17, 0, 40, 40 * 3000, at,
+					at + 900);
+			}
+	struct found f = find(a, FH_ALERT_FLOOD_UDP, NULL);
+	assert_int_equal(f.type_n, 1);
+	assert_true(f.last.last_seen >= T0 + 180000 + 59000);
+	char b[FH_IP_STRLEN];
+	assert_string_equal(fh_ip_fmt(&f.last.src, b, sizeof(b)), "192.0.2.35"); /* the third's */
+	assert_string_equal(fh_ip_fmt(&f.last.dst, b, sizeof(b)), "198.51.100.80");
+	assert_non_null(strstr(f.last.evidence, "\"spoofed\":false"));
+	fh_analytics_free(a);
+
+	a = mk(&cfg);
+	for (int i = 0; i < 180 * 20; i++) { /* 20 flows a second of 100 SYNs */
+		uint64_t at = T0 + (uint64_t)i * 50;
+		flow(a, "203.0.113.13", "198.51.100.20", (uint16_t)(1024 + i % 60000), 80, 6, 0x02,
+			100, 4000, at, at + 49);
+	}
+	f = find(a, FH_ALERT_FLOOD_SYN, NULL);
+	assert_int_equal(f.type_n, 1);
+	assert_true(f.last.last_seen >= T0 + 179000);
+	assert_string_equal(fh_ip_fmt(&f.last.src, b, sizeof(b)), "203.0.113.13");
+	fh_analytics_free(a);
+}
+
 /* A busy TCP server under packet sampling is no SYN flood, at start-up or after: it sends
  * packets in its connections for the SYNs it receives; a SYN flood's victim does not. */
 static void test_sampled_server_is_not_a_syn_flood(void **state)
@@ -1695,6 +1740,7 @@ int main(void)
 		cmocka_unit_test(test_floods),
 		cmocka_unit_test(test_flood_against_victims_baseline),
 		cmocka_unit_test(test_sampled_server_is_not_a_syn_flood),
+		cmocka_unit_test(test_flood_lasts_as_long_as_it_does),
 		cmocka_unit_test(test_quic_client_is_not_a_udp_flood),
 		cmocka_unit_test(test_listed_inside_host_is_one_alert),
 		cmocka_unit_test(test_sets_sparse_dense),
