@@ -970,6 +970,8 @@ static int roll_slot(struct fh_hs_pool *p, struct c32 *flows, struct c32 *failed
 	return 0;
 }
 
+static const struct fh_detect_cfg *detect_for(const struct fh_analytics *a, const struct fh_ip *ip);
+
 /* The source's pane ends (panes: how many panes ended; 2 or more empty the window). */
 static void roll_src(struct fh_analytics *a, struct host *h, uint32_t old, unsigned panes)
 {
@@ -997,12 +999,20 @@ static void roll_src(struct fh_analytics *a, struct host *h, uint32_t old, unsig
 	fh_hs_roll(p, &h->resolver_clients, panes);
 	PANE_ROLL(h->resolver_first, panes);
 	/* The mail baseline: an EWMA (alpha 0.2) of the SMTP fan-out over the windows with
-	 * mail, one sample a window: when a window aligned on two panes ends. */
+	 * mail, one sample a window: when a window aligned on two panes ends. A window of spam
+	 * (a jump spam.smtp judged one) is no sample: learnt, it lifted the baseline out of
+	 * the spam's reach after one window, and the alert stopped while the spam went on. */
 	if (h->smtp_first.win && ((old & 1) || panes > 1)) {
+		const struct fh_detect_cfg *c =
+			a->cfg.n_nets ? detect_for(a, &h->ip) : &a->cfg.detect;
 		float n = (float)fh_hs_count(p, &h->smtp_dsts);
-		h->smtp_ewma = h->smtp_windows ? 0.2f * n + 0.8f * h->smtp_ewma : n;
-		if (h->smtp_windows < UINT16_MAX)
-			h->smtp_windows++;
+		int spam = h->smtp_windows >= c->mail_warmup && n >= c->spam_targets &&
+			   n >= c->mail_jump * (h->smtp_ewma > 1 ? h->smtp_ewma : 1);
+		if (!spam) {
+			h->smtp_ewma = h->smtp_windows ? 0.2f * n + 0.8f * h->smtp_ewma : n;
+			if (h->smtp_windows < UINT16_MAX)
+				h->smtp_windows++;
+		}
 	}
 	fh_hs_roll(p, &h->smtp_dsts, panes);
 	PANE_ROLL(h->smtp_first, panes);

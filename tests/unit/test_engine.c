@@ -801,6 +801,18 @@ static void test_mail_server_allowlisted(void **state)
 	assert_int_equal(f.type_n, 1);
 	assert_non_null(strstr(f.last.evidence, "\"mail_server\":true"));
 	assert_non_null(strstr(f.last.evidence, "\"baseline\":"));
+	/* the spam goes on for five more windows: its windows are not its baseline (they were,
+	 * and after one window 400 was within five times it: the alert stopped) */
+	for (int w = 11; w <= 15; w++)
+		for (int i = 0; i < 400; i++) {
+			snprintf(dst, sizeof(dst), "203.%d.%d.%d", w, 1 + i / 250, i % 250);
+			uint64_t t = T0 + (uint64_t)w * 120000 + (uint64_t)i;
+			flow(a, "198.51.100.25", dst, 50000, 25, 6, 0x1b, 20, 20000, t, t + 1000);
+		}
+	f = find(a, FH_ALERT_SPAM_SMTP, "198.51.100.25");
+	assert_int_equal(f.type_n, 1);
+	assert_true(f.last.last_seen >= T0 + 15 * 120000 + 399);
+	assert_non_null(strstr(f.last.evidence, "\"baseline_windows\":9,")); /* none since */
 	fh_analytics_free(a);
 }
 
