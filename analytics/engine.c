@@ -1922,13 +1922,15 @@ static inline int ping_stream(const struct fh_flow_rec *r)
 
 /* What the destination of an event keeps state for: DN_FLOOD (what could be a flood's),
  * DN_SERVER (a connection to an inside server), neither (most TCP peers: no state). Worked
- * out once an event: it decides the prefetches and the destination's view. */
+ * out once an event: it decides the prefetches and the destination's view. A multicast
+ * group or the broadcast address is no victim: a LAN's mDNS, SSDP and LLMNR, seen by a tap,
+ * come to one from every host. */
 enum { DN_FLOOD = 1, DN_SERVER = 2 };
 static inline unsigned dst_need(const struct fh_analytics *a, const struct fh_flow_event *ev)
 {
 	if (!(ev->roles & FH_ROLE_DST))
 		return 0;
-	return (flood_kind(&ev->rec) >= 0 ? DN_FLOOD : 0) |
+	return (flood_kind(&ev->rec) >= 0 && !fh_ip_is_group(&ev->rec.dst) ? DN_FLOOD : 0) |
 	       (server_conn(a, &ev->rec) ? DN_SERVER : 0);
 }
 

@@ -123,6 +123,16 @@ static inline bool fh_ip_is_zero(const struct fh_ip *ip)
 	return memcmp(ip->a, z, 16) == 0;
 }
 
+/* A group address: IPv4 multicast (224.0.0.0/4) or the limited broadcast, IPv6 multicast
+ * (ff00::/8): no one host receives what is sent to it. */
+static inline bool fh_ip_is_group(const struct fh_ip *ip)
+{
+	if (!fh_ip_is_v4(ip))
+		return ip->a[0] == 0xff;
+	return (ip->a[12] & 0xf0) == 0xe0 ||
+	       (ip->a[12] == 0xff && ip->a[13] == 0xff && ip->a[14] == 0xff && ip->a[15] == 0xff);
+}
+
 /* IPv4 address as a host-order integer; only meaningful when fh_ip_is_v4(). */
 static inline uint32_t fh_ip_v4(const struct fh_ip *ip)
 {

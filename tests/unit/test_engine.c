@@ -1107,6 +1107,37 @@ static void test_flood_lasts_as_long_as_it_does(void **state)
 	fh_analytics_free(a);
 }
 
+/* flood.udp alerts when 300 hosts of a tapped LAN each send 5 datagrams a second (1,500 in
+ * all) to `group` for a minute, as mDNS, SSDP and LLMNR do to their multicast groups */
+static int lan_chatter(const char *group)
+{
+	struct fh_analytics_cfg cfg;
+	struct fh_analytics *a = mk(&cfg);
+	char src[48];
+	int v6 = strchr(group, ':') != NULL;
+	for (int s = 0; s < 60; s++)
+		for (int h = 0; h < 300; h++) {
+			snprintf(src, sizeof(src), v6 ? "2001:db8:1::%x" : "198.51.100.%d",
+				v6 ? 0x100 + h : 1 + h % 250);
+			uint64_t at = T0 + (uint64_t)s * 1000 + (uint64_t)h * 3;
+			flow(a, src, group, 5353, 5353, 17, 0, 5, 5 * 120, at, at + 900);
+		}
+	int n = find(a, FH_ALERT_FLOOD_UDP, NULL).type_n;
+	fh_analytics_free(a);
+	return n;
+}
+
+/* A multicast group or the broadcast address is no flood's victim (no one host gets it). */
+static void test_multicast_is_no_victim(void **state)
+{
+	(void)state;
+	assert_int_equal(lan_chatter("224.0.0.251"), 0);
+	assert_int_equal(lan_chatter("239.255.255.250"), 0);
+	assert_int_equal(lan_chatter("255.255.255.255"), 0);
+	assert_int_equal(lan_chatter("ff02::fb"), 0);
+	assert_int_equal(lan_chatter("198.51.100.251"), 1); /* a host is */
+}
+
 /* A busy TCP server under packet sampling is no SYN flood, at start-up or after: it sends
  * packets in its connections for the SYNs it receives; a SYN flood's victim does not. */
 static void test_sampled_server_is_not_a_syn_flood(void **state)
@@ -1752,6 +1783,7 @@ int main(void)
 		cmocka_unit_test(test_floods),
 		cmocka_unit_test(test_flood_against_victims_baseline),
 		cmocka_unit_test(test_sampled_server_is_not_a_syn_flood),
+		cmocka_unit_test(test_multicast_is_no_victim),
 		cmocka_unit_test(test_flood_lasts_as_long_as_it_does),
 		cmocka_unit_test(test_quic_client_is_not_a_udp_flood),
 		cmocka_unit_test(test_listed_inside_host_is_one_alert),
