@@ -239,7 +239,10 @@ void fh_alert_add_exporter(struct fh_alert *a, const struct fh_ip *ex)
 void fh_alert_note_flow(struct fh_alert *a, const struct fh_alert_flow *f)
 {
 	a->samples[a->n_samples < FH_ALERT_SAMPLES ? a->n_samples++ : FH_ALERT_SAMPLES - 1] = *f;
-	const struct fh_ip *peer = fh_ip_eq(&f->src, &a->src) ? &f->dst : &f->src;
+	/* a flood's peers are its sources, its src among them (its flows' other end is the
+	 * victim) */
+	const struct fh_ip *peer =
+		!fh_alert_src_in_key(a->type) || !fh_ip_eq(&f->src, &a->src) ? &f->src : &f->dst;
 	unsigned low = 0;
 	for (unsigned i = 0; i < a->n_top; i++) {
 		if (fh_ip_eq(&a->top[i].ip, peer)) {

@@ -1092,6 +1092,10 @@ static void test_flood_lasts_as_long_as_it_does(void **state)
 	assert_string_equal(fh_ip_fmt(&f.last.src, b, sizeof(b)), "192.0.2.35"); /* the third's */
 	assert_string_equal(fh_ip_fmt(&f.last.dst, b, sizeof(b)), "198.51.100.80");
 	assert_non_null(strstr(f.last.evidence, "\"spoofed\":false"));
+	/* its peers are its sources, not its victim */
+	char js[FH_ALERT_JSON_MAX];
+	assert_true(fh_alert_to_json(&f.last, js, sizeof(js)) > 0);
+	assert_non_null(strstr(js, "\"top_peers\":[{\"addr\":\"192.0.2."));
 	fh_analytics_free(a);
 
 	a = mk(&cfg);
@@ -1104,6 +1108,9 @@ static void test_flood_lasts_as_long_as_it_does(void **state)
 	assert_int_equal(f.type_n, 1);
 	assert_true(f.last.last_seen >= T0 + 179000);
 	assert_string_equal(fh_ip_fmt(&f.last.src, b, sizeof(b)), "203.0.113.13");
+	assert_true(fh_alert_to_json(&f.last, js, sizeof(js)) > 0);
+	assert_non_null(strstr(js, "\"top_peers\":[{\"addr\":\"203.0.113.13\""));
+	assert_null(strstr(js, "\"addr\":\"198.51.100.20\""));
 	fh_analytics_free(a);
 }
 
