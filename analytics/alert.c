@@ -582,8 +582,10 @@ static bool evict_resolved(struct fh_alert_table *t)
  * which raise once for each flow with its own counts: those add up. */
 static void merge_counts(struct fh_alert *o, const struct fh_alert_counts *c)
 {
-	if (c->last_seen > o->last_seen)
+	if (c->last_seen >= o->last_seen) {
 		o->last_seen = c->last_seen;
+		o->span_ms = c->span_ms; /* the latest record's */
+	}
 	if (c->first_seen && c->first_seen < o->first_seen)
 		o->first_seen = c->first_seen;
 #define KEEP_MAX(f) if (c->f > o->f) o->f = c->f
@@ -636,7 +638,7 @@ int fh_alert_raise(struct fh_alert_table *t, const struct fh_alert *a)
 		struct fh_alert *o = &e->a;
 		struct fh_alert_counts c = {.first_seen = a->first_seen, .last_seen = a->last_seen,
 			.flows = a->flows, .packets = a->packets, .bytes = a->bytes,
-			.targets = a->targets, .severity = a->severity};
+			.targets = a->targets, .span_ms = a->span_ms, .severity = a->severity};
 		merge_counts(o, &c);
 		if (!fh_alert_src_in_key(o->type))
 			o->src = a->src;
@@ -691,7 +693,7 @@ unsigned fh_alert_table_tick(struct fh_alert_table *t, uint64_t watermark_ms)
 		struct entry *e = &t->e[k];
 		if (e->a.status != FH_ALERT_ACTIVE)
 			continue;
-		if (e->a.last_seen + t->cfg.resolve_after_ms <= watermark_ms) {
+		if (e->a.last_seen + e->a.span_ms + t->cfg.resolve_after_ms <= watermark_ms) {
 			e->a.status = FH_ALERT_RESOLVED;
 			emit(t, e, FH_AEV_RESOLVED);
 			t->st.resolved++;

@@ -87,6 +87,10 @@ struct fh_alert {
 	unsigned n_exporters;
 	uint64_t first_seen, last_seen; /* event time, ms */
 	uint64_t detected_at; /* event time at which the detector fired, ms */
+	/* how long the record of its latest raise covered when that flow goes on (no FIN or
+	 * RST): the exporter reports it again that much later (its active timeout), so the
+	 * alert's quiet time (resolve_after) starts then. Not in the JSON. */
+	uint64_t span_ms;
 	uint64_t flows, packets, bytes, targets; /* packets/bytes scaled by sampling */
 	struct fh_ip exporters[FH_ALERT_MAX_EXPORTERS];
 	char list[FH_ALERT_LIST_LEN]; /* blocklist name, for FH_ALERT_BLOCKLIST */
@@ -182,7 +186,8 @@ struct fh_alert_table_cfg {
 	/* active + recently resolved alerts kept; default 65536, at most 2^30. When it is full,
 	 * the oldest half of the resolved alerts are forgotten at once to make room */
 	unsigned capacity;
-	uint64_t resolve_after_ms; /* no activity for this long (event time) -> resolved; 300 s */
+	uint64_t resolve_after_ms; /* no activity for this long (event time) -> resolved; 300 s;
+				    * after an alert's span_ms */
 	uint64_t update_interval_ms; /* at most one UPDATE event per alert per interval; 10 s */
 };
 
@@ -205,7 +210,7 @@ int fh_alert_raise(struct fh_alert_table *t, const struct fh_alert *a);
 
 /* What a raise of an active alert changes besides its evidence. */
 struct fh_alert_counts {
-	uint64_t first_seen, last_seen, flows, packets, bytes, targets;
+	uint64_t first_seen, last_seen, flows, packets, bytes, targets, span_ms;
 	uint8_t severity;
 	const struct fh_ip *exporter; /* may be NULL */
 	const struct fh_alert_flow *flow; /* the flow that raised it again (NULL: none) */

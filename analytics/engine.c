@@ -798,6 +798,9 @@ static int raise_quick(struct fh_analytics *a, uint8_t type, uint8_t sev,
 			.exporter = exporter}};
 	const struct fh_flow_rec *r = a->cur_rec;
 	uint64_t m = r->sampling ? r->sampling : 1;
+	/* a flow that goes on (no FIN or RST) is reported again a record's length later */
+	if (r->last_ms > r->first_ms && !(r->proto == 6 && (r->tcp_flags & 0x05)))
+		p->c.span_ms = r->last_ms - r->first_ms;
 	p->flow = (struct fh_alert_flow){.first_ms = r->first_ms, .last_ms = r->last_ms,
 		.src = r->src, .dst = r->dst, .sport = r->sport, .dport = r->dport,
 		.proto = r->proto, .tcp_flags = r->tcp_flags, .packets = r->packets * m,
@@ -917,6 +920,7 @@ static void raise_full(struct fh_analytics *a, const char *evidence)
 		snprintf(al.list, sizeof(al.list), "%s", p->list);
 	al.first_seen = p->c.first_seen;
 	al.last_seen = al.detected_at = p->c.last_seen;
+	al.span_ms = p->c.span_ms;
 	al.flows = p->c.flows;
 	al.packets = p->c.packets;
 	al.bytes = p->c.bytes;

@@ -1145,6 +1145,58 @@ static void test_multicast_is_no_victim(void **state)
 	assert_int_equal(lan_chatter("198.51.100.251"), 1); /* a host is */
 }
 
+/* An alert sink that counts the events it hears of, by kind (new, update, resolved). */
+struct counting_sink {
+	struct fh_alert_sink s;
+	int n[3];
+};
+static void counting_emit(struct fh_alert_sink *s, const struct fh_alert *a,
+	enum fh_alert_event ev)
+{
+	(void)a;
+	((struct counting_sink *)s)->n[ev]++;
+}
+static const struct fh_alert_sink_ops counting_ops = {.emit = counting_emit};
+
+/* new and resolved events of an inside host's long flow, reported every 30 min (as Cisco's
+ * default active timeout does) for three hours, the last report with its FIN; event time
+ * goes on by the minute (ticks). */
+static void long_flow_events(uint16_t port, uint8_t proto, uint64_t pkts, uint64_t bytes,
+	int *news, int *resolved)
+{
+	struct fh_analytics_cfg cfg;
+	struct fh_analytics *a = mk(&cfg);
+	fh_analytics_free(a);
+	struct counting_sink cs = {.s = {.ops = &counting_ops}};
+	struct fh_alert_sink *sink = &cs.s;
+	a = fh_analytics_new(&cfg, &sink, 1);
+	for (int m = 0; m <= 200; m++) {
+		if (m && m % 30 == 0 && m <= 180)
+			flow(a, "198.51.100.5", "203.0.113.80", 50000, port, proto,
+				m == 180 ? 0x19 : 0x18, pkts, bytes, T0 + (uint64_t)(m - 30) * 60000,
+				T0 + (uint64_t)m * 60000);
+		fh_analytics_tick(a, T0 + (uint64_t)m * 60000);
+	}
+	*news = cs.n[FH_AEV_NEW];
+	*resolved = cs.n[FH_AEV_RESOLVED];
+	fh_analytics_free(a);
+}
+
+/* An alert raised by a record that covers half an hour (the exporter's active timeout) stays
+ * active until the next report is due: one tunnel is one alert, not one each report with a
+ * resolved between them; it resolves once its flow ended (FIN) and the quiet time passed. */
+static void test_long_flow_alert_lasts_between_reports(void **state)
+{
+	(void)state;
+	int news, resolved;
+	long_flow_events(443, 6, 60, 6000, &news, &resolved); /* tunnel.http */
+	assert_int_equal(news, 1);
+	assert_int_equal(resolved, 1);
+	long_flow_events(53, 17, 1800, 1800 * 120, &news, &resolved); /* dns.tunnel: iodine */
+	assert_int_equal(news, 1);
+	assert_int_equal(resolved, 0); /* UDP: no FIN; the last report's half hour not over */
+}
+
 /* A busy TCP server under packet sampling is no SYN flood, at start-up or after: it sends
  * packets in its connections for the SYNs it receives; a SYN flood's victim does not. */
 static void test_sampled_server_is_not_a_syn_flood(void **state)
@@ -1790,6 +1842,7 @@ int main(void)
 		cmocka_unit_test(test_floods),
 		cmocka_unit_test(test_flood_against_victims_baseline),
 		cmocka_unit_test(test_sampled_server_is_not_a_syn_flood),
+		cmocka_unit_test(test_long_flow_alert_lasts_between_reports),
 		cmocka_unit_test(test_multicast_is_no_victim),
 		cmocka_unit_test(test_flood_lasts_as_long_as_it_does),
 		cmocka_unit_test(test_quic_client_is_not_a_udp_flood),
