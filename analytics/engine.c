@@ -798,9 +798,12 @@ static int raise_quick(struct fh_analytics *a, uint8_t type, uint8_t sev,
 			.exporter = exporter}};
 	const struct fh_flow_rec *r = a->cur_rec;
 	uint64_t m = r->sampling ? r->sampling : 1;
-	/* a flow that goes on (no FIN or RST) is reported again a record's length later */
+	/* a flow that goes on (no FIN or RST) is reported again a record's length later; a slow
+	 * scan is quiet for minutes between probes by design: half its window (a slow pane) */
 	if (r->last_ms > r->first_ms && !(r->proto == 6 && (r->tcp_flags & 0x05)))
 		p->c.span_ms = r->last_ms - r->first_ms;
+	if (type == FH_ALERT_SCAN_SLOW && p->c.span_ms < a->slow_pane_ms)
+		p->c.span_ms = a->slow_pane_ms;
 	p->flow = (struct fh_alert_flow){.first_ms = r->first_ms, .last_ms = r->last_ms,
 		.src = r->src, .dst = r->dst, .sport = r->sport, .dport = r->dport,
 		.proto = r->proto, .tcp_flags = r->tcp_flags, .packets = r->packets * m,

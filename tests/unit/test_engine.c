@@ -1158,18 +1158,23 @@ static void counting_emit(struct fh_alert_sink *s, const struct fh_alert *a,
 }
 static const struct fh_alert_sink_ops counting_ops = {.emit = counting_emit};
 
+/* an engine as mk's, its alerts into cs */
+static struct fh_analytics *mk_counting(struct counting_sink *cs)
+{
+	struct fh_analytics_cfg cfg;
+	fh_analytics_free(mk(&cfg));
+	struct fh_alert_sink *sink = &cs->s;
+	return fh_analytics_new(&cfg, &sink, 1);
+}
+
 /* new and resolved events of an inside host's long flow, reported every 30 min (as Cisco's
  * default active timeout does) for three hours, the last report with its FIN; event time
  * goes on by the minute (ticks). */
 static void long_flow_events(uint16_t port, uint8_t proto, uint64_t pkts, uint64_t bytes,
 	int *news, int *resolved)
 {
-	struct fh_analytics_cfg cfg;
-	struct fh_analytics *a = mk(&cfg);
-	fh_analytics_free(a);
 	struct counting_sink cs = {.s = {.ops = &counting_ops}};
-	struct fh_alert_sink *sink = &cs.s;
-	a = fh_analytics_new(&cfg, &sink, 1);
+	struct fh_analytics *a = mk_counting(&cs);
 	for (int m = 0; m <= 200; m++) {
 		if (m && m % 30 == 0 && m <= 180)
 			flow(a, "198.51.100.5", "203.0.113.80", 50000, port, proto,
@@ -1195,6 +1200,30 @@ static void test_long_flow_alert_lasts_between_reports(void **state)
 	long_flow_events(53, 17, 1800, 1800 * 120, &news, &resolved); /* dns.tunnel: iodine */
 	assert_int_equal(news, 1);
 	assert_int_equal(resolved, 0); /* UDP: no FIN; the last report's half hour not over */
+}
+
+/* A slow scan is quiet for minutes between its probes: one that probes 20 hosts (UDP, which
+ * TRW does not judge: no fast scan) every 8 minutes for 72 minutes, its alert at the third
+ * burst, is one alert, not one each burst with a resolved between them; it resolves once half
+ * its window (30 minutes) and resolve_after passed quiet. */
+static void test_slow_scan_is_one_alert(void **state)
+{
+	(void)state;
+	struct counting_sink cs = {.s = {.ops = &counting_ops}};
+	struct fh_analytics *a = mk_counting(&cs);
+	char dst[32];
+	for (int m = 0; m <= 120; m++) {
+		for (int i = 0; m % 8 == 0 && m <= 72 && i < 20; i++) {
+			snprintf(dst, sizeof(dst), "203.0.%d.%d", 113 + m / 64, 1 + m % 64 / 8 * 20 + i);
+			uint64_t t = T0 + (uint64_t)m * 60000 + (uint64_t)i * 1000;
+			flow(a, "198.51.100.66", dst, 50000, 161, 17, 0, 1, 60, t, t);
+		}
+		fh_analytics_tick(a, T0 + (uint64_t)m * 60000 + 30000);
+	}
+	assert_int_equal(find(a, FH_ALERT_SCAN_SLOW, "198.51.100.66").type_n, 1);
+	assert_int_equal(cs.n[FH_AEV_NEW], 1);
+	assert_int_equal(cs.n[FH_AEV_RESOLVED], 1); /* 35 minutes after its last burst */
+	fh_analytics_free(a);
 }
 
 /* A busy TCP server under packet sampling is no SYN flood, at start-up or after: it sends
@@ -1843,6 +1872,7 @@ int main(void)
 		cmocka_unit_test(test_flood_against_victims_baseline),
 		cmocka_unit_test(test_sampled_server_is_not_a_syn_flood),
 		cmocka_unit_test(test_long_flow_alert_lasts_between_reports),
+		cmocka_unit_test(test_slow_scan_is_one_alert),
 		cmocka_unit_test(test_multicast_is_no_victim),
 		cmocka_unit_test(test_flood_lasts_as_long_as_it_does),
 		cmocka_unit_test(test_quic_client_is_not_a_udp_flood),
