@@ -577,9 +577,8 @@ static bool evict_resolved(struct fh_alert_table *t)
 	return true;
 }
 
-/* An active alert raised again: times widen, counts and severity never go down. The
- * detectors raise with the activity's counts so far (a window's), except the blocklists',
- * which raise once for each flow with its own counts: those add up. */
+/* An active alert raised again: times widen, counts and severity never go down; the counts
+ * of a type whose raises are one flow each add up (fh_alert_counts_add). */
 static void merge_counts(struct fh_alert *o, const struct fh_alert_counts *c)
 {
 	if (c->last_seen >= o->last_seen) {
@@ -589,7 +588,7 @@ static void merge_counts(struct fh_alert *o, const struct fh_alert_counts *c)
 	if (c->first_seen && c->first_seen < o->first_seen)
 		o->first_seen = c->first_seen;
 #define KEEP_MAX(f) if (c->f > o->f) o->f = c->f
-	if (o->type == FH_ALERT_BLOCKLIST) {
+	if (fh_alert_counts_add(o->type)) {
 		o->flows += c->flows;
 		o->packets += c->packets;
 		o->bytes += c->bytes;

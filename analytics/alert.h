@@ -132,6 +132,14 @@ static inline bool fh_alert_src_in_key(uint8_t type)
 	       type != FH_ALERT_FLOOD_ICMP;
 }
 
+/* Whether a type's raises carry one flow's counts each, which add up (the blocklists'), not
+ * the activity's counts so far (a window's, the other detectors'), of which the largest is
+ * kept. */
+static inline bool fh_alert_counts_add(uint8_t type)
+{
+	return type == FH_ALERT_BLOCKLIST;
+}
+
 /*
  * snprintf for evidence, which the detectors format often (an active alert's every second):
  * the same output as snprintf for any format, without printf's machinery for the

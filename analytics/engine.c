@@ -979,6 +979,15 @@ static int roll_slot(struct fh_hs_pool *p, struct c32 *flows, struct c32 *failed
 
 static const struct fh_detect_cfg *detect_for(const struct fh_analytics *a, const struct fh_ip *ip);
 
+/* A mail server's SMTP fan-out n in a window jumped (spam.smtp), once its baseline has
+ * mail_warmup windows: spam_targets servers and mail_jump times its baseline. */
+static inline int mail_jumped(const struct host *h, const struct fh_detect_cfg *c, double n)
+{
+	double base = h->smtp_ewma;
+	return h->smtp_windows >= c->mail_warmup && n >= c->spam_targets &&
+	       n >= c->mail_jump * (base > 1 ? base : 1);
+}
+
 /* The source's pane ends (panes: how many panes ended; 2 or more empty the window). */
 static void roll_src(struct fh_analytics *a, struct host *h, uint32_t old, unsigned panes)
 {
@@ -1013,9 +1022,7 @@ static void roll_src(struct fh_analytics *a, struct host *h, uint32_t old, unsig
 		const struct fh_detect_cfg *c =
 			a->cfg.n_nets ? detect_for(a, &h->ip) : &a->cfg.detect;
 		float n = (float)fh_hs_count(p, &h->smtp_dsts);
-		int spam = h->smtp_windows >= c->mail_warmup && n >= c->spam_targets &&
-			   n >= c->mail_jump * (h->smtp_ewma > 1 ? h->smtp_ewma : 1);
-		if (!spam) {
+		if (!mail_jumped(h, c, n)) {
 			h->smtp_ewma = h->smtp_windows ? 0.2f * n + 0.8f * h->smtp_ewma : n;
 			if (h->smtp_windows < UINT16_MAX)
 				h->smtp_windows++;
@@ -1692,8 +1699,7 @@ static void src_view(
 					n, (unsigned long long)(c->window_ms / 1000));
 				raise_full(a, ev);
 			}
-		} else if (mail && h->smtp_windows >= c->mail_warmup && n >= c->spam_targets &&
-			   n >= c->mail_jump * (base > 1 ? base : 1)) {
+		} else if (mail && mail_jumped(h, c, n)) {
 			if (!raise_quick(a, FH_ALERT_SPAM_SMTP, FH_SEV_HIGH, &r->src, NULL, 25, 6,
 				    h->smtp_first.win, t, n, pk, by, n, &r->exporter, NULL)) {
 				fh_evidence_fmt(ev, sizeof(ev),
@@ -1821,8 +1827,7 @@ unwindowed:
 		if (listed) {
 			char net[FH_IP_STRLEN];
 			int v4 = fh_ip_is_v4(&bm.net) && bm.plen128 >= 96;
-			int own = a->cfg.home_net && a->cfg.home_net->n && inside(a, listed) &&
-				  !inside(a, other);
+			int own = inside(a, listed) && !inside(a, other);
 			if (!raise_quick(a, FH_ALERT_BLOCKLIST, FH_SEV_HIGH, own ? listed : other,
 				    own ? NULL : listed, -1, 0, r->first_ms, t, 1, pk, by, 1,
 				    &r->exporter, bm.list)) {
