@@ -57,7 +57,7 @@ struct fh_config {
 	char eal_args[1024];
 	int64_t rx_ring, mbufs, workers, shards;
 	int64_t ft_capacity, ft_inactive, ft_active, ring_size, ring_wait;
-	int64_t pending_bytes, pending_timeout;
+	int64_t pending_bytes, pending_timeout, clock_tolerance;
 	struct fh_cidr_list allow;
 	bool tap;
 	int64_t tap_sampling;

@@ -124,6 +124,12 @@ struct fh_daemon {
 	char bl_name[64][32];
 	uint32_t bl_entries[64];
 	uint64_t bl_bytes;
+	/* exporters whose clock offset was logged (clock_check), with its clock_steps then */
+	struct {
+		struct fh_ip ip;
+		uint64_t steps;
+	} clock_logged[MAX_SNAP_EXPORTERS];
+	unsigned n_clock_logged;
 };
 
 /* Note what a set of blocklists (NULL: none) holds, before it is put in use. */
@@ -367,6 +373,15 @@ static void *shard_main(void *arg)
 
 /* ---- stats ---------------------------------------------------------------------------- */
 
+/* An exporter's clock offset as JSON: ms, or null before a datagram with a header time. */
+static const char *clock_str(const struct fh_exporter_stats *e, char *buf, size_t len)
+{
+	if (!e->clock_steps)
+		return "null";
+	snprintf(buf, len, "%" PRId64, e->clock_offset_ms);
+	return buf;
+}
+
 static size_t stats_json(struct fh_daemon *d, char *out, size_t len)
 {
 	size_t o = 0;
@@ -405,7 +420,7 @@ static size_t stats_json(struct fh_daemon *d, char *out, size_t len)
 		if (wo >= sizeof(workers))
 			wo = sizeof(workers) - 1;
 		for (unsigned k = 0; k < s->n_ex; k++) {
-			char ip[FH_IP_STRLEN];
+			char ip[FH_IP_STRLEN], off[24];
 			const struct fh_exporter_stats *e = &s->ex[k].st;
 			eo += (size_t)snprintf(exps + eo, sizeof(exps) - eo,
 				"%s{\"exporter\":\"%s\",\"worker\":%u,\"datagrams\":%" PRIu64
@@ -414,11 +429,13 @@ static size_t stats_json(struct fh_daemon *d, char *out, size_t len)
 				",\"opt_templates\":%" PRIu64 ",\"pending\":%" PRIu64
 				",\"pending_decoded\":%" PRIu64 ",\"pending_dropped\":%" PRIu64
 				",\"sflow_samples\":%" PRIu64 ",\"sflow_samples_lost\":%" PRIu64
-				",\"sflow_sample_pool\":%" PRIu64 ",\"sflow_agent_drops\":%" PRIu64 "}",
+				",\"sflow_sample_pool\":%" PRIu64 ",\"sflow_agent_drops\":%" PRIu64
+				",\"clock_offset_ms\":%s,\"clock_corrected\":%" PRIu64 "}",
 				eo ? "," : "", fh_ip_fmt(&s->ex[k].ip, ip, sizeof(ip)), i, e->datagrams,
 				e->records, e->malformed, e->seq_lost, e->seq_resets, e->templates,
 				e->opt_templates, e->pending, e->pending_decoded, e->pending_dropped,
-				e->flow_samples, e->sample_seq_lost, e->sample_pool, e->agent_drops);
+				e->flow_samples, e->sample_seq_lost, e->sample_pool, e->agent_drops,
+				clock_str(e, off, sizeof(off)), e->clock_corrected);
 			if (eo >= sizeof(exps))
 				eo = sizeof(exps) - 1;
 		}
@@ -539,6 +556,9 @@ static size_t metrics_text(void *arg, char *out, size_t len)
 		{"exporter_sflow_agent_drops_total",
 			"sFlow samples the agent dropped itself (its drops counter).",
 			offsetof(struct fh_exporter_stats, agent_drops)},
+		{"exporter_clock_corrected_total",
+			"Records whose times were moved onto our clock (decoder.clock_tolerance).",
+			offsetof(struct fh_exporter_stats, clock_corrected)},
 	};
 	for (size_t f = 0; f < sizeof(exf) / sizeof(exf[0]); f++) {
 		P("# HELP flowhound_%s %s\n# TYPE flowhound_%s counter\n", exf[f].name, exf[f].help,
@@ -552,6 +572,17 @@ static size_t metrics_text(void *arg, char *out, size_t len)
 					fh_ip_fmt(&snaps[i].ex[k].ip, ip, sizeof(ip)), v);
 			}
 	}
+	HDR("exporter_clock_offset_seconds", "gauge",
+		"Arrival time less the export headers' time (NetFlow, IPFIX): positive, the "
+		"exporter's clock is behind ours.");
+	for (unsigned i = 0; i < d->nw; i++)
+		for (unsigned k = 0; k < snaps[i].n_ex; k++) {
+			char ip[FH_IP_STRLEN];
+			if (snaps[i].ex[k].st.clock_steps)
+				P("flowhound_exporter_clock_offset_seconds{exporter=\"%s\"} %.3f\n",
+					fh_ip_fmt(&snaps[i].ex[k].ip, ip, sizeof(ip)),
+					snaps[i].ex[k].st.clock_offset_ms / 1000.0);
+		}
 	free(snaps);
 	/* per shard: HELP/TYPE once, then a line a shard */
 	static const struct {
@@ -739,6 +770,51 @@ static int reload(struct fh_daemon *d, char *msg, size_t mlen)
 
 /* ---- control socket ------------------------------------------------------------------- */
 
+/*
+ * Say once in the log when an exporter's clock is off ours by more than CLOCK_WARN_MS (and
+ * again when its offset changes): with times as exported, a clock far behind makes its
+ * alerts resolve while the activity goes on (the live watermark is our clock), and its
+ * records late for the windows of hosts that other exporters also report. Control thread.
+ */
+#define CLOCK_WARN_MS 30000
+static void clock_check(struct fh_daemon *d)
+{
+	for (unsigned i = 0; i < d->nw; i++) {
+		struct worker_ctx *w = d->w[i];
+		pthread_mutex_lock(&w->mu);
+		for (unsigned k = 0; k < w->snap.n_ex; k++) {
+			const struct exporter_snap *e = &w->snap.ex[k];
+			int64_t off = e->st.clock_offset_ms;
+			if (!e->st.clock_steps || (off <= CLOCK_WARN_MS && off >= -CLOCK_WARN_MS))
+				continue;
+			unsigned j = 0;
+			while (j < d->n_clock_logged && !fh_ip_eq(&d->clock_logged[j].ip, &e->ip))
+				j++;
+			if (j < d->n_clock_logged && d->clock_logged[j].steps == e->st.clock_steps)
+				continue;
+			if (j == d->n_clock_logged) {
+				if (j == MAX_SNAP_EXPORTERS)
+					continue;
+				d->n_clock_logged++;
+				d->clock_logged[j].ip = e->ip;
+			}
+			d->clock_logged[j].steps = e->st.clock_steps;
+			char ip[FH_IP_STRLEN];
+			int64_t tol = d->cfg.clock_tolerance;
+			fprintf(stderr,
+				"flowhound: exporter %s: its clock is %.1f s %s ours (export header "
+				"time against arrival); %s\n",
+				fh_ip_fmt(&e->ip, ip, sizeof(ip)), (off < 0 ? -off : off) / 1000.0,
+				off > 0 ? "behind" : "ahead of",
+				tol && (off > tol || off < -tol)
+					? "its flows' times are moved onto ours (decoder.clock_tolerance)"
+					: "its flows keep their times: set decoder.clock_tolerance to move "
+					  "them onto ours (docs/decoders.md)");
+		}
+		pthread_mutex_unlock(&w->mu);
+	}
+}
+
 static void *control_main(void *arg)
 {
 	struct fh_daemon *d = arg;
@@ -761,6 +837,11 @@ static void *control_main(void *arg)
 				atomic_store(&d->store_bytes, left);
 			}
 			next_expire = now_ms() + 60000;
+		}
+		static uint64_t next_clock;
+		if (now_ms() >= next_clock) {
+			clock_check(d);
+			next_clock = now_ms() + 5000;
 		}
 		static uint64_t next_msync;
 		if (d->series && now_ms() >= next_msync) { /* the graphs survive a crash, too */
@@ -976,6 +1057,7 @@ struct fh_daemon *fh_daemon_start(const struct fh_config *cfg, const char *confi
 		wc.n_ports = 5;
 		wc.dec.pending_bytes = (size_t)cfg->pending_bytes;
 		wc.dec.pending_timeout_ms = (uint32_t)cfg->pending_timeout;
+		wc.dec.clock_tolerance_ms = (uint32_t)cfg->clock_tolerance;
 		wc.dec.allow = allow_exporter;
 		wc.dec.allow_arg = d;
 		struct fh_rec_sink sink = {.emit = rec_to_table, .arg = w};

@@ -158,6 +158,7 @@ int fh_offline_run(const struct fh_config *cfg, char *const *files, int n_files,
 	wc.n_ports = 5;
 	wc.dec.pending_bytes = (size_t)cfg->pending_bytes;
 	wc.dec.pending_timeout_ms = (uint32_t)cfg->pending_timeout;
+	wc.dec.clock_tolerance_ms = (uint32_t)cfg->clock_tolerance;
 	struct fh_rec_sink sink = {.emit = to_table, .arg = &o};
 	o.w = o.ft ? fh_worker_new(0, &wc, &sink) : NULL;
 	if (!o.w) {

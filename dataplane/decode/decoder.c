@@ -166,6 +166,67 @@ int fh_decode_sniff(const uint8_t *buf, size_t len)
 	}
 }
 
+/* ---- the exporter's clock -------------------------------------------------------------- */
+
+/* The export header's time in ms (0: none: sFlow, or too short to hold one). */
+static uint64_t header_ms(const uint8_t *buf, size_t len)
+{
+	if (fh_rd32(buf) == 5) /* sFlow: uptime only */
+		return 0;
+	switch (fh_rd16(buf)) {
+	case 5: /* unix_secs, unix_nsecs */
+		return len >= 16 ? (uint64_t)fh_rd32(buf + 8) * 1000 + fh_rd32(buf + 12) / 1000000 : 0;
+	case 9: /* unix_secs */
+		return len >= 12 ? (uint64_t)fh_rd32(buf + 8) * 1000 : 0;
+	case 10: /* export time */
+		return len >= 8 ? (uint64_t)fh_rd32(buf + 4) * 1000 : 0;
+	default:
+		return 0;
+	}
+}
+
+/* The exporter's clock offset with this datagram (arrival now_ms, header time hdr_ms): its
+ * first, or one that differs from the offset so far by more than FH_CLOCK_STEP_MS; else the
+ * offset so far. */
+static int64_t clock_offset(const struct fh_exporter *ex, uint64_t hdr_ms, uint64_t now_ms)
+{
+	/* within 2^62 ms either way (any real clock is), so that differences cannot overflow */
+	const uint64_t lim = 1ull << 62;
+	int64_t off = now_ms >= hdr_ms ? (int64_t)(now_ms - hdr_ms < lim ? now_ms - hdr_ms : lim)
+				       : -(int64_t)(hdr_ms - now_ms < lim ? hdr_ms - now_ms : lim);
+	int64_t dev = off - ex->st.clock_offset_ms;
+	if (!ex->st.clock_steps || dev > FH_CLOCK_STEP_MS || dev < -FH_CLOCK_STEP_MS)
+		return off;
+	return ex->st.clock_offset_ms;
+}
+
+/* Records on their way to the sink, their times moved by the exporter's clock offset. */
+struct shifted {
+	const struct fh_rec_sink *to;
+	struct fh_exporter *ex;
+	int64_t off;
+};
+
+static void shifted_emit(void *arg, const struct fh_flow_rec *rec)
+{
+	const struct shifted *s = arg;
+	struct fh_flow_rec r = *rec;
+	int64_t off = s->off;
+	/* an offset larger than the time itself (a clock far ahead, or a time of 0) leaves 0 */
+	uint64_t back = off < 0 ? 0 - (uint64_t)off : 0;
+	r.first_ms = back > r.first_ms ? 0 : r.first_ms + (uint64_t)off;
+	r.last_ms = back > r.last_ms ? 0 : r.last_ms + (uint64_t)off;
+	s->ex->st.clock_corrected++;
+	s->to->emit(s->to->arg, &r);
+}
+
+static void shifted_counters(void *arg, const struct fh_if_counters *c)
+{
+	const struct shifted *s = arg;
+	if (s->to->counters)
+		s->to->counters(s->to->arg, c);
+}
+
 int fh_decode(struct fh_decoder *d, const struct fh_ip *exporter, const uint8_t *buf, size_t len,
 	uint64_t now_ms, const struct fh_rec_sink *sink)
 {
@@ -185,6 +246,15 @@ int fh_decode(struct fh_decoder *d, const struct fh_ip *exporter, const uint8_t 
 		return -FH_DEC_E_EXPORTERS;
 	}
 	uint64_t before = ex->st.records;
+	/* the exporter's clock; not sFlow's (no header time: its records are stamped with
+	 * now_ms, also when the agent exports NetFlow too), nor one a malformed datagram gives */
+	uint64_t hdr = header_ms(buf, len);
+	int64_t off = hdr ? clock_offset(ex, hdr, now_ms) : 0;
+	struct shifted sh = {sink, ex, off};
+	struct fh_rec_sink moved = {shifted_emit, shifted_counters, &sh};
+	if (d->cfg.clock_tolerance_ms &&
+		(off > d->cfg.clock_tolerance_ms || off < -(int64_t)d->cfg.clock_tolerance_ms))
+		sink = &moved; /* held data sets decoded in this call too: the same clock */
 	if (fh_rd32(buf) == 5) {
 		rc = fh_sflow_decode(d, ex, buf, len, now_ms, sink);
 	} else {
@@ -204,6 +274,10 @@ int fh_decode(struct fh_decoder *d, const struct fh_ip *exporter, const uint8_t 
 			ex->st.malformed++;
 			return -FH_DEC_E_VERSION;
 		}
+	}
+	if (hdr && rc >= 0 && (!ex->st.clock_steps || off != ex->st.clock_offset_ms)) {
+		ex->st.clock_offset_ms = off;
+		ex->st.clock_steps++;
 	}
 	ex->st.datagrams++;
 	d->st.datagrams++;

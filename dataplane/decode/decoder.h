@@ -42,6 +42,8 @@ const char *fh_dec_strerror(int err);
 
 /* ---- counters ------------------------------------------------------------------------- */
 
+#define FH_CLOCK_STEP_MS 2000
+
 struct fh_exporter_stats {
 	uint64_t datagrams; /* accepted datagrams (decoded fully or in part) */
 	uint64_t records; /* flow records emitted */
@@ -56,6 +58,14 @@ struct fh_exporter_stats {
 	uint64_t pending_decoded; /* ... later decoded when it came */
 	uint64_t pending_dropped; /* ... dropped (timeout or buffer full) */
 	uint64_t counter_samples; /* sFlow counter samples */
+	/* The exporter's clock against ours: arrival time less the export header's time (NetFlow
+	 * v5/v9, IPFIX; sFlow has none), in ms: positive, its clock is behind. Set by its first
+	 * datagram that decodes, and again by one that differs by more than FH_CLOCK_STEP_MS (its
+	 * clock was set, or a queue held the datagram), so that the jitter of the header's
+	 * one-second resolution does not move it; clock_steps counts the settings.
+	 * clock_corrected: records whose times were moved by it (clock_tolerance_ms). */
+	int64_t clock_offset_ms;
+	uint64_t clock_steps, clock_corrected;
 	/* sFlow flow samples, per data source (sub-agent and source id): samples lost on the
 	 * way (gaps in the sample sequence), packets the sampler saw (the sample pool's
 	 * growth: pool / samples is the rate actually applied), and samples the agent itself
@@ -82,6 +92,9 @@ struct fh_decoder_cfg {
 	size_t pending_bytes; /* data sets held for a missing template; 0 = default 1 MiB */
 	uint32_t pending_timeout_ms; /* 0 = default 60 s */
 	uint32_t template_timeout_ms; /* templates not refreshed expire; 0 = never */
+	/* An exporter whose clock is off ours (clock_offset_ms) by more than this has its
+	 * records' times moved onto ours by that offset; 0 = times as exported (`decode`) */
+	uint32_t clock_tolerance_ms;
 	/* exporter ACL: NULL = accept all; else return non-zero to accept */
 	int (*allow)(void *arg, const struct fh_ip *exporter);
 	void *allow_arg;

@@ -140,6 +140,33 @@ static void test_varlen_enterprise_times(void **state)
 	fh_decoder_free(dd);
 }
 
+/* An exporter two hours ahead of our clock (IPFIX export time), with clock_tolerance_ms: its
+ * records' times are moved back onto ours. */
+static void test_clock_ahead(void **state)
+{
+	(void)state;
+	const uint64_t two_h = 7200000, now = (uint64_t)T0 * 1000 - two_h + 700;
+	struct fh_decoder_cfg cfg = {.clock_tolerance_ms = 30000};
+	struct fh_decoder *dd = fh_decoder_new(&cfg);
+	struct keep k = {0};
+	struct bld d = {.n = 0};
+	size_t m = msg_start(&d, 0, 5);
+	tpl(&d);
+	size_t s = set_start(&d, 256);
+	rec(&d, 1, "ge-0/0/1");
+	set_end(&d, s);
+	msg_end(&d, m);
+	struct fh_rec_sink sk = {.emit = keep_emit, .arg = &k};
+	struct fh_ip ip = test_ip("192.0.2.9");
+	assert_int_equal(fh_decode(dd, &ip, d.b, d.n, now, &sk), 1);
+	assert_int_equal(k.r[0].first_ms, (uint64_t)T0 * 1000 - 5000 - two_h + 700);
+	assert_int_equal(k.r[0].last_ms, (uint64_t)T0 * 1000 - 100 - two_h + 700);
+	struct fh_exporter_stats st = exporter_stats(dd, "192.0.2.9");
+	assert_int_equal(st.clock_offset_ms, -(int64_t)two_h + 700);
+	assert_int_equal(st.clock_corrected, 1);
+	fh_decoder_free(dd);
+}
+
 static void test_withdrawal(void **state)
 {
 	(void)state;
@@ -342,6 +369,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_varlen_enterprise_times),
+		cmocka_unit_test(test_clock_ahead),
 		cmocka_unit_test(test_withdrawal),
 		cmocka_unit_test(test_options_packet_sampling_and_two_messages),
 		cmocka_unit_test(test_malformed),

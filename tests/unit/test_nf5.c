@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * NetFlow v5 decoder: every field, header sampling interval, uptime wrap, count/length
- * mismatch, sequence loss counted in records.
+ * mismatch, sequence loss counted in records, the exporter's clock against ours.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -132,12 +132,67 @@ static void test_bad_count_and_sequence(void **state)
 	fh_decoder_free(dd);
 }
 
+/* One v5 datagram (header time 1764374400.5 s) arriving at `now`; its record's first time. */
+static uint64_t first_at(struct fh_decoder *dd, uint64_t now)
+{
+	struct keep k = {0};
+	struct bld d;
+	v5(&d, 1, 100000, 1, 0);
+	struct fh_rec_sink s = {.emit = keep_emit, .arg = &k};
+	struct fh_ip ip = test_ip("192.0.2.1");
+	assert_int_equal(fh_decode(dd, &ip, d.b, d.n, now, &s), 1);
+	return k.r[0].first_ms;
+}
+
+/* An exporter's clock against ours: measured from the header (arrival less export time), and
+ * with clock_tolerance_ms its records' times moved onto ours when it is off by more. */
+static void test_clock_offset(void **state)
+{
+	(void)state;
+	const uint64_t hdr = 1764374400500ull, first = hdr - 20000, hour = 3600000;
+	/* by default, times as exported; the offset measured */
+	struct fh_decoder *dd = fh_decoder_new(NULL);
+	assert_int_equal(first_at(dd, hdr + hour), first);
+	struct fh_exporter_stats st = exporter_stats(dd, "192.0.2.1");
+	assert_int_equal(st.clock_offset_ms, hour);
+	assert_int_equal(st.clock_steps, 1);
+	assert_int_equal(st.clock_corrected, 0);
+	fh_decoder_free(dd);
+
+	struct fh_decoder_cfg c = {.clock_tolerance_ms = 30000};
+	dd = fh_decoder_new(&c);
+	/* an hour behind: moved by the hour */
+	assert_int_equal(first_at(dd, hdr + hour), first + hour);
+	/* a datagram 1.5 s later on the way (a queue, the header's one-second steps): the offset
+	 * stays, so the exporter's records keep their order and spacing */
+	assert_int_equal(first_at(dd, hdr + hour + 1500), first + hour);
+	st = exporter_stats(dd, "192.0.2.1");
+	assert_int_equal(st.clock_offset_ms, hour);
+	assert_int_equal(st.clock_steps, 1);
+	assert_int_equal(st.clock_corrected, 2);
+	/* its clock is set right: times as exported again */
+	assert_int_equal(first_at(dd, hdr + 200), first);
+	st = exporter_stats(dd, "192.0.2.1");
+	assert_int_equal(st.clock_offset_ms, 200);
+	assert_int_equal(st.clock_steps, 2);
+	assert_int_equal(st.clock_corrected, 2);
+	/* within the tolerance: as exported */
+	assert_int_equal(first_at(dd, hdr + 25000), first);
+	/* two hours ahead of ours: moved back */
+	assert_int_equal(first_at(dd, hdr - 2 * hour), first - 2 * hour);
+	st = exporter_stats(dd, "192.0.2.1");
+	assert_int_equal(st.clock_offset_ms, -(int64_t)(2 * hour));
+	assert_int_equal(st.clock_corrected, 3);
+	fh_decoder_free(dd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fields),
 		cmocka_unit_test(test_uptime_wrap),
 		cmocka_unit_test(test_bad_count_and_sequence),
+		cmocka_unit_test(test_clock_offset),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

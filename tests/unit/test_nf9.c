@@ -153,6 +153,42 @@ static void test_data_before_template(void **state)
 	fh_decoder_free(dd);
 }
 
+/* An exporter an hour behind, with clock_tolerance_ms: its records' times are moved onto our
+ * clock, those of data sets held for their template too (decoded when it comes, by the same
+ * clock); a malformed datagram's header does not move the clock. */
+static void test_clock_offset(void **state)
+{
+	(void)state;
+	const uint64_t hour = 3600000, now = (uint64_t)T0 * 1000 + hour + 300;
+	struct fh_decoder_cfg cfg = {.clock_tolerance_ms = 30000};
+	struct fh_decoder *dd = fh_decoder_new(&cfg);
+	struct keep k = {0};
+	struct bld d;
+	hdr(&d, 1, 1, 0);
+	data256(&d, 256, 1, 1);
+	assert_int_equal(dec(dd, "192.0.2.1", &d, now, &k), 0); /* held */
+	hdr(&d, 1, 2, 0);
+	tpl256(&d, 256);
+	assert_int_equal(dec(dd, "192.0.2.1", &d, now + 500, &k), 1);
+	assert_int_equal(k.r[0].first_ms, (uint64_t)T0 * 1000 - 10000 + hour + 300);
+	assert_int_equal(k.r[0].last_ms, (uint64_t)T0 * 1000 - 1000 + hour + 300);
+	struct fh_exporter_stats st = exporter_stats(dd, "192.0.2.1");
+	assert_int_equal(st.clock_offset_ms, hour + 300);
+	assert_int_equal(st.clock_steps, 1);
+	assert_int_equal(st.clock_corrected, 1);
+	/* a malformed datagram whose header says another time */
+	hdr(&d, 1, 3, 0);
+	data256(&d, 256, 1, 2);
+	d.b[8] ^= 0x40; /* the export time, a year or so off */
+	d.b[d.n - 1] = 0;
+	d.n -= 3; /* cut inside the set */
+	assert_true(dec(dd, "192.0.2.1", &d, now + 1000, &k) < 0);
+	st = exporter_stats(dd, "192.0.2.1");
+	assert_int_equal(st.clock_offset_ms, hour + 300);
+	assert_int_equal(st.clock_steps, 1);
+	fh_decoder_free(dd);
+}
+
 static void test_pending_buffer_full(void **state)
 {
 	(void)state;
@@ -491,6 +527,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_template_then_data),
 		cmocka_unit_test(test_data_before_template),
+		cmocka_unit_test(test_clock_offset),
 		cmocka_unit_test(test_pending_buffer_full),
 		cmocka_unit_test(test_collisions_and_replacement),
 		cmocka_unit_test(test_options_sampling),

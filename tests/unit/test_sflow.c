@@ -187,6 +187,46 @@ static void test_samples(void **state)
 	fh_decoder_free(dd);
 }
 
+/* An agent that exports NetFlow v5 too, from the same address, with its clock an hour
+ * behind: its NetFlow records are moved onto our clock (clock_tolerance_ms), its sFlow
+ * samples, stamped on arrival, are not; nor are its counter samples lost. */
+static void test_clock_not_for_samples(void **state)
+{
+	(void)state;
+	const uint64_t now = 1764374400000ull, hour = 3600000;
+	struct fh_decoder_cfg cfg = {.clock_tolerance_ms = 30000};
+	struct fh_decoder *dd = fh_decoder_new(&cfg);
+	struct keep k = {0};
+	struct bld d = {.n = 0};
+	b16(&d, 5); /* v5: one record, all zero but its times */
+	b16(&d, 1);
+	b32(&d, 100000); /* uptime */
+	b32(&d, (uint32_t)((now - hour) / 1000));
+	b32(&d, 0);
+	b32(&d, 1);
+	b32(&d, 0);
+	for (int i = 0; i < 24; i++)
+		b8(&d, 0);
+	b32(&d, 99000); /* first, last: 1 s before export */
+	b32(&d, 99000);
+	for (int i = 0; i < 8; i++)
+		b16(&d, 0);
+	struct fh_rec_sink s = {.emit = keep_emit, .counters = keep_counters, .arg = &k};
+	struct fh_ip ip = test_ip("192.0.2.49");
+	assert_int_equal(fh_decode(dd, &ip, d.b, d.n, now, &s), 1);
+	assert_int_equal(k.r[0].first_ms, now - 1000);
+	dgram_hdr(&d, 1, 2);
+	flow_sample(&d, 0);
+	counter_sample(&d);
+	assert_int_equal(dec(dd, &d, &k), 1);
+	assert_int_equal(k.r[1].first_ms, now);
+	assert_int_equal(k.ncounters, 1);
+	struct fh_exporter_stats st = exporter_stats(dd, "192.0.2.49");
+	assert_int_equal(st.clock_offset_ms, hour);
+	assert_int_equal(st.clock_corrected, 1);
+	fh_decoder_free(dd);
+}
+
 static void test_truncation_everywhere(void **state)
 {
 	(void)state;
@@ -305,6 +345,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_samples),
+		cmocka_unit_test(test_clock_not_for_samples),
 		cmocka_unit_test(test_truncation_everywhere),
 		cmocka_unit_test(test_sequence),
 		cmocka_unit_test(test_sample_sources),
