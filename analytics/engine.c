@@ -552,6 +552,23 @@ struct hold { /* one cache line: what the victim's view reads of a record */
 } __attribute__((aligned(64)));
 _Static_assert(sizeof(struct hold) == 64, "a held record is one cache line");
 
+/*
+ * An outside source's first small record (one or two packets: a probe, a spoofed flood's
+ * packet) while the host pool is full, held here by the source's hash instead of giving the
+ * source a host state, which would evict another host's: a spoofed flood's sources are each
+ * seen once, and took a state each, so that the pool turned over at the flood's rate (the
+ * shard at its eviction rate) and any host quiet for a moment lost its windows to them. The
+ * source's second record takes the state, and the held one is judged first, so a real
+ * source's counts and alerts are those it would have had. The blocklists judge the held record
+ * at once. A held record whose slot another source's takes is not judged for its source
+ * (st.src_first_dropped).
+ */
+#define SRC_HOLD_SLOTS 8192
+struct src_hold {
+	struct fh_flow_rec rec;
+	uint8_t used;
+};
+
 struct fh_analytics {
 	struct fh_analytics_cfg cfg;
 	struct pending pend;
@@ -577,6 +594,7 @@ struct fh_analytics {
 	} raised[WORM_RAISED];
 	struct pop pop[FC_N];
 	struct hold *hold; /* HOLD_SLOTS */
+	struct src_hold *src_hold; /* SRC_HOLD_SLOTS */
 	struct fh_analytics_stats st;
 };
 
@@ -1809,38 +1827,39 @@ unwindowed:
 			}
 		}
 	}
+}
 
-	/* blocklists: either side listed; the other side is the alert's source. But an inside
-	 * address (home_net) on a list talking to outside hosts is the finding itself: one alert
-	 * for it (src the listed host, no dst), whoever its peers are (a campus Tor relay's
-	 * clients, a compromised host's targets: its top_peers), not one for each of them */
+/* Blocklists, for every record of a source (also one held: src_hold): either side listed;
+ * the other side is the alert's source. But an inside address (home_net) on a list talking
+ * to outside hosts is the finding itself: one alert for it (src the listed host, no dst),
+ * whoever its peers are (a campus Tor relay's clients, a compromised host's targets: its
+ * top_peers), not one for each of them. */
+static void blocklist_view(struct fh_analytics *a, const struct fh_flow_rec *r, uint64_t m)
+{
 	struct fh_blocklist_match bm;
-	if (a->cfg.blocklists) {
-		const struct fh_ip *listed = NULL, *other = NULL;
-		if (fh_blocklist_lookup(a->cfg.blocklists, &r->dst, &bm)) {
-			listed = &r->dst;
-			other = &r->src;
-		} else if (fh_blocklist_lookup(a->cfg.blocklists, &r->src, &bm)) {
-			listed = &r->src;
-			other = &r->dst;
-		}
-		if (listed) {
-			char net[FH_IP_STRLEN];
-			int v4 = fh_ip_is_v4(&bm.net) && bm.plen128 >= 96;
-			int own = inside(a, listed) && !inside(a, other);
-			if (!raise_quick(a, FH_ALERT_BLOCKLIST, FH_SEV_HIGH, own ? listed : other,
-				    own ? NULL : listed, -1, 0, r->first_ms, t, 1, pk, by, 1,
-				    &r->exporter, bm.list)) {
-				fh_evidence_fmt(ev, sizeof(ev),
-					"{\"list\":\"%s\",\"entry\":\"%s/"
-					"%u\",\"note\":\"%s\",\"port\":%u%s}",
-					bm.list, fh_ip_fmt(&bm.net, net, sizeof(net)),
-					v4 ? bm.plen128 - 96 : bm.plen128, bm.note,
-					listed == &r->dst ? r->dport : r->sport,
-					own ? ",\"listed_inside\":true" : "");
-				raise_full(a, ev);
-			}
-		}
+	const struct fh_ip *listed = NULL, *other = NULL;
+	if (fh_blocklist_lookup(a->cfg.blocklists, &r->dst, &bm)) {
+		listed = &r->dst;
+		other = &r->src;
+	} else if (fh_blocklist_lookup(a->cfg.blocklists, &r->src, &bm)) {
+		listed = &r->src;
+		other = &r->dst;
+	} else {
+		return;
+	}
+	int own = inside(a, listed) && !inside(a, other);
+	if (!raise_quick(a, FH_ALERT_BLOCKLIST, FH_SEV_HIGH, own ? listed : other,
+		    own ? NULL : listed, -1, 0, r->first_ms, r->last_ms, 1, r->packets * m,
+		    r->bytes * m, 1, &r->exporter, bm.list)) {
+		char ev[FH_ALERT_EVIDENCE], net[FH_IP_STRLEN];
+		int v4 = fh_ip_is_v4(&bm.net) && bm.plen128 >= 96;
+		fh_evidence_fmt(ev, sizeof(ev),
+			"{\"list\":\"%s\",\"entry\":\"%s/%u\",\"note\":\"%s\",\"port\":%u%s}",
+			bm.list, fh_ip_fmt(&bm.net, net, sizeof(net)),
+			v4 ? bm.plen128 - 96 : bm.plen128, bm.note,
+			listed == &r->dst ? r->dport : r->sport,
+			own ? ",\"listed_inside\":true" : "");
+		raise_full(a, ev);
 	}
 }
 
@@ -2165,12 +2184,13 @@ struct fh_analytics *fh_analytics_new(
 	a->hold = aligned_alloc(64, HOLD_SLOTS * sizeof(*a->hold));
 	if (a->hold)
 		memset(a->hold, 0, HOLD_SLOTS * sizeof(*a->hold));
+	a->src_hold = calloc(SRC_HOLD_SLOTS, sizeof(*a->src_hold));
 	a->alerts = fh_alert_table_new(&a->cfg.alerts, sinks, n_sinks);
 	a->worms = cfg->worms ? cfg->worms : (a->own_worms = fh_worm_table_new());
 	if (a->worms)
 		a->worm_me = fh_worm_join(a->worms);
 	if (!a->hosts || !a->pool.bm || !hs_ok || !a->buckets || !a->prev || !a->hold ||
-		!a->alerts || !a->worms) {
+		!a->src_hold || !a->alerts || !a->worms) {
 		fh_analytics_free(a);
 		return NULL;
 	}
@@ -2221,7 +2241,44 @@ void fh_analytics_free(struct fh_analytics *a)
 	free(a->buckets);
 	free(a->prev);
 	free(a->hold);
+	free(a->src_hold);
 	free(a);
+}
+
+/*
+ * Whether a source's record waits in src_hold (1) instead of being judged now (0): an outside
+ * source's (home_net) record of one or two packets, when the source has no host state and the
+ * pool is full (a state for it would evict another host). A source's second record judges its
+ * held first one before it (0).
+ */
+static __attribute__((noinline)) int src_hold_full(struct fh_analytics *a,
+	const struct fh_flow_rec *r, uint64_t sh)
+{
+	struct src_hold *sd = &a->src_hold[sh % SRC_HOLD_SLOTS];
+	if (sd->used && fh_ip_eq(&sd->rec.src, &r->src)) { /* its second record */
+		struct fh_flow_rec f = sd->rec;
+		sd->used = 0;
+		a->cur_rec = &f; /* the flow an alert would show */
+		src_view(a, &f, f.sampling ? f.sampling : 1, sh, ip_h(&f.dst));
+		a->cur_rec = r;
+		return 0;
+	}
+	if (r->packets > 2 || !a->cfg.home_net || !a->cfg.home_net->n || inside(a, &r->src) ||
+		host_find(a, &r->src, sh) != NIL)
+		return 0;
+	a->st.src_first_dropped += sd->used;
+	sd->rec = *r;
+	sd->used = 1;
+	return 1;
+}
+
+static inline int src_hold(struct fh_analytics *a, const struct fh_flow_rec *r, uint64_t sh)
+{
+	/* the pool fills once and stays full (a state is only ever given back for another):
+	 * before, nothing is held */
+	if (__builtin_expect(a->n_hosts < a->cap, 1))
+		return 0;
+	return src_hold_full(a, r, sh);
 }
 
 static inline void event_one(struct fh_analytics *a, const struct fh_flow_event *ev,
@@ -2233,8 +2290,14 @@ static inline void event_one(struct fh_analytics *a, const struct fh_flow_event 
 	if (!r->packets && !r->bytes)
 		return;
 	a->cur_rec = r;
-	if (ev->roles & FH_ROLE_SRC)
-		src_view(a, r, m, sh, dh);
+	if (ev->roles & FH_ROLE_SRC) {
+		if (src_hold(a, r, sh))
+			a->cur_host = NULL; /* held: no state of the source's for the evidence */
+		else
+			src_view(a, r, m, sh, dh);
+		if (a->cfg.blocklists)
+			blocklist_view(a, r, m);
+	}
 	dst_view(a, r, m, sh, dh, need);
 }
 

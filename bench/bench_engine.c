@@ -5,7 +5,7 @@
  * random outside peers (web, DNS, mail, a few failed connections), as an analytics shard
  * would receive them from the rings.
  *
- *   bench_engine [HOSTS] [SECONDS] [EVENTS] [all|zipf|quiet|zipf,quiet]   (100000 hosts, 3 s)
+ *   bench_engine [HOSTS] [SECONDS] [EVENTS] [all|zipf|quiet|zipf,quiet|spoof]   (100000 hosts, 3 s)
  *
  * With EVENTS, exactly that many events instead of SECONDS, and a digest of the alert table
  * (every alert's key, counts, times and evidence) that must not change when the engine is
@@ -18,7 +18,11 @@
  * mix is alert-heavy (bench/RESULTS.md: each host's DNS flow comes round often, in large
  * packets: 8,030 dns.tunnel alerts); with `quiet`, DNS flows are one query of 60 - 90 bytes,
  * as a normal client's, and the engine's work is that of a network without an attack; with
- * `zipf,quiet`, both: a campus on a day without an attack.
+ * `zipf,quiet`, both: a campus on a day without an attack. With `spoof`, a spoofed SYN flood:
+ * every event a SYN of one packet from a new random outside source to one of 16 inside hosts
+ * (its sources drawn again at each pass over the prepared events), into a pool of HOSTS
+ * states: how fast a shard gets through a flood from an unsampled exporter once its pool is
+ * full (`bench_engine 65536 0 10000000 spoof`).
  * The pool holds twice HOSTS host states (the inside hosts and their peers); with
  * FH_BENCH_STATES=N it holds N, and a network larger than that goes through evictions, as a
  * daemon's shard does at its default (262,144) on a large network:
@@ -128,6 +132,7 @@ int main(int argc, char **argv)
 	/* MODE: all, zipf, quiet, or zipf,quiet (both) */
 	const char *mode = argc > 4 ? argv[4] : "";
 	int spread = !strcmp(mode, "all"); /* reach every host (see above) */
+	int spoof = !strcmp(mode, "spoof"); /* a spoofed SYN flood (see above) */
 	double *zs = NULL, *zp = NULL; /* Zipf's law for sources and peers (see above) */
 	int quiet = !strcmp(mode, "quiet") || !strcmp(mode, "zipf,quiet");
 	if (!strcmp(mode, "zipf") || !strcmp(mode, "zipf,quiet")) {
@@ -140,7 +145,7 @@ int main(int argc, char **argv)
 	fh_cidr_list_add(&home, "10.0.0.0/8", why, sizeof(why));
 	struct fh_analytics_cfg cfg = {.home_net = &home};
 	fh_detect_defaults(&cfg.detect);
-	cfg.detect.hosts = hosts * 2; /* inside hosts and their peers */
+	cfg.detect.hosts = spoof ? hosts : hosts * 2; /* inside hosts and their peers */
 	if (getenv("FH_BENCH_STATES")) /* fewer: a network larger than the pool (evictions) */
 		cfg.detect.hosts = (uint32_t)atoi(getenv("FH_BENCH_STATES"));
 	if (getenv("FH_BENCH_BLOCKLIST"))
@@ -168,6 +173,19 @@ int main(int argc, char **argv)
 		r->tcp_flags = rnd() % 50 ? 0x1b : 0x02;
 		r->packets = 1 + rnd() % 20;
 		r->bytes = r->packets * (60 + rnd() % 1000);
+		if (spoof) {
+			uint8_t v[4] = {10, 0, 0, (uint8_t)(1 + i % 16)};
+			uint32_t x = rnd();
+			uint8_t s4[4] = {(uint8_t)(20 + x % 200), (uint8_t)(x >> 8), (uint8_t)(x >> 16),
+				(uint8_t)(x >> 24)};
+			fh_ip_from_v4(&r->dst, v);
+			fh_ip_from_v4(&r->src, s4);
+			r->dport = 80;
+			r->proto = 6;
+			r->tcp_flags = 0x02;
+			r->packets = 1;
+			r->bytes = 44;
+		}
 		if (quiet && r->dport == 53) {
 			r->packets = 1;
 			r->bytes = 60 + rnd() % 31;
@@ -181,6 +199,12 @@ int main(int argc, char **argv)
 	do {
 		/* each pass over the prepared events moves them to other hosts, so that a long
 		 * run reaches every one of the HOSTS (and their peers), not only 64 k events' worth */
+		for (unsigned i = 0; pass && spoof && i < NEV; i++) { /* new sources */
+			uint32_t x = rnd();
+			uint8_t s4[4] = {(uint8_t)(20 + x % 200), (uint8_t)(x >> 8), (uint8_t)(x >> 16),
+				(uint8_t)(x >> 24)};
+			fh_ip_from_v4(&ev[i].rec.src, s4);
+		}
 		if (pass++ && spread) {
 			for (unsigned i = 0; i < NEV; i++) {
 				uint32_t h = (i * 2654435761u + pass * 40503u) % hosts;

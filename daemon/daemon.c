@@ -91,6 +91,7 @@ struct shard_ctx {
 	/* the engine's, published each second: host states, evictions, records too late for
 	 * the windows, the sets' memory */
 	_Atomic uint64_t hosts, evictions, late, sketch_bytes, flood_first_dropped, worm_untracked;
+	_Atomic uint64_t src_first_dropped;
 };
 
 struct fh_daemon {
@@ -340,6 +341,7 @@ static void *shard_main(void *arg)
 			atomic_store(&s->evictions, as.evictions);
 			atomic_store(&s->late, as.late);
 			atomic_store(&s->flood_first_dropped, as.flood_first_dropped);
+			atomic_store(&s->src_first_dropped, as.src_first_dropped);
 			atomic_store(&s->worm_untracked, as.worm_untracked);
 			atomic_store(&s->sketch_bytes, as.sketch_bytes);
 			if (s->acc)
@@ -463,12 +465,14 @@ static size_t stats_json(struct fh_daemon *d, char *out, size_t len)
 			"%s{\"id\":%u,\"events\":%" PRIu64 ",\"flows\":%" PRIu64
 			",\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"hosts\":%" PRIu64
 			",\"evictions\":%" PRIu64 ",\"late\":%" PRIu64 ",\"sketch_bytes\":%" PRIu64
-			",\"flood_first_dropped\":%" PRIu64 ",\"worm_untracked\":%" PRIu64 "}",
+			",\"flood_first_dropped\":%" PRIu64 ",\"src_first_dropped\":%" PRIu64
+			",\"worm_untracked\":%" PRIu64 "}",
 			i ? "," : "", i, atomic_load(&d->s[i]->events), atomic_load(&d->s[i]->flows),
 			atomic_load(&d->s[i]->packets), atomic_load(&d->s[i]->bytes),
 			atomic_load(&d->s[i]->hosts), atomic_load(&d->s[i]->evictions),
 			atomic_load(&d->s[i]->late), atomic_load(&d->s[i]->sketch_bytes),
 			atomic_load(&d->s[i]->flood_first_dropped),
+			atomic_load(&d->s[i]->src_first_dropped),
 			atomic_load(&d->s[i]->worm_untracked));
 	char lists[64 * 96] = "";
 	size_t lo = 0;
@@ -605,6 +609,10 @@ static size_t metrics_text(void *arg, char *out, size_t len)
 			"A destination's first flood-kind record, held until its second, whose place "
 			"another destination's took: not counted for its victim.",
 			offsetof(struct shard_ctx, flood_first_dropped)},
+		{"analytics_src_first_dropped_total", "counter",
+			"An outside source's first small record, held while the host pool was full, "
+			"whose place another source's took: not judged for its source.",
+			offsetof(struct shard_ctx, src_first_dropped)},
 		{"analytics_worm_untracked_total", "counter",
 			"Scanning flows of inside hosts that the shared worm table had no slot for (more "
 			"ports scanned at once than it holds): not counted for a worm.",
