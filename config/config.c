@@ -100,10 +100,15 @@ static int parse_num(const char *v, int64_t *out, int type)
 			mul = 86400000;
 		else
 			return -1;
-	} else if (*end || x != (double)(int64_t)x) {
+	} else if (*end) {
 		return -1;
 	}
-	*out = (int64_t)(x * mul);
+	x *= mul;
+	if (!(x < 0x1p63)) /* too large for any key, or not a number ("nan", "inf") */
+		return -1;
+	if (type != T_SIZE && type != T_DURATION && x != (double)(int64_t)x)
+		return -1; /* an integer key: no fraction */
+	*out = (int64_t)x;
 	return 0;
 }
 

@@ -115,6 +115,13 @@ static void test_errors(void **state)
 	assert_non_null(strstr(err, "t.conf:1: control.socket: a quote"));
 	assert_int_equal(parse(&c, "flowtable.inactive_timeout = 3 weeks\n", err), -1);
 	assert_non_null(strstr(err, "a duration"));
+	/* found by fuzz_config: numbers past int64 (and nan, inf) were converted anyway, which
+	 * is undefined behaviour */
+	assert_int_equal(parse(&c, "workers = 1e300\n", err), -1);
+	assert_string_equal(err, "t.conf:1: workers: '1e300' is not a whole number");
+	assert_int_equal(parse(&c, "collector.rcvbuf = 9e18G\n", err), -1);
+	assert_int_equal(parse(&c, "flowtable.inactive_timeout = nan\n", err), -1);
+	assert_int_equal(parse(&c, "flowtable.active_timeout = inf h\n", err), -1);
 	assert_int_equal(fh_config_set(&c, "workers", err, 256), -1);
 	assert_non_null(strstr(err, "--set: expected KEY=VALUE"));
 	assert_int_equal(fh_config_set(&c, "workers=3", err, 256), 0);
