@@ -553,13 +553,14 @@ struct hold { /* one cache line: what the victim's view reads of a record */
 _Static_assert(sizeof(struct hold) == 64, "a held record is one cache line");
 
 /*
- * An outside source's first small record (one or two packets: a probe, a spoofed flood's
- * packet) while the host pool is full, held here by the source's hash instead of giving the
- * source a host state, which would evict another host's: a spoofed flood's sources are each
- * seen once, and took a state each, so that the pool turned over at the flood's rate (the
- * shard at its eviction rate) and any host quiet for a moment lost its windows to them. The
- * source's second record takes the state, and the held one is judged first, so a real
- * source's counts and alerts are those it would have had. The blocklists judge the held record
+ * An outside source's first record, when it can raise nothing by itself (alone_quiet: a probe,
+ * a spoofed flood's packet, a server's reply to a campus client) and the host pool is full,
+ * held here by the source's hash instead of giving the source a host state, which would evict
+ * another host's: a spoofed flood's sources, and the long tail of servers the campus talks to
+ * once, are each seen once, and took a state each, so that the pool turned over at their
+ * rate (the shard at its eviction rate) and any host quiet for a moment lost its windows to
+ * them. The source's second record takes the state, and the held one is judged first, so a
+ * real source's counts and alerts are those it would have had. The blocklists judge the held record
  * at once. A held record whose slot another source's takes is not judged for its source
  * (st.src_first_dropped).
  */
@@ -2247,12 +2248,26 @@ void fh_analytics_free(struct fh_analytics *a)
 
 /*
  * Whether a source's record waits in src_hold (1) instead of being judged now (0): an outside
- * source's (home_net) record of one or two packets, when the source has no host state and the
- * pool is full (a state for it would evict another host). A source's second record judges its
- * held first one before it (0).
+ * source's (home_net) record that can raise nothing by itself (alone_quiet), when the source
+ * has no host state and the pool is full (a state for it would evict another host). A
+ * source's second record judges its held first one before it (0).
  */
-static __attribute__((noinline)) int src_hold_full(struct fh_analytics *a,
-	const struct fh_flow_rec *r, uint64_t sh)
+/* Whether a record can raise no alert of its source's by itself: shorter than a sixth of the
+ * tunnels' durations (a long flow's report: tunnel.http, tunnel.ssh, noted for lf_popular),
+ * and not a DNS record of dns_tunnel_queries queries or more. Every other detector of a source
+ * needs several of its flows. (Blocklists judge every record: blocklist_view.) */
+static int alone_quiet(const struct fh_analytics *a, const struct fh_flow_rec *r)
+{
+	const struct fh_detect_cfg *c = a->cfg.n_nets ? detect_for(a, &r->src) : &a->cfg.detect;
+	uint64_t m = r->sampling ? r->sampling : 1;
+	uint64_t lf =
+		(c->tunnel_http_ms < c->tunnel_ssh_ms ? c->tunnel_http_ms : c->tunnel_ssh_ms) / 6;
+	return r->last_ms >= r->first_ms && r->last_ms - r->first_ms < lf &&
+	       !(r->dport == 53 && r->packets * m >= c->dns_tunnel_queries);
+}
+
+static __attribute__((noinline)) int src_hold_full(
+	struct fh_analytics *a, const struct fh_flow_rec *r, uint64_t sh)
 {
 	struct src_hold *sd = &a->src_hold[sh % SRC_HOLD_SLOTS];
 	if (sd->used && fh_ip_eq(&sd->rec.src, &r->src)) { /* its second record */
@@ -2263,7 +2278,7 @@ static __attribute__((noinline)) int src_hold_full(struct fh_analytics *a,
 		a->cur_rec = r;
 		return 0;
 	}
-	if (r->packets > 2 || !a->cfg.home_net || !a->cfg.home_net->n || inside(a, &r->src) ||
+	if (!a->cfg.home_net || !a->cfg.home_net->n || inside(a, &r->src) || !alone_quiet(a, r) ||
 		host_find(a, &r->src, sh) != NIL)
 		return 0;
 	a->st.src_first_dropped += sd->used;

@@ -68,9 +68,9 @@ struct fh_analytics_stats {
 	/* a destination's first flood-kind record, held until its second (engine.c, struct
 	 * hold), whose place another destination's took first: not counted for its victim */
 	uint64_t flood_first_dropped;
-	/* an outside source's first record of one or two packets, held while the pool was full
-	 * (engine.c, struct src_hold) until its second, whose place another source's took first:
-	 * not judged for its source (the blocklists judged it) */
+	/* an outside source's first record that could raise nothing alone, held while the pool
+	 * was full (engine.c, struct src_hold) until its second, whose place another source's
+	 * took first: not judged for its source (the blocklists judged it) */
 	uint64_t src_first_dropped;
 	/* scanning flows of inside hosts that the worm table had no slot for: more ports
 	 * scanned at once than its 1,024 (worm.h); not counted for a worm */

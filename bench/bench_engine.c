@@ -176,8 +176,8 @@ int main(int argc, char **argv)
 		if (spoof) {
 			uint8_t v[4] = {10, 0, 0, (uint8_t)(1 + i % 16)};
 			uint32_t x = rnd();
-			uint8_t s4[4] = {(uint8_t)(20 + x % 200), (uint8_t)(x >> 8), (uint8_t)(x >> 16),
-				(uint8_t)(x >> 24)};
+			uint8_t s4[4] = {(uint8_t)(20 + x % 200), (uint8_t)(x >> 8),
+				(uint8_t)(x >> 16), (uint8_t)(x >> 24)};
 			fh_ip_from_v4(&r->dst, v);
 			fh_ip_from_v4(&r->src, s4);
 			r->dport = 80;
@@ -201,8 +201,8 @@ int main(int argc, char **argv)
 		 * run reaches every one of the HOSTS (and their peers), not only 64 k events' worth */
 		for (unsigned i = 0; pass && spoof && i < NEV; i++) { /* new sources */
 			uint32_t x = rnd();
-			uint8_t s4[4] = {(uint8_t)(20 + x % 200), (uint8_t)(x >> 8), (uint8_t)(x >> 16),
-				(uint8_t)(x >> 24)};
+			uint8_t s4[4] = {(uint8_t)(20 + x % 200), (uint8_t)(x >> 8),
+				(uint8_t)(x >> 16), (uint8_t)(x >> 24)};
 			fh_ip_from_v4(&ev[i].rec.src, s4);
 		}
 		if (pass++ && spread) {

@@ -610,7 +610,7 @@ static size_t metrics_text(void *arg, char *out, size_t len)
 			"another destination's took: not counted for its victim.",
 			offsetof(struct shard_ctx, flood_first_dropped)},
 		{"analytics_src_first_dropped_total", "counter",
-			"An outside source's first small record, held while the host pool was full, "
+			"An outside source's first record, held while the host pool was full, "
 			"whose place another source's took: not judged for its source.",
 			offsetof(struct shard_ctx, src_first_dropped)},
 		{"analytics_worm_untracked_total", "counter",
@@ -810,14 +810,15 @@ static void clock_check(struct fh_daemon *d)
 			char ip[FH_IP_STRLEN];
 			int64_t tol = d->cfg.clock_tolerance;
 			fprintf(stderr,
-				"flowhound: exporter %s: its clock is %.1f s %s ours (export header "
-				"time against arrival); %s\n",
+				"flowhound: exporter %s: its clock is %.1f s %s ours "
+				"(export header time against arrival); %s\n",
 				fh_ip_fmt(&e->ip, ip, sizeof(ip)), (off < 0 ? -off : off) / 1000.0,
 				off > 0 ? "behind" : "ahead of",
 				tol && (off > tol || off < -tol)
-					? "its flows' times are moved onto ours (decoder.clock_tolerance)"
-					: "its flows keep their times: set decoder.clock_tolerance to move "
-					  "them onto ours (docs/decoders.md)");
+					? "its flows' times are moved onto ours "
+					  "(decoder.clock_tolerance)"
+					: "its flows keep their times: set decoder.clock_tolerance "
+					  "to move them onto ours (docs/decoders.md)");
 		}
 		pthread_mutex_unlock(&w->mu);
 	}

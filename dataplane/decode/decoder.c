@@ -175,7 +175,8 @@ static uint64_t header_ms(const uint8_t *buf, size_t len)
 		return 0;
 	switch (fh_rd16(buf)) {
 	case 5: /* unix_secs, unix_nsecs */
-		return len >= 16 ? (uint64_t)fh_rd32(buf + 8) * 1000 + fh_rd32(buf + 12) / 1000000 : 0;
+		return len >= 16 ? (uint64_t)fh_rd32(buf + 8) * 1000 + fh_rd32(buf + 12) / 1000000
+				 : 0;
 	case 9: /* unix_secs */
 		return len >= 12 ? (uint64_t)fh_rd32(buf + 8) * 1000 : 0;
 	case 10: /* export time */

@@ -1794,7 +1794,7 @@ static int slow_scan_through_flood(unsigned spoofed)
 
 /* An attacker's spoofed sources, each seen once, fill the pool if each takes a host state,
  * and the idlest hosts are evicted for them: a slow scanner's hour, an outside one's first.
- * With the pool full, an outside source's first small record waits for its second (struct
+ * With the pool full, an outside source's first short record waits for its second (struct
  * src_hold), so they take none; and were they to, an inside host is kept as if seen ten
  * minutes later. */
 static void test_flood_does_not_evict_inside_hosts(void **state)
@@ -1802,6 +1802,49 @@ static void test_flood_does_not_evict_inside_hosts(void **state)
 	(void)state;
 	assert_int_equal(slow_scan_through_flood(0), 3);
 	assert_int_equal(slow_scan_through_flood(200000), 3);
+}
+
+/*
+ * With the pool full, an outside source's record that can raise nothing by itself waits for
+ * the source's second one (struct src_hold): the servers the campus talks to once (their
+ * replies) take no state and evict no one. What can raise an alert alone is judged at once: a
+ * report of a long flow (an outside host's bulk SSH pull from a campus server, 35 minutes in
+ * one record), a DNS record of many queries.
+ */
+static void test_full_pool_holds_what_cannot_alert(void **state)
+{
+	(void)state;
+	struct fh_analytics_cfg cfg;
+	struct fh_analytics *a = mk_hosts(&cfg, 64);
+	char h[32], s[32];
+	for (int i = 0; i < 64; i++) {
+		snprintf(h, sizeof(h), "198.51.100.%d", 1 + i);
+		flow(a, h, "192.0.2.1", 40000, 443, 6, 0x1b, 10, 5000, T0 + (uint64_t)i,
+			T0 + (uint64_t)i);
+	}
+	struct fh_analytics_stats st;
+	fh_analytics_get_stats(a, &st);
+	assert_int_equal(st.hosts, 64);
+	for (int k = 0; k < 1000; k++) { /* replies of 1,000 servers, each seen once */
+		snprintf(s, sizeof(s), "198.18.%d.%d", k >> 8, k & 255);
+		snprintf(h, sizeof(h), "198.51.100.%d", 1 + k % 64);
+		flow(a, s, h, 443, (uint16_t)(40000 + k), 6, 0x1b, 20, 20000,
+			T0 + 1000 + (uint64_t)k, T0 + 9000 + (uint64_t)k);
+	}
+	fh_analytics_get_stats(a, &st);
+	assert_int_equal(st.evictions, 0);
+	assert_true(st.src_first_dropped < 200); /* slots taken twice */
+	/* a bulk SSH pull over 35 minutes, one record */
+	flow(a, "192.0.2.50", "198.51.100.5", 50002, 22, 6, 0x18, 2000000, 2800000000ull,
+		T0 + 20000, T0 + 20000 + 2100000);
+	assert_int_equal(find(a, FH_ALERT_TUNNEL_SSH, "192.0.2.50").type_n, 1);
+	/* 100 large queries in one record */
+	flow(a, "192.0.2.51", "198.51.100.53", 40000, 53, 17, 0, 100, 22000, T0 + 30000,
+		T0 + 90000);
+	assert_int_equal(find(a, FH_ALERT_DNS_TUNNEL, "192.0.2.51").type_n, 1);
+	fh_analytics_get_stats(a, &st);
+	assert_int_equal(st.evictions, 2);
+	fh_analytics_free(a);
 }
 
 /*
@@ -1831,9 +1874,10 @@ static void test_eviction_spares_a_host_used_since(void **state)
 	struct fh_analytics_stats st;
 	fh_analytics_get_stats(a, &st);
 	assert_int_equal(st.evictions, 0);
-	flow(a, "203.0.113.1", "192.0.2.1", 40000, 443, 6, 0x1b, 10, 5000, T0 + 17, T0 + 17);
+	/* new inside hosts (an outside one's first record would wait: struct src_hold) */
+	flow(a, "198.51.100.201", "192.0.2.1", 40000, 443, 6, 0x1b, 10, 5000, T0 + 17, T0 + 17);
 	flow(a, "198.51.100.9", "192.0.2.1", 40001, 443, 6, 0x1b, 10, 5000, T0 + 18, T0 + 18);
-	flow(a, "203.0.113.2", "192.0.2.1", 40000, 443, 6, 0x1b, 10, 5000, T0 + 19, T0 + 19);
+	flow(a, "198.51.100.202", "192.0.2.1", 40000, 443, 6, 0x1b, 10, 5000, T0 + 19, T0 + 19);
 	fh_analytics_get_stats(a, &st);
 	assert_int_equal(st.evictions, 2);
 	assert_int_equal(find(a, FH_ALERT_SPAM_SMTP, "198.51.100.9").type_n, 0);
@@ -1908,6 +1952,7 @@ int main(void)
 		cmocka_unit_test(test_flood_first_record_held),
 		cmocka_unit_test(test_eviction_spares_a_host_used_since),
 		cmocka_unit_test(test_flood_does_not_evict_inside_hosts),
+		cmocka_unit_test(test_full_pool_holds_what_cannot_alert),
 		cmocka_unit_test(test_detect_cfg_set),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
