@@ -5,7 +5,7 @@
  * random outside peers (web, DNS, mail, a few failed connections), as an analytics shard
  * would receive them from the rings.
  *
- *   bench_engine [HOSTS] [SECONDS] [EVENTS] [all|zipf|quiet|zipf,quiet|spoof]   (100000 hosts, 3 s)
+ *   bench_engine [HOSTS] [SECONDS] [EVENTS] [all|zipf|quiet|zipf,quiet|spoof|oneoff]
  *
  * With EVENTS, exactly that many events instead of SECONDS, and a digest of the alert table
  * (every alert's key, counts, times and evidence) that must not change when the engine is
@@ -22,7 +22,11 @@
  * every event a SYN of one packet from a new random outside source to one of 16 inside hosts
  * (its sources drawn again at each pass over the prepared events), into a pool of HOSTS
  * states: how fast a shard gets through a flood from an unsampled exporter once its pool is
- * full (`bench_engine 65536 0 10000000 spoof`).
+ * full (`bench_engine 65536 0 10000000 spoof`). With `oneoff`, the quiet mix with every peer
+ * new (drawn again at each pass) and every second event its reply (the peer to the inside
+ * host), as fh-gen's traffic and a NetFlow export of a campus's long tail of servers are:
+ * the host pool is full of peers seen once (`bench_engine 100000 0 10000000 oneoff`).
+ * (100,000 hosts and 3 s by default.)
  * The pool holds twice HOSTS host states (the inside hosts and their peers); with
  * FH_BENCH_STATES=N it holds N, and a network larger than that goes through evictions, as a
  * daemon's shard does at its default (262,144) on a large network:
@@ -133,8 +137,9 @@ int main(int argc, char **argv)
 	const char *mode = argc > 4 ? argv[4] : "";
 	int spread = !strcmp(mode, "all"); /* reach every host (see above) */
 	int spoof = !strcmp(mode, "spoof"); /* a spoofed SYN flood (see above) */
+	int oneoff = !strcmp(mode, "oneoff"); /* every peer new, half the events replies */
 	double *zs = NULL, *zp = NULL; /* Zipf's law for sources and peers (see above) */
-	int quiet = !strcmp(mode, "quiet") || !strcmp(mode, "zipf,quiet");
+	int quiet = !strcmp(mode, "quiet") || !strcmp(mode, "zipf,quiet") || oneoff;
 	if (!strcmp(mode, "zipf") || !strcmp(mode, "zipf,quiet")) {
 		zs = zipf_cdf(hosts);
 		zp = zipf_cdf(hosts * 4);
@@ -190,6 +195,20 @@ int main(int argc, char **argv)
 			r->packets = 1;
 			r->bytes = 60 + rnd() % 31;
 		}
+		if (oneoff) {
+			uint32_t x = rnd();
+			uint8_t p4[4] = {(uint8_t)(20 + x % 200), (uint8_t)(x >> 8),
+				(uint8_t)(x >> 16), (uint8_t)(x >> 24)};
+			fh_ip_from_v4(&r->dst, p4);
+			if (i & 1) { /* the reply */
+				struct fh_ip ip = r->src;
+				uint16_t port = r->sport;
+				r->src = r->dst;
+				r->dst = ip;
+				r->sport = r->dport;
+				r->dport = port;
+			}
+		}
 		r->sampling = 1;
 		ev[i].roles = FH_ROLE_SRC | FH_ROLE_DST;
 	}
@@ -199,6 +218,12 @@ int main(int argc, char **argv)
 	do {
 		/* each pass over the prepared events moves them to other hosts, so that a long
 		 * run reaches every one of the HOSTS (and their peers), not only 64 k events' worth */
+		for (unsigned i = 0; pass && oneoff && i < NEV; i++) { /* new peers */
+			uint32_t x = rnd();
+			uint8_t p4[4] = {(uint8_t)(20 + x % 200), (uint8_t)(x >> 8),
+				(uint8_t)(x >> 16), (uint8_t)(x >> 24)};
+			fh_ip_from_v4(i & 1 ? &ev[i].rec.src : &ev[i].rec.dst, p4);
+		}
 		for (unsigned i = 0; pass && spoof && i < NEV; i++) { /* new sources */
 			uint32_t x = rnd();
 			uint8_t s4[4] = {(uint8_t)(20 + x % 200), (uint8_t)(x >> 8),
