@@ -560,9 +560,9 @@ _Static_assert(sizeof(struct hold) == 64, "a held record is one cache line");
  * once, are each seen once, and took a state each, so that the pool turned over at their
  * rate (the shard at its eviction rate) and any host quiet for a moment lost its windows to
  * them. The source's second record takes the state, and the held one is judged first, so a
- * real source's counts and alerts are those it would have had. The blocklists judge the held record
- * at once. A held record whose slot another source's takes is not judged for its source
- * (st.src_first_dropped).
+ * real source's counts and alerts are those it would have had. The blocklists judge the held
+ * record at once. A held record whose slot another source's takes is not judged for its
+ * source (st.src_first_dropped).
  */
 #define SRC_HOLD_SLOTS 8192
 struct src_hold {
@@ -2246,12 +2246,6 @@ void fh_analytics_free(struct fh_analytics *a)
 	free(a);
 }
 
-/*
- * Whether a source's record waits in src_hold (1) instead of being judged now (0): an outside
- * source's (home_net) record that can raise nothing by itself (alone_quiet), when the source
- * has no host state and the pool is full (a state for it would evict another host). A
- * source's second record judges its held first one before it (0).
- */
 /* Whether a record can raise no alert of its source's by itself: shorter than a sixth of the
  * tunnels' durations (a long flow's report: tunnel.http, tunnel.ssh, noted for lf_popular),
  * and not a DNS record of dns_tunnel_queries queries or more. Every other detector of a source
@@ -2266,6 +2260,12 @@ static int alone_quiet(const struct fh_analytics *a, const struct fh_flow_rec *r
 	       !(r->dport == 53 && r->packets * m >= c->dns_tunnel_queries);
 }
 
+/*
+ * Whether a source's record waits in src_hold (1) instead of being judged now (0): an outside
+ * source's (home_net) record that can raise nothing by itself (alone_quiet), when the source
+ * has no host state and the pool is full (a state for it would evict another host). A
+ * source's second record judges its held first one before it (0).
+ */
 static __attribute__((noinline)) int src_hold_full(
 	struct fh_analytics *a, const struct fh_flow_rec *r, uint64_t sh)
 {
@@ -2278,8 +2278,8 @@ static __attribute__((noinline)) int src_hold_full(
 		a->cur_rec = r;
 		return 0;
 	}
-	if (!a->cfg.home_net || !a->cfg.home_net->n || inside(a, &r->src) || !alone_quiet(a, r) ||
-		host_find(a, &r->src, sh) != NIL)
+	/* judged_inside: inside, or no home_net (nothing is outside) */
+	if (judged_inside(a, &r->src) || !alone_quiet(a, r) || host_find(a, &r->src, sh) != NIL)
 		return 0;
 	a->st.src_first_dropped += sd->used;
 	sd->rec = *r;

@@ -75,6 +75,15 @@ static uint32_t rnd(void)
 	return (uint32_t)rs;
 }
 
+/* An outside address drawn at random (not 10/8, the inside): a peer seen once. */
+static void new_peer(struct fh_ip *ip)
+{
+	uint32_t x = rnd();
+	uint8_t a[4] = {(uint8_t)(20 + x % 200), (uint8_t)(x >> 8), (uint8_t)(x >> 16),
+		(uint8_t)(x >> 24)};
+	fh_ip_from_v4(ip, a);
+}
+
 /* Zipf's law (s = 1) over 0..n-1, by inverting its cumulative distribution. */
 static double *zipf_cdf(uint32_t n)
 {
@@ -180,11 +189,8 @@ int main(int argc, char **argv)
 		r->bytes = r->packets * (60 + rnd() % 1000);
 		if (spoof) {
 			uint8_t v[4] = {10, 0, 0, (uint8_t)(1 + i % 16)};
-			uint32_t x = rnd();
-			uint8_t s4[4] = {(uint8_t)(20 + x % 200), (uint8_t)(x >> 8),
-				(uint8_t)(x >> 16), (uint8_t)(x >> 24)};
 			fh_ip_from_v4(&r->dst, v);
-			fh_ip_from_v4(&r->src, s4);
+			new_peer(&r->src);
 			r->dport = 80;
 			r->proto = 6;
 			r->tcp_flags = 0x02;
@@ -196,10 +202,7 @@ int main(int argc, char **argv)
 			r->bytes = 60 + rnd() % 31;
 		}
 		if (oneoff) {
-			uint32_t x = rnd();
-			uint8_t p4[4] = {(uint8_t)(20 + x % 200), (uint8_t)(x >> 8),
-				(uint8_t)(x >> 16), (uint8_t)(x >> 24)};
-			fh_ip_from_v4(&r->dst, p4);
+			new_peer(&r->dst);
 			if (i & 1) { /* the reply */
 				struct fh_ip ip = r->src;
 				uint16_t port = r->sport;
@@ -219,16 +222,10 @@ int main(int argc, char **argv)
 		/* each pass over the prepared events moves them to other hosts, so that a long
 		 * run reaches every one of the HOSTS (and their peers), not only 64 k events' worth */
 		for (unsigned i = 0; pass && oneoff && i < NEV; i++) { /* new peers */
-			uint32_t x = rnd();
-			uint8_t p4[4] = {(uint8_t)(20 + x % 200), (uint8_t)(x >> 8),
-				(uint8_t)(x >> 16), (uint8_t)(x >> 24)};
-			fh_ip_from_v4(i & 1 ? &ev[i].rec.src : &ev[i].rec.dst, p4);
+			new_peer(i & 1 ? &ev[i].rec.src : &ev[i].rec.dst);
 		}
 		for (unsigned i = 0; pass && spoof && i < NEV; i++) { /* new sources */
-			uint32_t x = rnd();
-			uint8_t s4[4] = {(uint8_t)(20 + x % 200), (uint8_t)(x >> 8),
-				(uint8_t)(x >> 16), (uint8_t)(x >> 24)};
-			fh_ip_from_v4(&ev[i].rec.src, s4);
+			new_peer(&ev[i].rec.src);
 		}
 		if (pass++ && spread) {
 			for (unsigned i = 0; i < NEV; i++) {

@@ -793,7 +793,7 @@ static void clock_check(struct fh_daemon *d)
 		for (unsigned k = 0; k < w->snap.n_ex; k++) {
 			const struct exporter_snap *e = &w->snap.ex[k];
 			int64_t off = e->st.clock_offset_ms;
-			if (!e->st.clock_steps || (off <= CLOCK_WARN_MS && off >= -CLOCK_WARN_MS))
+			if (!e->st.clock_steps || !fh_clock_beyond(off, CLOCK_WARN_MS))
 				continue;
 			unsigned j = 0;
 			while (j < d->n_clock_logged && !fh_ip_eq(&d->clock_logged[j].ip, &e->ip))
@@ -808,13 +808,12 @@ static void clock_check(struct fh_daemon *d)
 			}
 			d->clock_logged[j].steps = e->st.clock_steps;
 			char ip[FH_IP_STRLEN];
-			int64_t tol = d->cfg.clock_tolerance;
 			fprintf(stderr,
 				"flowhound: exporter %s: its clock is %.1f s %s ours "
 				"(export header time against arrival); %s\n",
 				fh_ip_fmt(&e->ip, ip, sizeof(ip)), (off < 0 ? -off : off) / 1000.0,
 				off > 0 ? "behind" : "ahead of",
-				tol && (off > tol || off < -tol)
+				fh_clock_moved(off, (uint32_t)d->cfg.clock_tolerance)
 					? "its flows' times are moved onto ours "
 					  "(decoder.clock_tolerance)"
 					: "its flows keep their times: set decoder.clock_tolerance "

@@ -174,13 +174,12 @@ static uint64_t header_ms(const uint8_t *buf, size_t len)
 	if (fh_rd32(buf) == 5) /* sFlow: uptime only */
 		return 0;
 	switch (fh_rd16(buf)) {
-	case 5: /* unix_secs, unix_nsecs */
-		return len >= 16 ? (uint64_t)fh_rd32(buf + 8) * 1000 + fh_rd32(buf + 12) / 1000000
-				 : 0;
-	case 9: /* unix_secs */
-		return len >= 12 ? (uint64_t)fh_rd32(buf + 8) * 1000 : 0;
-	case 10: /* export time */
-		return len >= 8 ? (uint64_t)fh_rd32(buf + 4) * 1000 : 0;
+	case 5:
+		return len >= 16 ? fh_nf5_export_ms(buf) : 0;
+	case 9:
+		return len >= 12 ? fh_nf9_export_ms(buf) : 0;
+	case 10: /* the first message's */
+		return len >= 8 ? fh_ipfix_export_ms(buf) : 0;
 	default:
 		return 0;
 	}
@@ -195,8 +194,7 @@ static int64_t clock_offset(const struct fh_exporter *ex, uint64_t hdr_ms, uint6
 	const uint64_t lim = 1ull << 62;
 	int64_t off = now_ms >= hdr_ms ? (int64_t)(now_ms - hdr_ms < lim ? now_ms - hdr_ms : lim)
 				       : -(int64_t)(hdr_ms - now_ms < lim ? hdr_ms - now_ms : lim);
-	int64_t dev = off - ex->st.clock_offset_ms;
-	if (!ex->st.clock_steps || dev > FH_CLOCK_STEP_MS || dev < -FH_CLOCK_STEP_MS)
+	if (!ex->st.clock_steps || fh_clock_beyond(off - ex->st.clock_offset_ms, FH_CLOCK_STEP_MS))
 		return off;
 	return ex->st.clock_offset_ms;
 }
@@ -253,8 +251,7 @@ int fh_decode(struct fh_decoder *d, const struct fh_ip *exporter, const uint8_t 
 	int64_t off = hdr ? clock_offset(ex, hdr, now_ms) : 0;
 	struct shifted sh = {sink, ex, off};
 	struct fh_rec_sink moved = {shifted_emit, shifted_counters, &sh};
-	if (d->cfg.clock_tolerance_ms &&
-		(off > d->cfg.clock_tolerance_ms || off < -(int64_t)d->cfg.clock_tolerance_ms))
+	if (fh_clock_moved(off, d->cfg.clock_tolerance_ms))
 		sink = &moved; /* held data sets decoded in this call too: the same clock */
 	if (fh_rd32(buf) == 5) {
 		rc = fh_sflow_decode(d, ex, buf, len, now_ms, sink);

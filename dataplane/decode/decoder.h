@@ -11,6 +11,7 @@
 #ifndef FH_DATAPLANE_DECODE_DECODER_H
 #define FH_DATAPLANE_DECODE_DECODER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,6 +44,18 @@ const char *fh_dec_strerror(int err);
 /* ---- counters ------------------------------------------------------------------------- */
 
 #define FH_CLOCK_STEP_MS 2000
+
+/* Whether a clock offset (or its change) is beyond ms either way. */
+static inline bool fh_clock_beyond(int64_t off, int64_t ms)
+{
+	return off > ms || off < -ms;
+}
+/* Whether an exporter's records are moved onto our clock: its offset beyond a tolerance that
+ * is set (fh_decoder_cfg.clock_tolerance_ms). */
+static inline bool fh_clock_moved(int64_t off, uint32_t tolerance_ms)
+{
+	return tolerance_ms && fh_clock_beyond(off, tolerance_ms);
+}
 
 struct fh_exporter_stats {
 	uint64_t datagrams; /* accepted datagrams (decoded fully or in part) */

@@ -93,6 +93,21 @@ uint32_t fh_seq_track(struct fh_exporter *ex, uint8_t version, uint32_t domain, 
  * when a datagram's increment cannot be known (IPFIX data held for its template). */
 void fh_seq_forget(struct fh_exporter *ex, uint8_t version, uint32_t domain);
 
+/* The export time in a header, in ms: NetFlow v5's (unix_secs, unix_nsecs: 16 bytes), v9's
+ * (unix_secs: 12), an IPFIX message's (exportTime: 8). */
+static inline uint64_t fh_nf5_export_ms(const uint8_t *h)
+{
+	return (uint64_t)fh_rd32(h + 8) * 1000 + fh_rd32(h + 12) / 1000000;
+}
+static inline uint64_t fh_nf9_export_ms(const uint8_t *h)
+{
+	return (uint64_t)fh_rd32(h + 8) * 1000;
+}
+static inline uint64_t fh_ipfix_export_ms(const uint8_t *msg)
+{
+	return (uint64_t)fh_rd32(msg + 4) * 1000;
+}
+
 /* Record an error on the exporter; returns -err for convenient `return fh_dec_fail(...)`. */
 static inline int fh_dec_fail(struct fh_exporter *ex, enum fh_dec_err err)
 {

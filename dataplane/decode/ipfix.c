@@ -15,7 +15,7 @@ static int decode_message(struct fh_decoder *d, struct fh_exporter *ex, const ui
 {
 	struct fh_hdr_ctx h = {
 		.version = FH_VER_IPFIX,
-		.export_ms = (uint64_t)fh_rd32(buf + 4) * 1000,
+		.export_ms = fh_ipfix_export_ms(buf),
 		.domain = fh_rd32(buf + 12),
 		.now_ms = now_ms,
 	};

@@ -24,7 +24,7 @@ int fh_nf5_decode(struct fh_decoder *d, struct fh_exporter *ex, const uint8_t *b
 		return fh_dec_fail(ex, FH_DEC_E_LENGTH);
 
 	uint32_t uptime = fh_rd32(buf + 4);
-	uint64_t export_ms = (uint64_t)fh_rd32(buf + 8) * 1000 + fh_rd32(buf + 12) / 1000000;
+	uint64_t export_ms = fh_nf5_export_ms(buf);
 	uint32_t seq = fh_rd32(buf + 16);
 	uint32_t domain = (uint32_t)buf[20] << 8 | buf[21];
 	uint32_t sampling = fh_rd16(buf + 22) & 0x3fff;

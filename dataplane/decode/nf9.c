@@ -17,7 +17,7 @@ int fh_nf9_decode(struct fh_decoder *d, struct fh_exporter *ex, const uint8_t *b
 	struct fh_hdr_ctx h = {
 		.version = FH_VER_NF9,
 		.uptime_ms = fh_rd32(buf + 4),
-		.export_ms = (uint64_t)fh_rd32(buf + 8) * 1000,
+		.export_ms = fh_nf9_export_ms(buf),
 		.domain = fh_rd32(buf + 16),
 		.now_ms = now_ms,
 	};
